@@ -1,0 +1,255 @@
+"""The loop-program IR: statements over SymPy `Indexed` tensors inside loops.
+
+A statement is `target op rhs` inside loops `for v in lo..hi` (inclusive),
+`op` one of `=`, `+=`, `-=`.  Tensors are `IndexedBase(name)[indices]`;
+a scalar tensor is a :class:`TensorScalar` symbol.  The gradient of tensor
+`x` is the tensor named `x.grad`.  A :class:`Block` runs its body in order for
+each value of its loop variables (the time loop of a recurrence).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Iterator
+
+import sympy as sp
+from sympy import Indexed, IndexedBase, Symbol
+from sympy.printing.str import StrPrinter
+
+from .functions import NOTATION_NAME, ind, maxf, minf
+
+GRAD = ".grad"
+
+
+class TensorScalar(Symbol):
+    """A scalar tensor of the program (distinct from a size or parameter symbol)."""
+
+
+def index_var(name: str) -> Symbol:
+    """The SymPy symbol of a loop index."""
+    return Symbol(name, integer=True)
+
+
+def size_symbol(name: str) -> Symbol:
+    return Symbol(name, integer=True, positive=True)
+
+
+def grad_name(name: str) -> str:
+    return name + GRAD
+
+
+def is_grad_name(name: str) -> bool:
+    return name.endswith(GRAD)
+
+
+def base_of(name: str) -> str:
+    return name[: -len(GRAD)] if is_grad_name(name) else name
+
+
+def ref(name: str, indices=()) -> sp.Expr:
+    """A read or write of tensor `name` at `indices` (scalar when empty)."""
+    if indices:
+        return IndexedBase(name)[tuple(indices)]
+    return TensorScalar(name)
+
+
+def ref_name(r) -> str:
+    return r.base.label.name if isinstance(r, Indexed) else r.name
+
+
+def ref_indices(r) -> tuple:
+    return tuple(r.indices) if isinstance(r, Indexed) else ()
+
+
+def is_ref(e) -> bool:
+    return isinstance(e, (Indexed, TensorScalar))
+
+
+def reads(expr) -> list:
+    """The distinct tensor references read by `expr`, in a stable order."""
+    found = [a for a in sp.preorder_traversal(expr) if is_ref(a)]
+    out, seen = [], set()
+    for a in found:
+        if a not in seen:
+            seen.add(a)
+            out.append(a)
+    return out
+
+
+@dataclass(frozen=True)
+class Loop:
+    var: Symbol
+    lo: sp.Expr
+    hi: sp.Expr
+
+    @property
+    def descending(self) -> bool:
+        d = sp.simplify(self.lo - self.hi)
+        return bool(d.is_positive) or bool(d.is_nonnegative and not d.is_zero)
+
+    @property
+    def first(self):
+        return self.lo
+
+    @property
+    def bounds(self):
+        """(smallest, largest) value of the variable."""
+        return (self.hi, self.lo) if self.descending else (self.lo, self.hi)
+
+    def count(self):
+        lo, hi = self.bounds
+        return sp.simplify(hi - lo + 1)
+
+
+@dataclass
+class TensorInfo:
+    name: str
+    axes: tuple            # index names, for display
+    ranges: tuple          # (lo, hi) per axis, SymPy, inclusive
+    role: str = "computed"  # input | parameter | computed | temporary | gradient
+    latex: str | None = None
+
+    @property
+    def rank(self) -> int:
+        return len(self.axes)
+
+
+@dataclass
+class Statement:
+    target: sp.Expr
+    op: str
+    rhs: sp.Expr
+    loops: tuple = ()
+    line: int | None = None
+    note: str | None = None      # e.g. "from line 3 (sum over i)"
+
+    @property
+    def target_name(self) -> str:
+        return ref_name(self.target)
+
+    def reads(self) -> list:
+        return reads(self.rhs)
+
+    def with_(self, **kw) -> "Statement":
+        return replace(self, **kw)
+
+
+@dataclass
+class Block:
+    loops: tuple
+    body: list
+    line: int | None = None
+
+
+@dataclass
+class Program:
+    items: list
+    tensors: dict = field(default_factory=dict)     # name -> TensorInfo
+    indices: dict = field(default_factory=dict)     # name -> (lo, hi)
+    symbols: dict = field(default_factory=dict)     # name -> Symbol (sizes too)
+    functions: dict = field(default_factory=dict)   # name -> undefined Function
+
+    def walk(self) -> Iterator[tuple[Statement, tuple]]:
+        """Every statement with the loops of its enclosing blocks."""
+        def rec(items, outer):
+            for it in items:
+                if isinstance(it, Block):
+                    yield from rec(it.body, outer + tuple(it.loops))
+                else:
+                    yield it, outer
+        yield from rec(self.items, ())
+
+    def statements(self) -> list[Statement]:
+        return [s for s, _ in self.walk()]
+
+    def written(self) -> list[str]:
+        out = []
+        for s in self.statements():
+            if s.target_name not in out:
+                out.append(s.target_name)
+        return out
+
+    def text(self) -> str:
+        return format_program(self)
+
+
+# --------------------------------------------------------------------------
+# Printing in the course notation
+# --------------------------------------------------------------------------
+
+
+class NotationPrinter(StrPrinter):
+    """Writes SymPy expressions back in the course notation."""
+
+    def _print_Indexed(self, expr):
+        return "%s[%s]" % (expr.base.label.name,
+                           ", ".join(self._print(i) for i in expr.indices))
+
+    def _print_TensorScalar(self, expr):
+        return expr.name
+
+    def _print_Function(self, expr):
+        name = NOTATION_NAME.get(expr.func, expr.func.__name__)
+        return "%s(%s)" % (name, ", ".join(self._print(a) for a in expr.args))
+
+    def _print_ind(self, expr):
+        rel = expr.args[0]
+        return "(%s %s %s)" % (self._print(rel.lhs), rel.rel_op, self._print(rel.rhs))
+
+    def _print_KroneckerDelta(self, expr):
+        return "delta(%s, %s)" % tuple(self._print(a) for a in expr.args)
+
+    def _print_Derivative(self, expr):
+        f = expr.expr
+        if isinstance(f, sp.core.function.AppliedUndef) and len(expr.variables) == 1:
+            return "%s'(%s)" % (f.func.__name__, ", ".join(self._print(a) for a in f.args))
+        return super()._print_Derivative(expr)
+
+    def _print_Pow(self, expr, rational=False):
+        if expr.exp == sp.S.Half:
+            return "sqrt(%s)" % self._print(expr.base)
+        if expr.exp == -sp.S.Half:
+            return "1/sqrt(%s)" % self._print(expr.base)
+        return super()._print_Pow(expr, rational)
+
+
+_printer = NotationPrinter()
+
+
+def format_expr(expr) -> str:
+    return _printer.doprint(expr)
+
+
+def format_loops(loops, indices: dict | None = None) -> str:
+    parts = []
+    for lp in loops:
+        name = lp.var.name
+        declared = (indices or {}).get(name)
+        if declared is not None and (sp.simplify(declared[0] - lp.lo) == 0
+                                     and sp.simplify(declared[1] - lp.hi) == 0):
+            parts.append(name)
+        else:
+            parts.append(f"{name} in {format_expr(lp.lo)}..{format_expr(lp.hi)}")
+    return ", ".join(parts)
+
+
+def format_statement(st: Statement, indices: dict | None = None) -> str:
+    body = f"{format_expr(st.target)} {st.op} {format_expr(st.rhs)}"
+    if st.loops:
+        return f"for {format_loops(st.loops, indices)}: {body}"
+    return body
+
+
+def format_items(items, indices=None, indent: int = 0) -> list[str]:
+    lines = []
+    pad = " " * indent
+    for it in items:
+        if isinstance(it, Block):
+            lines.append(f"{pad}for {format_loops(it.loops, indices)}:")
+            lines.extend(format_items(it.body, indices, indent + 4))
+        else:
+            lines.append(pad + format_statement(it, indices))
+    return lines
+
+
+def format_program(prog: Program) -> str:
+    return "\n".join(format_items(prog.items, prog.indices))

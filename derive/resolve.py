@@ -1,0 +1,614 @@
+"""From the syntax tree to the IR: names are looked up, never evaluated.
+
+Every name in a program or answer must be a declared index, tensor, symbol or
+function of the problem (answers may also introduce temporaries: a name
+first written, then read).  Einstein sums over repeated capital indices are
+desugared into `+=` loops, nested ones through a temporary tensor.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sympy as sp
+from sympy import Function
+
+from . import notation as N
+from .errors import LimitError, NotationError
+from .functions import VOCABULARY, comparison
+from .program import (Block, Loop, Program, Statement, TensorInfo, base_of, grad_name,
+                      index_var, is_grad_name, ref, ref_indices, ref_name)
+
+MAX_EXPONENT = 100
+MAX_INT_DIGITS = 100
+
+
+class esum(Function):
+    """Internal marker of an Einstein sum (desugared before anyone sees it)."""
+    nargs = 2
+
+
+@dataclass
+class Scope:
+    """The names a program or answer may use."""
+    indices: dict = field(default_factory=dict)     # name -> (lo, hi)
+    tensors: dict = field(default_factory=dict)     # name -> TensorInfo
+    symbols: dict = field(default_factory=dict)     # name -> Symbol (sizes, parameters)
+    sizes: dict = field(default_factory=dict)       # size name -> Symbol
+    functions: dict = field(default_factory=dict)   # undefined function name -> (Function, arity)
+
+    def copy(self) -> "Scope":
+        return Scope(dict(self.indices), dict(self.tensors), dict(self.symbols),
+                     dict(self.sizes), dict(self.functions))
+
+
+def number(text: str) -> sp.Rational:
+    """An exact rational from a numeric literal (`3`, `0.25`, `1e-3`)."""
+    mant, _, expo = text.lower().partition("e")
+    if "." in mant:
+        whole, frac = mant.split(".", 1)
+        value = sp.Rational(int((whole or "0") + frac), 10 ** len(frac))
+    else:
+        value = sp.Integer(int(mant))
+    if expo:
+        e = int(expo)
+        if abs(e) > MAX_INT_DIGITS:
+            raise ValueError("exponent too large")
+        value = value * sp.Rational(10) ** e
+    return value
+
+
+class Resolver:
+    def __init__(self, scope: Scope, source: str, text: str, key: str | None = None,
+                 line_offset: int = 0, answer: bool = False):
+        self.scope = scope
+        self.source = source
+        self.text = text
+        self.key = key
+        self.line_offset = line_offset
+        self.answer = answer
+        self.written_before: set[str] = set()
+        self.temp_count: dict[str, int] = {}
+
+    # ---- errors ------------------------------------------------------------
+
+    def err(self, node, message: str, limit: bool = False):
+        padded = "\n".join([""] * self.line_offset + self.text.split("\n"))
+        e = NotationError(message, self.source, node.line + self.line_offset, node.col,
+                          padded, self.key)
+        if limit:
+            raise LimitError(e.format())
+        raise e
+
+    # ---- programs ----------------------------------------------------------
+
+    def program(self, items) -> list:
+        return self.items(items, ())
+
+    def items(self, items, outer: tuple) -> list:
+        out = []
+        for it in items:
+            if isinstance(it, N.Block):
+                loops = []
+                bound = {lp.var.name for lp in outer}
+                for lv in it.loops:
+                    if lv.name in bound or any(l.var.name == lv.name for l in loops):
+                        self.err(lv, f"loop index {lv.name!r} is already bound")
+                    rng = self.loop_range(lv)
+                    if rng is None:
+                        self.err(lv, f"the range of loop index {lv.name!r} is unknown: "
+                                     f"declare it under index: or write {lv.name} in lo..hi")
+                    loops.append(Loop(index_var(lv.name), *rng))
+                body = self.items(it.body, outer + tuple(loops))
+                out.append(Block(tuple(loops), body, it.line + self.line_offset))
+            else:
+                out.extend(self.statement(it, outer))
+        return out
+
+    def loop_range(self, lv: N.LoopVar):
+        if lv.lo is not None:
+            return (self.size_expr(lv.lo), self.size_expr(lv.hi))
+        return self.scope.indices.get(lv.name)
+
+    def size_expr(self, node) -> sp.Expr:
+        """A loop bound: integers and size symbols with + - *."""
+        if isinstance(node, N.Num):
+            v = self.num(node)
+            if not v.is_integer:
+                self.err(node, "a loop bound must be an integer")
+            return v
+        if isinstance(node, N.Name):
+            if node.id in self.scope.sizes:
+                return self.scope.sizes[node.id]
+            if node.id in self.scope.symbols and self.scope.symbols[node.id].is_integer:
+                return self.scope.symbols[node.id]
+            self.err(node, f"unknown size {node.id!r} in a loop range "
+                           f"(sizes: {', '.join(sorted(self.scope.sizes)) or 'none'})")
+        if isinstance(node, N.BinOp) and node.op in "+-*":
+            l, r = self.size_expr(node.left), self.size_expr(node.right)
+            return {"+": l + r, "-": l - r, "*": l * r}[node.op]
+        if isinstance(node, N.Unary):
+            v = self.size_expr(node.operand)
+            return -v if node.op == "-" else v
+        self.err(node, "expected a loop bound: an integer or a size such as T")
+
+    def num(self, node: N.Num) -> sp.Rational:
+        try:
+            return number(node.text)
+        except ValueError:
+            self.err(node, f"number {node.text!r} is too large", limit=True)
+
+    # ---- statements --------------------------------------------------------
+
+    def statement(self, s: N.Stmt, outer: tuple) -> list[Statement]:
+        outer_names = {lp.var.name: lp for lp in outer}
+        st = _StmtState(self, s, outer_names)
+        # loops of the statement itself
+        if s.has_for:
+            for lv in s.loops:
+                if lv.name in outer_names or lv.name in st.loop_nodes:
+                    self.err(lv, f"loop index {lv.name!r} is already bound")
+                if lv.name[0].isupper():
+                    self.err(lv, f"loop index {lv.name!r} must be lower-case "
+                                 "(capital indices are summed, not looped over)")
+                st.loop_nodes[lv.name] = lv
+                st.ranges[lv.name] = self.loop_range(lv)
+        # the target
+        tname, idx_nodes = self.target_parts(s.target)
+        if not s.has_for:
+            for n in idx_nodes:
+                if isinstance(n, N.Name) and n.id[0].islower() and n.id not in outer_names \
+                        and n.id not in st.loop_nodes and n.id not in self.scope.sizes:
+                    st.loop_nodes[n.id] = n
+                    st.ranges[n.id] = self.scope.indices.get(n.id)
+        target_indices = [st.index_expr(n, tname, k, in_target=True)
+                          for k, n in enumerate(idx_nodes)]
+        rhs, opened = st.expr(s.value)
+        rhs = st.close(rhs, opened)
+        info = self.scope.tensors.get(tname)
+        # ranges of loop indices the answer did not declare
+        st.infer_ranges(tname, info)
+        loops = tuple(Loop(index_var(n), *st.ranges[n]) for n in st.loop_nodes)
+        used = {v.name for v in sp.Tuple(*target_indices, rhs).free_symbols}
+        for name, node in st.loop_nodes.items():
+            if name not in used:
+                self.err(node, f"loop index {name!r} is never used in the statement")
+        target_vars = {v.name for v in sp.Tuple(*target_indices).free_symbols}
+        if s.op == "=":
+            for name, node in st.loop_nodes.items():
+                if name not in target_vars:
+                    self.err(node, f"with '=', every loop index must appear in the target; "
+                                   f"{name!r} does not (use '+=' to sum over it)")
+        # the target tensor
+        if info is None:
+            if is_grad_name(tname):
+                info = self.grad_info(s.target, tname)
+            elif self.answer:
+                info = self.new_temporary(s.target, tname, target_indices, loops)
+            else:
+                self.err(s.target, f"unknown tensor {tname!r}: declare it under tensors:")
+        if info.role in ("input", "parameter") and not is_grad_name(tname):
+            self.err(s.target, f"{tname!r} is an {info.role}: a program may not assign into it")
+        if len(target_indices) != info.rank:
+            self.err(s.target, f"{tname!r} has {info.rank} "
+                               f"{'index' if info.rank == 1 else 'indices'}, "
+                               f"not {len(target_indices)}")
+        if is_grad_name(tname) and not self.answer:
+            self.err(s.target, "a forward program does not write gradients")
+        target = ref(tname, target_indices)
+        self._target_order = [i for i in target_indices if isinstance(i, sp.Symbol)]
+        line = s.line + self.line_offset
+        out = self.desugar(target, s.op, rhs, loops, line, tname, outer)
+        self.written_before.add(tname)
+        return out
+
+    def target_parts(self, node):
+        if isinstance(node, N.Index):
+            base = node.base
+            name = base.id if isinstance(base, N.Name) else grad_name(base.base.id)
+            for n in node.indices:
+                if _mentions_capital(n):
+                    self.err(n, "a target cannot be summed over: capital indices belong "
+                                "on the right-hand side")
+            return name, node.indices
+        if isinstance(node, N.Name):
+            return node.id, []
+        if isinstance(node, N.Grad):
+            return grad_name(node.base.id), []
+        self.err(node, "expected a tensor to assign to, such as y or Z[b] or s.grad[b, j]")
+
+    def grad_info(self, node, gname: str) -> TensorInfo:
+        base = base_of(gname)
+        info = self.scope.tensors.get(base)
+        if info is None:
+            self.err(node, f"unknown tensor {base!r} (in {gname!r})")
+        g = TensorInfo(gname, info.axes, info.ranges, "gradient",
+                       None if info.latex is None else info.latex)
+        self.scope.tensors[gname] = g
+        return g
+
+    def new_temporary(self, node, name, indices, loops) -> TensorInfo:
+        if name in self.scope.symbols or name in self.scope.sizes or name in VOCABULARY \
+                or name in self.scope.functions:
+            self.err(node, f"{name!r} is not a tensor and cannot be assigned to")
+        ranges, axes = [], []
+        by_name = {lp.var.name: lp for lp in loops}
+        for ix in indices:
+            if not (isinstance(ix, sp.Symbol) and ix.name in by_name):
+                self.err(node, f"a new tensor {name!r} must be indexed by loop indices only")
+            axes.append(ix.name)
+            ranges.append(by_name[ix.name].bounds)
+        info = TensorInfo(name, tuple(axes), tuple(ranges), "temporary")
+        self.scope.tensors[name] = info
+        return info
+
+    # ---- Einstein desugaring -----------------------------------------------
+
+    def desugar(self, target, op, rhs, loops, line, tname, outer=()) -> list[Statement]:
+        """Top-level Einstein sums become `+=` loops; nested ones, temporaries."""
+        pre: list[Statement] = []
+        terms = sp.Add.make_args(rhs)
+        if not any(_strip_esum(t)[1] is not None for t in terms):
+            rhs = self.lift_nested(rhs, loops, line, tname, pre, outer)
+            return pre + [Statement(target, op, rhs, loops, line)]
+        fresh = op == "=" and tname not in self.written_before
+        out, rest = [], []
+        sign = -1 if op == "-=" else 1
+        for t in terms:
+            coeff, inner, sums = _strip_esum(t)
+            if inner is None:
+                rest.append(t)
+                continue
+            body = self.lift_nested(coeff * inner, loops + sums, line, tname, pre, outer)
+            out.append(_signed(target, sign, body, loops + sums, line,
+                               f"line {line}: the sum over "
+                               f"{', '.join(s.var.name for s in sums)}"))
+        if rest:
+            r = self.lift_nested(sp.Add(*rest), loops, line, tname, pre, outer)
+            if op == "=" and not fresh:
+                return pre + [Statement(target, "=", r, loops, line)] + out
+            out.append(_signed(target, sign, r, loops, line, None))
+        return pre + out
+
+    def lift_nested(self, expr, loops, line, tname, pre: list, outer=()) -> sp.Expr:
+        """Replace each nested Einstein sum by a temporary tensor of its own."""
+        inner = _nested_sum_argument(expr)
+        if inner is None:
+            return expr
+        enclosing = tuple(outer) + tuple(loops)
+        free = [lp for lp in enclosing if lp.var in inner.free_symbols]
+        order = [i for i in getattr(self, "_target_order", ())]
+        free.sort(key=lambda lp: order.index(lp.var) if lp.var in order else len(order))
+        own_free = tuple(lp for lp in loops if lp.var in inner.free_symbols)
+        base = base_of(tname)
+        k = self.temp_count.get(base, 0) + 1
+        name = f"{base}_in" if k == 1 else f"{base}_in{k}"
+        while name in self.scope.tensors:
+            k += 1
+            name = f"{base}_in{k}"
+        self.temp_count[base] = k
+        base_info = self.scope.tensors.get(base)
+        shown = (base_info.latex if base_info and base_info.latex else base)
+        latex = r"\tilde{%s}%s" % (shown, "" if k == 1 else f"_{{{k}}}")
+        info = TensorInfo(name, tuple(lp.var.name for lp in free),
+                          tuple(lp.bounds for lp in free), "temporary", latex)
+        self.scope.tensors[name] = info
+        tmp = ref(name, [lp.var for lp in free])
+        pre.extend(self.desugar(tmp, "=", inner, own_free, line, name, outer))
+        self.written_before.add(name)
+        return self.lift_nested(expr.xreplace({inner: tmp}), loops, line, tname, pre, outer)
+
+
+def _signed(target, sign, body, loops, line, note):
+    c, _ = body.as_coeff_Mul()
+    neg = bool(c.is_negative)
+    eff = sign * (-1 if neg else 1)
+    return Statement(target, "+=" if eff > 0 else "-=", -body if neg else body, loops, line,
+                     note=note)
+
+
+def _nested_sum_argument(expr):
+    """The outermost argument (of a function, product or power) holding an Einstein sum."""
+    if not any(isinstance(a, esum) for a in sp.preorder_traversal(expr)):
+        return None
+    if isinstance(expr, esum):
+        return expr
+    for a in expr.args:
+        if any(isinstance(x, esum) for x in sp.preorder_traversal(a)):
+            if expr.is_Add:
+                return _nested_sum_argument(a)
+            return a
+    return None
+
+
+def _strip_esum(term):
+    """coeff * esum(esum(f, i), k) -> (coeff, f, (Loop i, Loop k)); else (.., None, ())."""
+    coeff, rest = term.as_coeff_Mul() if not isinstance(term, esum) else (sp.S.One, term)
+    if not isinstance(rest, esum):
+        return coeff, None, ()
+    loops = []
+    while isinstance(rest, esum):
+        body, marker = rest.args
+        loops.append(marker)
+        rest = body
+    return coeff, rest, tuple(_marker_loop(m) for m in loops)
+
+
+_MARKERS: dict = {}
+
+
+def _marker(loop: Loop) -> sp.Symbol:
+    m = sp.Dummy(f"sum_{loop.var.name}")
+    _MARKERS[m] = loop
+    return m
+
+
+def _marker_loop(m) -> Loop:
+    return _MARKERS[m]
+
+
+def _mentions_capital(node) -> bool:
+    if isinstance(node, N.Name):
+        return node.id[0].isupper()
+    if isinstance(node, N.BinOp):
+        return _mentions_capital(node.left) or _mentions_capital(node.right)
+    if isinstance(node, N.Unary):
+        return _mentions_capital(node.operand)
+    return False
+
+
+class _StmtState:
+    """Resolution of one statement: loop indices, capitals, occurrences."""
+
+    def __init__(self, r: Resolver, s: N.Stmt, outer: dict):
+        self.r = r
+        self.s = s
+        self.outer = outer
+        self.loop_nodes: dict = {}    # own loop index name -> node
+        self.ranges: dict = {}        # own loop index name -> (lo, hi) or None
+        self.capitals: dict = {}      # capital name -> Symbol
+        self.cap_ranges: dict = {}    # capital name -> (lo, hi) or None
+        self.cap_nodes: dict = {}
+        self.plain: list = []         # (index name, tensor name, axis, node)
+
+    # ---- index expressions -------------------------------------------------
+
+    def index_expr(self, node, tname, axis, in_target=False):
+        if isinstance(node, N.Name):
+            self.plain.append((node.id, tname, axis, node))
+        return self._index(node, in_target)
+
+    def _index(self, node, in_target):
+        r = self.r
+        if isinstance(node, N.Num):
+            v = r.num(node)
+            if not v.is_integer:
+                r.err(node, "an index must be an integer expression")
+            return v
+        if isinstance(node, N.Name):
+            name = node.id
+            if name in self.outer or name in self.loop_nodes:
+                return index_var(name)
+            if name[0].isupper():
+                lower = name.lower()
+                if lower in r.scope.indices or name not in r.scope.sizes:
+                    return self.capital(node)
+                return r.scope.sizes[name]
+            if name in r.scope.sizes:
+                return r.scope.sizes[name]
+            if self.s.has_for:
+                r.err(node, f"index {name!r} is not bound: add it to the for, "
+                            f"or write {name.upper()} to sum over it")
+            r.err(node, f"index {name!r} is not an index of the target: add a for, "
+                        f"or write {name.upper()} to sum over it")
+        if isinstance(node, N.BinOp) and node.op in "+-*":
+            a, b = self._index(node.left, in_target), self._index(node.right, in_target)
+            if node.op == "*":
+                if not (a.is_Number or b.is_Number):
+                    r.err(node, "an index may only be multiplied by an integer")
+                return a * b
+            return a + b if node.op == "+" else a - b
+        if isinstance(node, N.Unary):
+            v = self._index(node.operand, in_target)
+            return -v if node.op == "-" else v
+        r.err(node, "expected an index: a loop index, a summed capital index, an integer, "
+                    "or sums of these such as t-1 or x+dx")
+
+    def capital(self, node):
+        name = node.id
+        if name not in self.capitals:
+            used = set(self.outer) | set(self.loop_nodes) | {
+                c.name for c in self.capitals.values()}
+            lower = name.lower()
+            cand, k = lower, 1
+            while cand in used or cand in self.r.scope.tensors or cand in self.r.scope.sizes:
+                k += 1
+                cand = f"{lower}{k}"
+            self.capitals[name] = index_var(cand)
+            self.cap_ranges[name] = self.r.scope.indices.get(lower)
+            self.cap_nodes[name] = node
+        return self.capitals[name]
+
+    # ---- expressions -------------------------------------------------------
+
+    def expr(self, node):
+        """(SymPy expression, set of capital names still open)."""
+        r = self.r
+        if isinstance(node, N.Num):
+            return r.num(node), set()
+        if isinstance(node, N.Name):
+            return self.name_value(node), set()
+        if isinstance(node, (N.Index, N.Grad)):
+            return self.tensor_read(node)
+        if isinstance(node, N.Unary):
+            v, o = self.expr(node.operand)
+            return (-v if node.op == "-" else v), o
+        if isinstance(node, N.BinOp):
+            (a, oa), (b, ob) = self.expr(node.left), self.expr(node.right)
+            if node.op in "+-":
+                a = self.close(a, oa - ob)
+                b = self.close(b, ob - oa)
+                return (a + b if node.op == "+" else a - b), oa & ob
+            if node.op == "*":
+                return a * b, oa | ob
+            if node.op == "/":
+                if b == 0:
+                    r.err(node, "division by zero")
+                return a / b, oa | ob
+            return self.power(node, a, b), oa | ob
+        if isinstance(node, N.Compare):
+            (a, oa), (b, ob) = self.expr(node.left), self.expr(node.right)
+            return comparison(node.op, a, b), oa | ob
+        if isinstance(node, N.Call):
+            return self.call(node)
+        if isinstance(node, N.ListLit):
+            r.err(node, "a list is not an expression (lists are for numeric values)")
+        r.err(node, "unexpected expression")
+
+    def power(self, node, a, b):
+        if b.is_Number:
+            if abs(b) > MAX_EXPONENT:
+                self.r.err(node, f"exponent {b} is too large (at most {MAX_EXPONENT})",
+                           limit=True)
+            if a.is_Number and a != 0 and b.is_Integer and b > 0:
+                digits = float(b) * float(sp.log(abs(a), 10).evalf()) if abs(a) > 1 else 0
+                if digits > MAX_INT_DIGITS:
+                    self.r.err(node, "the power is too large", limit=True)
+        elif b.free_symbols and any(_is_numberlike_huge(x) for x in [a]):
+            pass
+        if b.is_Number is False and a.is_Number and abs(a) > 10 ** 6:
+            self.r.err(node, "the base of this power is too large", limit=True)
+        return sp.Pow(a, b)
+
+    def name_value(self, node):
+        r = self.r
+        name = node.id
+        sc = r.scope
+        if name in self.outer or name in self.loop_nodes or (
+                name in sc.indices and name not in sc.tensors):
+            r.err(node, f"index {name!r} used as a value; indices go inside [ ]")
+        if name in sc.tensors:
+            info = sc.tensors[name]
+            if info.rank:
+                r.err(node, f"{name!r} has {info.rank} "
+                            f"{'index' if info.rank == 1 else 'indices'}: write {name}[...]")
+            return ref(name)
+        if name in sc.symbols:
+            return sc.symbols[name]
+        if name in sc.sizes:
+            return sc.sizes[name]
+        if name in VOCABULARY or name in sc.functions:
+            r.err(node, f"{name!r} is a function: call it as {name}(...)")
+        r.err(node, f"unknown name {name!r}" + self.known_hint())
+
+    def known_hint(self) -> str:
+        sc = self.r.scope
+        names = [n for n in sc.tensors if not n.endswith(".grad")] + list(sc.symbols)
+        names = sorted(set(names))[:20]
+        return f" (known: {', '.join(names)})" if names else ""
+
+    def tensor_read(self, node):
+        r = self.r
+        if isinstance(node, N.Grad):
+            name, idx_nodes = grad_name(node.base.id), []
+        else:
+            base = node.base
+            name = base.id if isinstance(base, N.Name) else grad_name(base.base.id)
+            idx_nodes = node.indices
+        sc = r.scope
+        info = sc.tensors.get(name)
+        if info is None:
+            if is_grad_name(name) and base_of(name) in sc.tensors:
+                info = r.grad_info(node, name)
+            elif base_of(name) in sc.symbols or base_of(name) in sc.sizes:
+                r.err(node, f"{base_of(name)!r} is a symbol, not a tensor")
+            else:
+                r.err(node, f"unknown tensor {base_of(name)!r}" + self.known_hint())
+        if len(idx_nodes) != info.rank:
+            r.err(node, f"{name!r} has {info.rank} "
+                        f"{'index' if info.rank == 1 else 'indices'}, not {len(idx_nodes)}")
+        idx = [self.index_expr(n, name, k) for k, n in enumerate(idx_nodes)]
+        opened = {c for c, sym in self.capitals.items()
+                  if any(sym in i.free_symbols for i in idx)}
+        return ref(name, idx), opened
+
+    def call(self, node):
+        r = self.r
+        fname = node.func.id
+        args = [self.expr(a) for a in node.args]
+        opened = set().union(*[o for _, o in args]) if args else set()
+        values = [v for v, _ in args]
+        if fname in VOCABULARY:
+            arity, fn = VOCABULARY[fname]
+            if len(values) != arity:
+                r.err(node, f"{fname} takes {arity} argument{'s' if arity > 1 else ''}, "
+                            f"not {len(values)}")
+            return fn(*values), opened
+        if fname in r.scope.functions:
+            fn, arity = r.scope.functions[fname]
+            if len(values) != arity:
+                r.err(node, f"{fname} takes {arity} argument(s), not {len(values)}")
+            return fn(*values), opened
+        if fname in r.scope.tensors:
+            r.err(node, f"{fname!r} is a tensor: index it with [ ], not ( )")
+        known = sorted(set(VOCABULARY) | set(r.scope.functions))
+        r.err(node.func, f"unknown function {fname!r} (known: {', '.join(known)})")
+
+    def close(self, expr, names):
+        for c in sorted(names):
+            sym = self.capitals[c]
+            rng = self.cap_range(c)
+            expr = esum(expr, _marker(Loop(sym, *rng)))
+        return expr
+
+    def cap_range(self, c):
+        if self.cap_ranges.get(c) is None:
+            self.cap_ranges[c] = self.inferred(c, self.capitals[c].name, self.cap_nodes[c])
+        return self.cap_ranges[c]
+
+    # ---- ranges from usage -------------------------------------------------
+
+    def inferred(self, written: str, var: str, node):
+        """The range of an index from the tensor axes it indexes plainly."""
+        found = {}
+        for name, tname, axis, n in self.plain:
+            if name != written:
+                continue
+            info = self.r.scope.tensors.get(tname)
+            if info is None and is_grad_name(tname):
+                info = self.r.scope.tensors.get(base_of(tname))
+            if info is None or axis >= info.rank:
+                continue
+            found.setdefault(tuple(info.ranges[axis]), (tname, axis))
+        if not found:
+            self.r.err(node, f"the range of index {written!r} is unknown: "
+                             f"write {written} in lo..hi")
+        if len(found) > 1:
+            descr = "; ".join(f"{t} axis {a + 1}" for t, a in found.values())
+            self.r.err(node, f"index {written!r} indexes axes of different ranges ({descr})")
+        return next(iter(found))
+
+    def infer_ranges(self, tname, info):
+        for name, node in self.loop_nodes.items():
+            if self.ranges.get(name) is None:
+                self.ranges[name] = self.inferred(name, name, node)
+
+
+def _is_numberlike_huge(x) -> bool:
+    return x.is_Number and abs(x) > 10 ** 6
+
+
+def resolve_program(items, scope: Scope, source: str, text: str, key: str | None = None,
+                    line_offset: int = 0, answer: bool = False) -> list:
+    r = Resolver(scope, source, text, key, line_offset, answer)
+    return r.program(items)
+
+
+def build_program(text: str, scope: Scope, source: str = "answer", key: str | None = None,
+                  line_offset: int = 0, answer: bool = False) -> Program:
+    """Parse and resolve program text into a :class:`Program` (scope is copied)."""
+    scope = scope.copy()
+    items = N.parse_program(text, source, key, line_offset)
+    resolved = resolve_program(items, scope, source, text, key, line_offset, answer)
+    return Program(resolved, scope.tensors, scope.indices,
+                   {**scope.sizes, **scope.symbols},
+                   {k: v[0] for k, v in scope.functions.items()})

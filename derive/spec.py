@@ -1,0 +1,509 @@
+"""Problem specs: YAML (safe-loaded) into a validated :class:`Spec`.
+
+Every mistake an instructor can make is reported with the file, the key path
+(`parts.b.from`) and, inside program text, the line and column.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import sympy as sp
+import yaml
+
+from . import notation as N
+from .errors import NotationError, SpecError
+from .program import Program, TensorInfo, size_symbol
+from .resolve import Resolver, Scope, build_program, number
+
+ROLES = ("input", "parameter", "computed")
+COMMON_KEYS = {"ask", "text", "points", "note", "seed_answer", "seed_note"}
+PART_KEYS = {
+    "backprop": {"from", "to", "through", "average_over", "claim"},
+    "loops": {"of"},
+    "gradient": {"from", "to", "matrix", "through"},
+    "numeric": {"show", "from", "to"},
+    "variance": {"of", "given", "bound", "recurrence", "layer", "initial", "terminal",
+                 "grad"},
+    "mean": {"of", "given"},
+    "solve": {"for", "condition", "approximate", "of", "layer", "value"},
+    "choice": {"options", "of", "compare"},
+    "cost": {"of", "in"},
+    "update": {"rate", "of", "to", "from"},
+    "text": {"answer"},
+}
+TOP_KEYS = {"id", "title", "source", "course", "index", "symbols", "functions", "tensors",
+            "program", "values", "sizes", "assume", "statement", "parts", "notes"}
+REQUIRED = ("id", "title", "source", "tensors", "program", "parts")
+_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+
+
+@dataclass
+class Part:
+    label: str
+    kind: str
+    text: str
+    args: dict = field(default_factory=dict)
+
+
+@dataclass
+class Spec:
+    id: str
+    title: str
+    source: str
+    path: str
+    program: Program
+    program_text: str
+    parts: dict                                   # label -> Part (ordered)
+    statement: str = ""
+    course: str | None = None
+    sizes: dict = field(default_factory=dict)      # size name -> default int
+    values: dict = field(default_factory=dict)     # tensor name -> np.ndarray
+    assume: dict = field(default_factory=dict)
+    symbols: dict = field(default_factory=dict)    # name -> Symbol
+    size_symbols: dict = field(default_factory=dict)
+    scope: Scope | None = None
+    raw: dict = field(default_factory=dict)
+
+    def part(self, label: str) -> Part:
+        if label not in self.parts:
+            raise SpecError(f"problem {self.id!r} has no part {label!r} "
+                            f"(parts: {', '.join(self.parts)})", self.path)
+        return self.parts[label]
+
+    @property
+    def tensors(self) -> dict:
+        return self.program.tensors
+
+    def default_sizes(self) -> dict:
+        """Concrete sizes for runs: the spec's, else small distinct values."""
+        out = {}
+        fallback = iter([3, 4, 5, 2, 6, 7, 3, 4, 5, 2])
+        for name in self.size_symbols:
+            out[name] = int(self.sizes.get(name) or next(fallback))
+        return out
+
+
+# --------------------------------------------------------------------------
+
+
+class _Loader:
+    def __init__(self, path: str, text: str):
+        self.path = path
+        self.text = text
+        self.marks: dict = {}
+
+    def fail(self, message, key=None):
+        raise SpecError(message, self.path, key)
+
+    def load(self) -> dict:
+        try:
+            node = yaml.compose(self.text, Loader=yaml.SafeLoader)
+            data = yaml.safe_load(self.text)
+        except yaml.YAMLError as e:
+            mark = getattr(e, "problem_mark", None)
+            where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+            problem = getattr(e, "problem", None) or str(e)
+            self.fail(f"bad YAML: {where}{problem}")
+        if not isinstance(data, dict):
+            self.fail("a spec is a YAML mapping with keys id, title, source, tensors, "
+                      "program, parts")
+        if node is not None and isinstance(node, yaml.MappingNode):
+            for k, v in node.value:
+                self.marks[k.value] = v
+        return data
+
+    def block_offset(self, key: str) -> int:
+        """Line offset (0-based) of a block scalar's first content line."""
+        v = self.marks.get(key)
+        if v is None:
+            return 0
+        if isinstance(v, yaml.ScalarNode) and v.style in ("|", ">"):
+            return v.start_mark.line + 1
+        return v.start_mark.line
+
+
+def _str(loader, data, key, path_key=None, required=True):
+    v = data.get(key)
+    if v is None:
+        if required:
+            loader.fail("missing required key", path_key or key)
+        return None
+    if not isinstance(v, (str, int, float)) or isinstance(v, bool):
+        loader.fail(f"expected text, found {type(v).__name__}", path_key or key)
+    return str(v)
+
+
+def _range(loader, value, key, sizes):
+    """`B` -> (0, B-1); `1..T` -> (1, T); 3 -> (0, 2)."""
+    if isinstance(value, bool) or value is None:
+        loader.fail("expected a size such as B, a number, or a range such as 1..T", key)
+    if isinstance(value, int):
+        if value < 1:
+            loader.fail("a size must be positive", key)
+        return (sp.Integer(0), sp.Integer(value - 1))
+    text = str(value).strip()
+
+    def bound(t):
+        t = t.strip()
+        if re.fullmatch(r"-?\d+", t):
+            return sp.Integer(int(t))
+        m = re.fullmatch(r"([A-Za-z][A-Za-z0-9_]*)\s*([+-]\s*\d+)?", t)
+        if not m:
+            loader.fail(f"bad range bound {t!r}: expected an integer, a size, or size+-integer",
+                        key)
+        sym = sizes.setdefault(m.group(1), size_symbol(m.group(1)))
+        off = int(m.group(2).replace(" ", "")) if m.group(2) else 0
+        return sym + off
+
+    if ".." in text:
+        lo, hi = text.split("..", 1)
+        return (bound(lo), bound(hi))
+    if re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", text):
+        sym = sizes.setdefault(text, size_symbol(text))
+        return (sp.Integer(0), sym - 1)
+    loader.fail(f"bad index range {text!r}: expected a size such as B or a range such as 1..T",
+                key)
+
+
+def load_spec(path) -> Spec:
+    path = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as e:
+        raise SpecError(f"cannot read the spec: {e.strerror}", path)
+    return parse_spec(text, path)
+
+
+def parse_spec(text: str, path: str = "<spec>") -> Spec:
+    L = _Loader(path, text)
+    data = L.load()
+    for k in data:
+        if k not in TOP_KEYS:
+            L.fail(f"unknown key (allowed: {', '.join(sorted(TOP_KEYS))})", str(k))
+    for k in REQUIRED:
+        if k not in data:
+            L.fail("missing required key", k)
+    pid = _str(L, data, "id")
+    if not _ID.match(pid):
+        L.fail("an id is lower-case letters, digits and _, starting with a letter", "id")
+    stem = Path(path).stem
+    if path != "<spec>" and stem != pid:
+        L.fail(f"the id {pid!r} differs from the file name {stem!r}", "id")
+    title = _str(L, data, "title")
+    source = _str(L, data, "source")
+    course = _str(L, data, "course", required=False)
+    statement = _str(L, data, "statement", required=False) or ""
+
+    sizes: dict = {}
+    indices: dict = {}
+    raw_index = data.get("index") or {}
+    if not isinstance(raw_index, dict):
+        L.fail("expected a mapping of index names to sizes or ranges", "index")
+    for name, value in raw_index.items():
+        name = str(name)
+        if not re.fullmatch(r"[a-z][a-z0-9_]*", name):
+            L.fail("an index name is lower-case (its capital form is the summed index)",
+                   f"index.{name}")
+        indices[name] = _range(L, value, f"index.{name}", sizes)
+
+    symbols: dict = {}
+    raw_symbols = data.get("symbols") or {}
+    if not isinstance(raw_symbols, dict):
+        L.fail("expected a mapping of symbol names to assumptions", "symbols")
+    symbol_latex = {}
+    for name, opts in raw_symbols.items():
+        name = str(name)
+        key = f"symbols.{name}"
+        if not _NAME.match(name):
+            L.fail("a symbol name is a letter followed by letters, digits or _", key)
+        opts = opts or {}
+        if not isinstance(opts, dict):
+            L.fail("expected a mapping such as {positive: true}", key)
+        assumptions = {}
+        for a, v in opts.items():
+            if a in ("positive", "integer", "nonnegative", "real"):
+                if not isinstance(v, bool):
+                    L.fail("expected true or false", f"{key}.{a}")
+                assumptions[a] = v
+            elif a == "latex":
+                symbol_latex[name] = str(v)
+            else:
+                L.fail("unknown key (allowed: positive, integer, nonnegative, real, latex)",
+                       f"{key}.{a}")
+        if name in sizes:
+            L.fail(f"{name!r} is already a size of an index range", key)
+        symbols[name] = sp.Symbol(name, real=True, **assumptions)
+
+    functions: dict = {}
+    raw_functions = data.get("functions") or {}
+    if not isinstance(raw_functions, dict):
+        L.fail("expected a mapping of function names", "functions")
+    for name, opts in raw_functions.items():
+        name = str(name)
+        key = f"functions.{name}"
+        if not _NAME.match(name):
+            L.fail("a function name is a letter followed by letters, digits or _", key)
+        opts = opts or {}
+        if not isinstance(opts, dict):
+            L.fail("expected a mapping such as {latex: '\\mathcal{L}'}", key)
+        for a in opts:
+            if a not in ("latex", "arity"):
+                L.fail("unknown key (allowed: latex, arity)", f"{key}.{a}")
+        arity = opts.get("arity", 1)
+        if not isinstance(arity, int) or isinstance(arity, bool) or arity < 1:
+            L.fail("expected a positive integer", f"{key}.arity")
+        functions[name] = (sp.Function(name), arity)
+
+    raw_tensors = data.get("tensors")
+    if not isinstance(raw_tensors, dict) or not raw_tensors:
+        L.fail("expected a mapping of tensor names to {shape: [...]}", "tensors")
+    infos: dict = {}
+    for name, opts in raw_tensors.items():
+        name = str(name)
+        key = f"tensors.{name}"
+        if not _NAME.match(name):
+            L.fail("a tensor name is a letter followed by letters, digits or _", key)
+        if name in symbols or name in sizes:
+            L.fail(f"{name!r} is already a {'symbol' if name in symbols else 'size'}", key)
+        if name in functions:
+            L.fail(f"{name!r} is already a function", key)
+        if not isinstance(opts, dict):
+            L.fail("expected a mapping with shape: [index, ...]", key)
+        for a in opts:
+            if a not in ("shape", "role", "latex"):
+                L.fail("unknown key (allowed: shape, role, latex)", f"{key}.{a}")
+        if "shape" not in opts:
+            L.fail("missing required key", f"{key}.shape")
+        shape = opts["shape"]
+        if not isinstance(shape, list):
+            L.fail("expected a list of index names, [] for a scalar", f"{key}.shape")
+        for k, ax in enumerate(shape):
+            if str(ax) not in indices:
+                L.fail(f"unknown index {ax!r} (declare it under index:)",
+                       f"{key}.shape[{k}]")
+        role = opts.get("role")
+        if role is not None and role not in ROLES:
+            L.fail(f"unknown role {role!r} (roles: {', '.join(ROLES)})", f"{key}.role")
+        latex = opts.get("latex")
+        infos[name] = TensorInfo(name, tuple(str(a) for a in shape),
+                                 tuple(indices[str(a)] for a in shape), role or "",
+                                 None if latex is None else str(latex))
+
+    scope = Scope(indices, infos, symbols, sizes, functions)
+    program_text = data.get("program")
+    if not isinstance(program_text, str) or not program_text.strip():
+        L.fail("expected the forward program as text (use program: |)", "program")
+    offset = L.block_offset("program")
+    # roles: written tensors are computed, others inputs (unless declared)
+    written = _written_names(program_text, path, offset)
+    for name, info in infos.items():
+        if not info.role:
+            info.role = "computed" if name in written else "input"
+        elif info.role == "computed" and name not in written:
+            L.fail("declared computed, but the program never writes it", f"tensors.{name}.role")
+    program = build_program(program_text, scope, path, "program", offset)
+    for name in program.written():
+        if name in infos and infos[name].role in ("input", "parameter"):
+            L.fail(f"the program writes {name!r}, declared {infos[name].role}",
+                   f"tensors.{name}.role")
+    used = set()
+    for st in program.statements():
+        from .program import reads, ref_name
+        used.add(st.target_name)
+        used.update(ref_name(r) for r in reads(st.rhs))
+    for name in infos:
+        if name not in used:
+            L.fail("declared but never used by the program", f"tensors.{name}")
+
+    raw_sizes = data.get("sizes") or {}
+    if not isinstance(raw_sizes, dict):
+        L.fail("expected a mapping of size names to integers", "sizes")
+    for name, v in raw_sizes.items():
+        if str(name) not in sizes:
+            L.fail(f"unknown size (sizes: {', '.join(sorted(sizes)) or 'none'})",
+                   f"sizes.{name}")
+        if not isinstance(v, int) or isinstance(v, bool) or v < 1:
+            L.fail("expected a positive integer", f"sizes.{name}")
+
+    values = {}
+    if data.get("values") is not None:
+        vt = data["values"]
+        if not isinstance(vt, str):
+            L.fail("expected value lines as text (use values: |)", "values")
+        values = parse_values(vt, scope, path, L.block_offset("values"))
+
+    assume = data.get("assume") or {}
+    if not isinstance(assume, dict):
+        L.fail("expected a mapping of tensor names to assumptions", "assume")
+    for name, opts in assume.items():
+        if str(name) not in infos and str(name) not in symbols:
+            L.fail("unknown tensor or symbol", f"assume.{name}")
+        if not isinstance(opts, dict):
+            L.fail("expected a mapping such as {mean: 0, variance: 1}", f"assume.{name}")
+
+    raw_parts = data.get("parts")
+    if not isinstance(raw_parts, dict) or not raw_parts:
+        L.fail("expected a mapping of part labels to parts", "parts")
+    parts = {}
+    n_statements = len(program.statements())
+    for label, p in raw_parts.items():
+        label = str(label)
+        key = f"parts.{label}"
+        if not re.fullmatch(r"[A-Za-z0-9_]+", label):
+            L.fail("a part label is letters, digits or _", key)
+        if not isinstance(p, dict):
+            L.fail("expected a mapping with ask: and text:", key)
+        if "ask" not in p:
+            L.fail("missing required key", f"{key}.ask")
+        kind = p["ask"]
+        if kind not in PART_KEYS:
+            L.fail(f"unknown part kind {kind!r} (kinds: {', '.join(PART_KEYS)})",
+                   f"{key}.ask")
+        if "text" not in p:
+            L.fail("missing required key", f"{key}.text")
+        for a in p:
+            if a not in COMMON_KEYS | PART_KEYS[kind]:
+                allowed = ", ".join(sorted(PART_KEYS[kind] | COMMON_KEYS))
+                L.fail(f"unknown key for a {kind} part (allowed: {allowed})", f"{key}.{a}")
+        args = {k: v for k, v in p.items() if k not in ("ask", "text")}
+        _check_part(L, key, kind, args, program, n_statements, indices, symbols)
+        parts[label] = Part(label, kind, str(p["text"]), args)
+
+    return Spec(pid, title, source, path, program, program_text, parts, statement, course,
+                {str(k): v for k, v in raw_sizes.items()}, values, assume, symbols, sizes,
+                scope, data)
+
+
+def _written_names(text, path, offset) -> set:
+    names = set()
+
+    def rec(items):
+        for it in items:
+            if isinstance(it, N.Block):
+                rec(it.body)
+            else:
+                t = it.target
+                while isinstance(t, N.Index):
+                    t = t.base
+                if isinstance(t, N.Name):
+                    names.add(t.id)
+    rec(N.parse_program(text, path, "program", offset))
+    return names
+
+
+def _tensor_list(L, key, value, program, allow=("params",)):
+    vals = value if isinstance(value, list) else [value]
+    out = []
+    for k, v in enumerate(vals):
+        v = str(v)
+        if v in allow:
+            out.append(v)
+            continue
+        if v not in program.tensors:
+            L.fail(f"unknown tensor {v!r} (tensors: "
+                   f"{', '.join(n for n in program.tensors if not n.endswith('.grad'))})",
+                   key if not isinstance(value, list) else f"{key}[{k}]")
+        out.append(v)
+    return out
+
+
+def _check_part(L, key, kind, args, program, n_statements, indices, symbols):
+    for k in ("from", "to"):
+        if k in args and kind in ("backprop", "gradient", "numeric", "update"):
+            args[k] = _tensor_list(L, f"{key}.{k}", args[k], program)
+    if kind in ("backprop", "gradient"):
+        for k in ("from", "to"):
+            if k not in args:
+                L.fail("missing required key", f"{key}.{k}")
+    if "through" in args:
+        t = args["through"]
+        ts = t if isinstance(t, list) else [t]
+        for x in ts:
+            if not isinstance(x, int) or isinstance(x, bool) or not 1 <= x <= n_statements:
+                L.fail(f"expected statement numbers between 1 and {n_statements}",
+                       f"{key}.through")
+        args["through"] = ts
+    if "average_over" in args and str(args["average_over"]) not in indices:
+        L.fail("unknown index", f"{key}.average_over")
+    if kind == "loops" and "of" in args:
+        args["of"] = _tensor_list(L, f"{key}.of", args["of"], program, allow=())
+    if kind in ("variance", "mean") and "of" not in args:
+        L.fail("missing required key", f"{key}.of")
+    if kind == "choice":
+        opts = args.get("options")
+        if not isinstance(opts, list) or len(opts) < 2:
+            L.fail("expected a list of at least two options", f"{key}.options")
+    if kind == "text" and "answer" not in args:
+        L.fail("missing required key (the instructor's answer)", f"{key}.answer")
+
+
+def parse_values(text: str, scope: Scope, source: str = "answer", line_offset: int = 0,
+                 key: str | None = "values") -> dict:
+    """`name = number` / `name = [[...]]` lines -> {name: np.ndarray}."""
+    out = {}
+    for target, value in N.parse_values(text, source, key, line_offset):
+        r = Resolver(scope, source, text, key, line_offset)
+        if isinstance(target, N.Name):
+            name = target.id
+        elif isinstance(target, N.Grad):
+            name = target.base.id + ".grad"
+        else:
+            r.err(target, "expected a tensor name on the left of a value line")
+        base = name[:-5] if name.endswith(".grad") else name
+        if base not in scope.tensors and base not in scope.symbols:
+            r.err(target, f"unknown tensor {base!r}")
+        arr = _literal(r, value)
+        out[name] = np.asarray(arr, dtype=float)
+    return out
+
+
+def _literal(r, node):
+    if isinstance(node, N.ListLit):
+        items = [_literal(r, x) for x in node.items]
+        shapes = {np.shape(x) for x in items}
+        if len(shapes) > 1:
+            r.err(node, "the rows of this list have different lengths")
+        return items
+    if isinstance(node, N.Num):
+        return float(r.num(node))
+    if isinstance(node, N.Unary):
+        v = _literal(r, node.operand)
+        if isinstance(v, list):
+            r.err(node, "a sign applies to a number, not a list")
+        return -v if node.op == "-" else v
+    if isinstance(node, N.BinOp) and node.op == "/" and isinstance(node.left, (N.Num, N.Unary)):
+        a, b = _literal(r, node.left), _literal(r, node.right)
+        if isinstance(a, list) or isinstance(b, list) or b == 0:
+            r.err(node, "expected a number")
+        return a / b
+    r.err(node, "expected a number or a [list] of numbers")
+
+
+def find_problems(directory) -> list[Path]:
+    return sorted(Path(directory).glob("*.yaml"))
+
+
+def default_problems_dir() -> Path:
+    here = Path(__file__).resolve().parent.parent / "problems"
+    if here.is_dir():
+        return here
+    return Path.cwd() / "problems"
+
+
+def resolve_problem(name: str, directory=None) -> Path:
+    """A problem by id (in the problems folder) or by path."""
+    p = Path(name)
+    if p.suffix in (".yaml", ".yml") or "/" in name:
+        if not p.exists():
+            raise SpecError("no such spec file", name)
+        return p
+    d = Path(directory) if directory else default_problems_dir()
+    cand = d / f"{name}.yaml"
+    if not cand.exists():
+        known = ", ".join(x.stem for x in find_problems(d))
+        raise SpecError(f"unknown problem {name!r} (problems: {known})", str(d))
+    return cand
