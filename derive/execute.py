@@ -266,6 +266,8 @@ class Executor:
             if isinstance(f_, sp.core.function.AppliedUndef) and len(e.variables) == 1 \
                     and e.variables[0] in f_.args and len(f_.args) == 1:
                 return stand_in_prime(np.asarray(self.ev(f_.args[0], grid), dtype=float))
+        if isinstance(e, sp.core.function.AppliedUndef) and e.func.__name__.endswith("'"):
+            return stand_in_prime(np.asarray(self.ev(e.args[0], grid), dtype=float))
         if isinstance(e, sp.core.function.AppliedUndef):
             total = 0
             for a in e.args:
@@ -333,8 +335,8 @@ def random_symbols(program: Program, seed: int = 0) -> dict:
     rng = np.random.default_rng(seed + 7919)
     out = {}
     for name, sym in program.symbols.items():
-        if sym.is_integer and sym.is_positive and name[:1].isupper():
-            continue  # a size
+        if name in program.sizes:
+            continue
         if sym.is_integer:
             out[name] = int(rng.integers(2, 5))
         else:

@@ -147,6 +147,7 @@ class Program:
     indices: dict = field(default_factory=dict)     # name -> (lo, hi)
     symbols: dict = field(default_factory=dict)     # name -> Symbol (sizes too)
     functions: dict = field(default_factory=dict)   # name -> undefined Function
+    sizes: dict = field(default_factory=dict)       # size name -> Symbol
 
     def walk(self) -> Iterator[tuple[Statement, tuple]]:
         """Every statement with the loops of its enclosing blocks."""

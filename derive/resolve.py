@@ -611,4 +611,4 @@ def build_program(text: str, scope: Scope, source: str = "answer", key: str | No
     resolved = resolve_program(items, scope, source, text, key, line_offset, answer)
     return Program(resolved, scope.tensors, scope.indices,
                    {**scope.sizes, **scope.symbols},
-                   {k: v[0] for k, v in scope.functions.items()})
+                   {k: v[0] for k, v in scope.functions.items()}, dict(scope.sizes))
