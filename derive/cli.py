@@ -120,6 +120,139 @@ def run_cmd(ctx, problem, sizes, seed):
             click.echo("  " + np.array2string(env[name]).replace("\n", "\n  "))
 
 
+def _split_target(text: str):
+    problem, _, part = text.partition(":")
+    return problem, (part or None)
+
+
+def format_answer(ans, spec) -> str:
+    """An answer in the course notation, with its verification line."""
+    from .program import format_items, format_statement
+    lines = [f"{spec.id}:{ans.part} ({ans.kind})"]
+    idx = spec.program.indices
+    if ans.status == "not-derived":
+        lines.append(f"  not derived yet: {ans.message}")
+        return "\n".join(lines)
+    if ans.status == "given":
+        lines.append("  instructor's answer (not derived):")
+        lines.extend("    " + l for l in (ans.text or "").rstrip().split("\n"))
+        return "\n".join(lines)
+    if ans.closed:
+        lines.append("  closed form:")
+        lines.extend("    " + format_statement(s, idx) for s in ans.closed)
+    if ans.program is not None and ans.kind != "numeric":
+        if ans.closed:
+            lines.append("  backward loops:")
+        lines.extend("    " + l for l in format_items(ans.program.items, idx))
+    if ans.values:
+        for name, value in ans.values.items():
+            text = np.array2string(np.asarray(value), precision=4, suppress_small=True)
+            lines.append(f"    {name} = {text}")
+    if ans.message:
+        lines.append(f"  note: {ans.message}")
+    if ans.verification is not None:
+        lines.append(f"  verified: {ans.verification.summary()}")
+    return "\n".join(lines)
+
+
+def answer_json(ans, spec) -> dict:
+    from .program import format_items, format_statement
+    idx = spec.program.indices
+    out = {"problem": spec.id, "part": ans.part, "kind": ans.kind, "status": ans.status}
+    if ans.program is not None:
+        out["loops"] = format_items(ans.program.items, idx)
+    if ans.closed:
+        out["closed_form"] = [format_statement(s, idx) for s in ans.closed]
+    if ans.values:
+        out["values"] = {k: np.asarray(v).tolist() for k, v in ans.values.items()}
+    if ans.text:
+        out["text"] = ans.text
+    if ans.message:
+        out["message"] = ans.message
+    if ans.verification is not None:
+        v = ans.verification
+        out["verification"] = {"method": v.method, "passed": v.passed,
+                               "worst_relative_error": v.worst, "tolerance": v.tolerance,
+                               "sizes": [c.sizes for c in v.checks]}
+    return out
+
+
+def answer_latex(ans, spec) -> str:
+    from .latex import NotationLatexPrinter, program_latex, statement_latex
+    p = NotationLatexPrinter({n: i.latex for n, i in spec.program.tensors.items() if i.latex})
+    lines = [f"% {spec.id}:{ans.part} ({ans.kind})"]
+    if ans.closed:
+        lines += [statement_latex(s, spec.program.indices, p) + r" \\" for s in ans.closed]
+    elif ans.program is not None:
+        lines += [l + r" \\" for l in program_latex(ans.program, p)]
+    if ans.values:
+        for name, value in ans.values.items():
+            lines.append(f"% {name} = {np.asarray(value).tolist()}")
+    if ans.status != "derived":
+        lines.append(f"% {ans.message or 'instructor text'}")
+    return "\n".join(lines)
+
+
+@cli.command()
+@click.argument("target", metavar="PROBLEM[:PART]")
+@click.option("--format", "fmt", type=click.Choice(["text", "latex", "json"]),
+              default="text", show_default=True, help="How to print the answers.")
+@click.pass_context
+def solve(ctx, target, fmt):
+    """Derive, verify and print the answers of a problem (or one part)."""
+    import json
+    from .solve import solve as solve_all
+    problem, part = _split_target(target)
+    spec = _load(ctx, problem)
+    labels = [spec.part(part).label] if part else None
+    answers = solve_all(spec, labels)
+    if fmt == "json":
+        click.echo(json.dumps([answer_json(a, spec) for a in answers], indent=2))
+    elif fmt == "latex":
+        click.echo("\n\n".join(answer_latex(a, spec) for a in answers))
+    else:
+        click.echo("\n\n".join(format_answer(a, spec) for a in answers))
+
+
+@cli.command("verify")
+@click.argument("problems", nargs=-1)
+@click.pass_context
+def verify_cmd(ctx, problems):
+    """Check every part's answer numerically; exit 1 if any check fails."""
+    from .errors import VerificationError
+    from .solve import solve_part
+    d = _problems_dir(ctx) or default_problems_dir()
+    paths = [resolve_problem(p, _problems_dir(ctx)) for p in problems] or find_problems(d)
+    failed = 0
+    click.echo(f"{'part':<28} {'kind':<10} {'check':<44} result")
+    for path in paths:
+        spec = load_spec(path)
+        for label in spec.parts:
+            name = f"{spec.id}:{label}"
+            kind = spec.parts[label].kind
+            try:
+                ans = solve_part(spec, label)
+            except VerificationError as e:
+                failed += 1
+                click.echo(f"{name:<28} {kind:<10} {'finite differences':<44} FAILED: {e}")
+                continue
+            if ans.verification is not None:
+                v = ans.verification
+                status = "ok" if v.passed else "FAILED"
+                failed += not v.passed
+                check = f"finite differences, worst rel. err {v.worst:.1e}"
+                click.echo(f"{name:<28} {kind:<10} {check:<44} {status}")
+            elif ans.status == "not-derived":
+                click.echo(f"{name:<28} {kind:<10} {'-':<44} not derived yet")
+            elif ans.status == "given":
+                click.echo(f"{name:<28} {kind:<10} {'-':<44} instructor text")
+            else:
+                click.echo(f"{name:<28} {kind:<10} {'executed program':<44} ok (no gradient)")
+    if failed:
+        click.echo(f"{failed} check(s) failed", err=True)
+        ctx.exit(1)
+
+
 def main():
     try:
         cli(standalone_mode=True)

@@ -80,6 +80,9 @@ class Executor:
     def array(self, name):
         if name not in self.env:
             shape, _ = self.layout(name)
+            if int(np.prod(shape, dtype=object)) > self.max_grid:
+                raise LimitError(f"{name} would have {'x'.join(map(str, shape))} elements; "
+                                 f"the limit is {self.max_grid}")
             self.env[name] = np.zeros(shape)
         return self.env[name]
 
@@ -103,6 +106,9 @@ class Executor:
 
     def loop_values(self, loop):
         lo, hi = self.int_of(loop.lo), self.int_of(loop.hi)
+        if abs(hi - lo) >= self.max_grid:
+            raise LimitError(f"the loop over {loop.var} runs {abs(hi - lo) + 1} times; "
+                             f"the limit is {self.max_grid}")
         if lo <= hi:
             return list(range(lo, hi + 1))
         if loop.descending:

@@ -16,6 +16,7 @@ from .errors import LimitError, NotationError
 
 MAX_TEXT = 20_000          # characters in one program or answer
 MAX_DEPTH = 60             # nesting of brackets and operators
+MAX_OPERATORS = 200        # binary operators and comparisons on one line
 MAX_LINES = 400
 
 # --------------------------------------------------------------------------
@@ -155,6 +156,7 @@ class _Line:
             pos = m.end()
         self.toks.append(Tok("end", "", offset + len(text) + 1))
         self.i = 0
+        self.operators = 0
 
     def error(self, message: str, col: int):
         self.p.error(message, self.lineno, col)
@@ -222,6 +224,16 @@ class Parser:
                 self.source, ln.lineno + self.line_offset, ln.tok.col,
                 self.text_for_error(ln.lineno), self.key).format())
 
+    def _operator(self, ln: _Line):
+        """Consume a binary operator; a long chain `a + b + ... + z` is a deep tree."""
+        t = ln.advance()
+        ln.operators += 1
+        if ln.operators > MAX_OPERATORS:
+            raise LimitError(NotationError(
+                f"more than {MAX_OPERATORS} operators on one line",
+                self.source, ln.lineno + self.line_offset, t.col,
+                self.text_for_error(ln.lineno), self.key).format())
+
     def expr(self, ln: _Line, min_bp: int = 0) -> Node:
         self._enter(ln)
         try:
@@ -231,7 +243,7 @@ class Parser:
                 if t.kind != "op":
                     break
                 if t.text in _COMPARE and min_bp == 0:
-                    ln.advance()
+                    self._operator(ln)
                     right = self.expr(ln, 1)
                     left = Compare(ln.lineno, t.col, t.text, left, right)
                     if ln.tok.kind == "op" and ln.tok.text in _COMPARE:
@@ -239,12 +251,12 @@ class Parser:
                                  "write one comparison in parentheses", ln.tok.col)
                     continue
                 if t.text in _BINARY and _BINARY[t.text] > min_bp:
-                    ln.advance()
+                    self._operator(ln)
                     right = self.expr(ln, _BINARY[t.text])
                     left = BinOp(ln.lineno, t.col, t.text, left, right)
                     continue
                 if t.text in _POWER and _POWER_BP > min_bp:
-                    ln.advance()
+                    self._operator(ln)
                     right = self.expr(ln, _POWER_BP - 1)   # right associative
                     left = BinOp(ln.lineno, t.col, "^", left, right)
                     continue

@@ -205,12 +205,33 @@ class NotationPrinter(StrPrinter):
             return "%s'(%s)" % (f.func.__name__, ", ".join(self._print(a) for a in f.args))
         return super()._print_Derivative(expr)
 
+    def _print_Add(self, expr, order=None):
+        terms = list(self._as_ordered_terms(expr, order=order))
+        positive = [t for t in terms if not _negative(t)]
+        terms = positive + [t for t in terms if _negative(t)]
+        out = []
+        for k, t in enumerate(terms):
+            if _negative(t):
+                text = self._print(-t)
+                if (-t).is_Add:
+                    text = "(%s)" % text
+                out.append(("-" if k == 0 else " - ") + text)
+            else:
+                text = self._print(t)
+                out.append(text if k == 0 else " + " + text)
+        return "".join(out)
+
     def _print_Pow(self, expr, rational=False):
         if expr.exp == sp.S.Half:
             return "sqrt(%s)" % self._print(expr.base)
         if expr.exp == -sp.S.Half:
             return "1/sqrt(%s)" % self._print(expr.base)
         return super()._print_Pow(expr, rational)
+
+
+def _negative(term) -> bool:
+    c, _ = term.as_coeff_Mul()
+    return bool(c.is_negative)
 
 
 _printer = NotationPrinter()
@@ -233,9 +254,24 @@ def format_loops(loops, indices: dict | None = None) -> str:
     return ", ".join(parts)
 
 
+def implicit_loops(st: Statement, indices: dict | None) -> bool:
+    """Can the `for` be left out?  (`=` over exactly the target's declared indices)"""
+    if st.op != "=" or not st.loops or indices is None:
+        return False
+    targets = [i for i in ref_indices(st.target)]
+    if len(targets) != len(st.loops) or any(not i.is_Symbol for i in targets):
+        return False
+    for lp in st.loops:
+        declared = indices.get(lp.var.name)
+        if lp.var not in targets or declared is None or declared[0] != lp.lo \
+                or declared[1] != lp.hi:
+            return False
+    return True
+
+
 def format_statement(st: Statement, indices: dict | None = None) -> str:
     body = f"{format_expr(st.target)} {st.op} {format_expr(st.rhs)}"
-    if st.loops:
+    if st.loops and not implicit_loops(st, indices):
         return f"for {format_loops(st.loops, indices)}: {body}"
     return body
 

@@ -7,6 +7,7 @@ desugared into `+=` loops, nested ones through a temporary tensor.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import sympy as sp
@@ -20,6 +21,7 @@ from .program import (Block, Loop, Program, Statement, TensorInfo, base_of, grad
 
 MAX_EXPONENT = 100
 MAX_INT_DIGITS = 100
+MAX_NUMBER_DIGITS = 1000   # digits of an exact number built by products
 
 
 class esum(Function):
@@ -448,6 +450,8 @@ class _StmtState:
                 a = self.close(a, oa - ob)
                 b = self.close(b, ob - oa)
                 return (a + b if node.op == "+" else a - b), oa & ob
+            if node.op in "*/" and _digits(a) + _digits(b) > MAX_NUMBER_DIGITS:
+                r.err(node, "the numbers in this product are too large", limit=True)
             if node.op == "*":
                 return a * b, oa | ob
             if node.op == "/":
@@ -469,10 +473,8 @@ class _StmtState:
             if abs(b) > MAX_EXPONENT:
                 self.r.err(node, f"exponent {b} is too large (at most {MAX_EXPONENT})",
                            limit=True)
-            if a.is_Number and a != 0 and b.is_Integer and b > 0:
-                digits = float(b) * float(sp.log(abs(a), 10).evalf()) if abs(a) > 1 else 0
-                if digits > MAX_INT_DIGITS:
-                    self.r.err(node, "the power is too large", limit=True)
+            if float(abs(b)) * _digits(a) > MAX_INT_DIGITS:
+                self.r.err(node, "the power is too large", limit=True)
         elif b.free_symbols and any(_is_numberlike_huge(x) for x in [a]):
             pass
         if b.is_Number is False and a.is_Number and abs(a) > 10 ** 6:
@@ -534,9 +536,11 @@ class _StmtState:
     def call(self, node):
         r = self.r
         fname = node.func.id
-        args = [self.expr(a) for a in node.args]
-        opened = set().union(*[o for _, o in args]) if args else set()
-        values = [v for v, _ in args]
+        if fname == "delta" and fname not in r.scope.functions:
+            return self.delta(node)
+        # tanh(W[j, I] * h[I]) is tanh of the sum: a sum closes at its argument
+        values = [self.close(*self.expr(a)) for a in node.args]
+        opened = set()
         if fname in VOCABULARY:
             arity, fn = VOCABULARY[fname]
             if len(values) != arity:
@@ -552,6 +556,15 @@ class _StmtState:
             r.err(node, f"{fname!r} is a tensor: index it with [ ], not ( )")
         known = sorted(set(VOCABULARY) | set(r.scope.functions))
         r.err(node.func, f"unknown function {fname!r} (known: {', '.join(known)})")
+
+    def delta(self, node):
+        """`delta(j, k)`: the Kronecker delta of two index expressions."""
+        if len(node.args) != 2:
+            self.r.err(node, f"delta takes 2 arguments, not {len(node.args)}")
+        idx = [self._index(a, False) for a in node.args]
+        opened = {c for c, sym in self.capitals.items()
+                  if any(sym in i.free_symbols for i in idx)}
+        return sp.KroneckerDelta(*idx), opened
 
     def close(self, expr, names):
         for c in sorted(names):
@@ -591,6 +604,11 @@ class _StmtState:
         for name, node in self.loop_nodes.items():
             if self.ranges.get(name) is None:
                 self.ranges[name] = self.inferred(name, name, node)
+
+
+def _digits(x) -> float:
+    """Decimal digits of the largest numerator or denominator among the numbers in x."""
+    return max((math.log10(max(abs(q.p), q.q)) for q in x.atoms(sp.Rational)), default=0.0)
 
 
 def _is_numberlike_huge(x) -> bool:

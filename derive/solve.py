@@ -1,0 +1,214 @@
+"""Answers to a problem's parts: each derived by an engine and verified numerically."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import sympy as sp
+
+from .backward import Backward, Step, derive_backward
+from .errors import DerivationError
+from .execute import Executor, run
+from .program import (Block, Program, Statement, format_program, format_statement, grad_name,
+                      is_grad_name, reads, ref_indices, ref_name, TensorScalar)
+from .spec import Spec
+from .verify import Verification, verify_backward
+
+NOT_YET = {
+    "variance": "the moments engine (variances under random initialization) is not built yet",
+    "mean": "the moments engine (means under random initialization) is not built yet",
+    "solve": "solving for a parameter needs the moments engine, which is not built yet",
+    "choice": "choice parts are answered by the moments engine, which is not built yet",
+    "cost": "the cost analysis (work and parallel depth) is not built yet",
+    "update": "the SGD update form is not derived yet",
+}
+
+
+@dataclass
+class Answer:
+    problem: str
+    part: str
+    kind: str
+    status: str                       # derived | given | not-derived
+    program: Program | None = None    # backward loops (or the loops asked for)
+    closed: list = field(default_factory=list)   # closed-form statements
+    values: dict = field(default_factory=dict)   # numeric: name -> array
+    text: str | None = None           # instructor text (text parts)
+    steps: list = field(default_factory=list)
+    verification: Verification | None = None
+    message: str = ""
+    backward: Backward | None = None
+
+    @property
+    def verified(self) -> bool:
+        return self.verification is not None and self.verification.passed
+
+
+def tidy(program: Program) -> Program:
+    """Signs into the operator: `x += -y` is written `x -= y`."""
+    def rec(items):
+        out = []
+        for it in items:
+            if isinstance(it, Block):
+                out.append(Block(it.loops, rec(it.body), it.line))
+                continue
+            c, _ = it.rhs.as_coeff_Mul()
+            if it.op in ("+=", "-=") and c.is_negative:
+                it = it.with_(op="-=" if it.op == "+=" else "+=", rhs=-it.rhs)
+            out.append(it)
+        return out
+    program.items = rec(program.items)
+    return program
+
+
+def closed_form(bw: Backward, final_sources) -> tuple[list, list] | None:
+    """Inline intermediate gradients defined without a sum: `w.grad[i] = y.grad*step(z)*x[i]`.
+
+    Returns (statements as derived, statements shown with the final loss's
+    gradient taken as 1)."""
+    if any(isinstance(it, Block) for it in bw.program.items):
+        return None
+    stmts = list(bw.program.items)
+    keep = {grad_name(t) for t in bw.targets}
+    ones = {TensorScalar(grad_name(s)): sp.S.One for s in final_sources
+            if not bw.program.tensors[s].axes}
+    changed = True
+    while changed:
+        changed = False
+        for k, d in enumerate(stmts):
+            g = d.target_name
+            if g in keep or not is_grad_name(g):
+                continue
+            writers = [s for s in stmts if s.target_name == g]
+            tvars = set().union(*[i.free_symbols for i in ref_indices(d.target)]) \
+                if ref_indices(d.target) else set()
+            if len(writers) != 1 or any(lp.var not in tvars for lp in d.loops) \
+                    or not all(i.is_Symbol for i in ref_indices(d.target)):
+                continue
+            value = d.rhs if d.op != "-=" else -d.rhs
+            rest = stmts[:k] + stmts[k + 1:]
+            new = []
+            for s in rest:
+                subs = {}
+                for r in reads(s.rhs):
+                    if ref_name(r) == g:
+                        m = dict(zip(ref_indices(d.target), ref_indices(r)))
+                        subs[r] = value.xreplace(m)
+                new.append(s.with_(rhs=s.rhs.xreplace(subs)) if subs else s)
+            stmts = new
+            changed = True
+            break
+    raw, out = [], []
+    for s in stmts:
+        rhs = sp.factor_terms(s.rhs)
+        tvars = set().union(*[i.free_symbols for i in ref_indices(s.target)]) \
+            if ref_indices(s.target) else set()
+        sole = sum(1 for x in stmts if x.target_name == s.target_name) == 1
+        if sole and all(lp.var in tvars for lp in s.loops) and s.op in ("+=", "-="):
+            s = s.with_(op="=", rhs=rhs if s.op == "+=" else -rhs)
+        else:
+            s = s.with_(rhs=rhs)
+        raw.append(s)
+        out.append(s.with_(rhs=sp.factor_terms(s.rhs.xreplace(ones))))
+    return raw, out
+
+
+def _backward_for(spec: Spec, part) -> Backward:
+    a = part.args
+    bw = derive_backward(spec.program, a["from"], a["to"], a.get("through"),
+                         a.get("average_over"))
+    tidy(bw.program)
+    return bw
+
+
+def solve_part(spec: Spec, label: str, verify: bool = True) -> Answer:
+    part = spec.part(label)
+    kind = part.kind
+    ans = Answer(spec.id, label, kind, "derived")
+    if kind in ("backprop", "gradient"):
+        bw = _backward_for(spec, part)
+        ans.backward = bw
+        ans.program = bw.program
+        ans.steps = bw.steps
+        if kind == "gradient":
+            final = [s for s in bw.sources if not _is_read(spec.program, s)]
+            raw, ans.closed = closed_form(bw, final) or ([], [])
+        if verify:
+            sizes = spec.default_sizes()
+            ans.verification = verify_backward(spec.program, bw, sizes)
+            if ans.closed:
+                # the closed form is itself a backward program: check it the same way
+                prog = Program(raw, bw.program.tensors, bw.program.indices,
+                               bw.program.symbols, bw.program.functions, bw.program.sizes)
+                verify_backward(spec.program, Backward(prog, bw.forward, bw.sources,
+                                                       bw.targets, [], bw.average_over), sizes)
+        return ans
+    if kind == "loops":
+        names = part.args.get("of") or []
+        stmts = [s for s in spec.program.statements() if s.target_name in names]
+        ans.program = Program(stmts, spec.program.tensors, spec.program.indices,
+                              spec.program.symbols, spec.program.functions,
+                              spec.program.sizes)
+        ans.steps = [Step("desugar", s.note or "as written", s) for s in stmts]
+        ans.message = ("the Einstein sums are desugared into += loops by the parser; "
+                       "these are the loops the executor runs")
+        return ans
+    if kind == "numeric":
+        return _numeric(spec, part, ans, verify)
+    if kind == "text":
+        ans.status = "given"
+        ans.text = str(part.args.get("answer", ""))
+        return ans
+    ans.status = "not-derived"
+    ans.message = NOT_YET.get(kind, f"parts of kind {kind!r} are not derived yet")
+    return ans
+
+
+def _is_read(program: Program, name: str) -> bool:
+    return any(ref_name(r) == name for s in program.statements() for r in s.reads())
+
+
+def _numeric(spec: Spec, part, ans: Answer, verify: bool) -> Answer:
+    """Every forward value, and (with `from`) every backward value, for the spec's values."""
+    sizes = spec.default_sizes()
+    inputs = {k: v for k, v in spec.values.items() if k in spec.program.tensors}
+    env = run(spec.program, sizes, inputs)
+    show = part.args.get("show")
+    order = [n for n in spec.program.tensors if not n.endswith(".grad")]
+    for n in order:
+        ans.values[n] = env[n]
+    src = part.args.get("from")
+    shown = [str(x) for x in (show if isinstance(show, list) else [show] if show else [])]
+    if not src and any(x.endswith(".grad") for x in shown):
+        # the gradients of the program's final scalar (the loss)
+        finals = [n for n in spec.program.written()
+                  if not spec.program.tensors[n].axes and not _is_read(spec.program, n)]
+        src = finals[-1:]
+    if src:
+        targets = part.args.get("to") or [n for n, i in spec.program.tensors.items()
+                                          if i.role in ("input", "parameter", "computed")
+                                          and n not in src]
+        bw = derive_backward(spec.program, src, targets)
+        tidy(bw.program)
+        ans.backward = bw
+        ans.program = bw.program
+        ans.steps = bw.steps
+        ex = Executor(bw.program, sizes)
+        ex.env = {k: np.array(v, dtype=float, copy=True) for k, v in env.items()}
+        for s in src:
+            ex.env[grad_name(s)] = np.ones_like(env[s])
+        ex.run()
+        for n in [grad_name(s) for s in src] + [grad_name(t) for t in targets]:
+            if n in ex.env:
+                ans.values[n] = ex.env[n]
+        if verify:
+            ans.verification = verify_backward(spec.program, bw, sizes, inputs=inputs,
+                                               seeds=(0,))
+    if shown:
+        ans.values = {k: ans.values[k] for k in shown if k in ans.values}
+    return ans
+
+
+def solve(spec: Spec, labels=None, verify: bool = True) -> list[Answer]:
+    labels = labels or list(spec.parts)
+    return [solve_part(spec, lab, verify) for lab in labels]
