@@ -144,6 +144,11 @@ def format_answer(ans, spec) -> str:
         if ans.closed:
             lines.append("  backward loops:")
         lines.extend("    " + l for l in format_items(ans.program.items, idx))
+    if ans.matrix:
+        lines.append("  matrix form:")
+        for st, text, why in ans.matrix:
+            lines.append("    " + (text or f"{format_statement(st, idx)}   "
+                                         f"(no matrix form: {why})"))
     if ans.values:
         for name, value in ans.values.items():
             text = np.array2string(np.asarray(value), precision=4, suppress_small=True)
@@ -163,6 +168,8 @@ def answer_json(ans, spec) -> dict:
         out["loops"] = format_items(ans.program.items, idx)
     if ans.closed:
         out["closed_form"] = [format_statement(s, idx) for s in ans.closed]
+    if ans.matrix:
+        out["matrix_form"] = [text for _, text, _ in ans.matrix]
     if ans.values:
         out["values"] = {k: np.asarray(v).tolist() for k, v in ans.values.items()}
     if ans.text:

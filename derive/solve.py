@@ -38,25 +38,28 @@ class Answer:
     verification: Verification | None = None
     message: str = ""
     backward: Backward | None = None
+    matrix: list = field(default_factory=list)   # (statement, matrix text or None, reason)
 
     @property
     def verified(self) -> bool:
         return self.verification is not None and self.verification.passed
 
 
-def tidy(program: Program) -> Program:
+def tidy_statement(st: Statement) -> Statement:
     """Signs into the operator: `x += -y` is written `x -= y`."""
+    c, _ = st.rhs.as_coeff_Mul()
+    if st.op in ("+=", "-=") and c.is_negative:
+        return st.with_(op="-=" if st.op == "+=" else "+=", rhs=-st.rhs)
+    if st.op == "=" and c.is_negative and False:
+        return st
+    return st
+
+
+def tidy(program: Program) -> Program:
+    """Signs into the operators of every statement."""
     def rec(items):
-        out = []
-        for it in items:
-            if isinstance(it, Block):
-                out.append(Block(it.loops, rec(it.body), it.line))
-                continue
-            c, _ = it.rhs.as_coeff_Mul()
-            if it.op in ("+=", "-=") and c.is_negative:
-                it = it.with_(op="-=" if it.op == "+=" else "+=", rhs=-it.rhs)
-            out.append(it)
-        return out
+        return [Block(it.loops, rec(it.body), it.line) if isinstance(it, Block)
+                else tidy_statement(it) for it in items]
     program.items = rec(program.items)
     return program
 
@@ -108,8 +111,8 @@ def closed_form(bw: Backward, final_sources) -> tuple[list, list] | None:
             s = s.with_(op="=", rhs=rhs if s.op == "+=" else -rhs)
         else:
             s = s.with_(rhs=rhs)
-        raw.append(s)
-        out.append(s.with_(rhs=sp.factor_terms(s.rhs.xreplace(ones))))
+        raw.append(tidy_statement(s))
+        out.append(tidy_statement(s.with_(rhs=sp.factor_terms(s.rhs.xreplace(ones)))))
     return raw, out
 
 
@@ -133,6 +136,11 @@ def solve_part(spec: Spec, label: str, verify: bool = True) -> Answer:
         if kind == "gradient":
             final = [s for s in bw.sources if not _is_read(spec.program, s)]
             raw, ans.closed = closed_form(bw, final) or ([], [])
+            if part.args.get("matrix"):
+                from .matrix import matrix_forms
+                shown = Program(ans.closed, bw.program.tensors, bw.program.indices) \
+                    if ans.closed else bw.program
+                ans.matrix = matrix_forms(shown)
         if verify:
             sizes = spec.default_sizes()
             ans.verification = verify_backward(spec.program, bw, sizes)
