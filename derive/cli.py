@@ -260,6 +260,35 @@ def verify_cmd(ctx, problems):
         ctx.exit(1)
 
 
+@cli.command()
+@click.argument("problems", nargs=-1)
+@click.option("-o", "--output", "out_dir", default="output", show_default=True,
+              type=click.Path(file_okay=False), help="Folder for the PDFs.")
+@click.pass_context
+def key(ctx, problems, out_dir):
+    """Derive and verify every answer of the problems, for the answer key.
+
+    Rendering the PDF problem sheet and answer key is not built yet: for now
+    this command parses, derives and verifies every part, and says so."""
+    import time
+    from .solve import solve_part
+    d = _problems_dir(ctx) or default_problems_dir()
+    paths = [resolve_problem(p, _problems_dir(ctx)) for p in problems] or find_problems(d)
+    counts = {"derived": 0, "given": 0, "not-derived": 0}
+    start = time.perf_counter()
+    for n, path in enumerate(paths, 1):
+        t0 = time.perf_counter()
+        spec = load_spec(path)
+        for label in spec.parts:
+            counts[solve_part(spec, label).status] += 1
+        click.echo(f"[{n}/{len(paths)}] {spec.id:<20} derived and verified "
+                   f"({time.perf_counter() - t0:.1f} s)", err=True)
+    click.echo(f"{counts['derived']} parts derived and verified, {counts['given']} instructor "
+               f"texts, {counts['not-derived']} parts not derivable yet "
+               f"({time.perf_counter() - start:.1f} s).")
+    click.echo(f"PDF rendering is not built yet: nothing was written to {out_dir}/.")
+
+
 def main():
     try:
         cli(standalone_mode=True)

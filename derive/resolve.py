@@ -189,7 +189,9 @@ class Resolver:
             else:
                 self.err(s.target, f"unknown tensor {tname!r}: declare it under tensors:")
         if info.role in ("input", "parameter") and not is_grad_name(tname):
-            self.err(s.target, f"{tname!r} is an {info.role}: a program may not assign into it")
+            article = "an" if info.role == "input" else "a"
+            self.err(s.target, f"{tname!r} is {article} {info.role}: "
+                               "a program may not assign into it")
         if len(target_indices) != info.rank:
             self.err(s.target, f"{tname!r} has {info.rank} "
                                f"{'index' if info.rank == 1 else 'indices'}, "

@@ -37,7 +37,7 @@ def scope_of(index: dict, tensors: dict, symbols=(), functions=()) -> Scope:
     return Scope(indices, infos, syms, sizes, funcs)
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def make_scope():
     """The `scope_of` helper, for tests that build their own scope."""
     return scope_of
