@@ -125,11 +125,19 @@ def _split_target(text: str):
     return problem, (part or None)
 
 
-def format_answer(ans, spec) -> str:
+def format_answer(ans, spec, steps: bool = False) -> str:
     """An answer in the course notation, with its verification line."""
     from .program import format_items, format_statement
     lines = [f"{spec.id}:{ans.part} ({ans.kind})"]
     idx = spec.program.indices
+    if steps and ans.steps:
+        lines.append("  derivation:")
+        for st in ans.steps:
+            lead = {"visit": "- ", "local": "    ", "emit": "    => "}.get(st.kind, "  * ")
+            rules = st.extra.get("rules") if st.extra else None
+            note = f"   [{'; '.join(rules)}]" if rules else ""
+            lines.append(f"    {lead}{st.text}{note}")
+        lines.append("  answer:")
     if ans.status == "not-derived":
         lines.append(f"  not derived yet: {ans.message}")
         return "\n".join(lines)
@@ -204,8 +212,9 @@ def answer_latex(ans, spec) -> str:
 @click.argument("target", metavar="PROBLEM[:PART]")
 @click.option("--format", "fmt", type=click.Choice(["text", "latex", "json"]),
               default="text", show_default=True, help="How to print the answers.")
+@click.option("--steps", is_flag=True, help="Also print the derivation steps (text format).")
 @click.pass_context
-def solve(ctx, target, fmt):
+def solve(ctx, target, fmt, steps):
     """Derive, verify and print the answers of a problem (or one part)."""
     import json
     from .solve import solve as solve_all
@@ -218,7 +227,7 @@ def solve(ctx, target, fmt):
     elif fmt == "latex":
         click.echo("\n\n".join(answer_latex(a, spec) for a in answers))
     else:
-        click.echo("\n\n".join(format_answer(a, spec) for a in answers))
+        click.echo("\n\n".join(format_answer(a, spec, steps) for a in answers))
 
 
 @cli.command("verify")
