@@ -144,6 +144,8 @@ def solve_part(spec: Spec, label: str, verify: bool = True) -> Answer:
         if verify:
             sizes = spec.default_sizes()
             ans.verification = verify_backward(spec.program, bw, sizes)
+            if part.args.get("claim"):
+                ans.message = _check_claim(spec, part, bw)
             if ans.closed:
                 # the closed form is itself a backward program: check it the same way
                 prog = Program(raw, bw.program.tensors, bw.program.indices,
@@ -170,6 +172,26 @@ def solve_part(spec: Spec, label: str, verify: bool = True) -> Answer:
     ans.status = "not-derived"
     ans.message = NOT_YET.get(kind, f"parts of kind {kind!r} are not derived yet")
     return ans
+
+
+def _check_claim(spec: Spec, part, bw: Backward) -> str:
+    """A claimed form (e.g. the seed's) against the derived program, numerically."""
+    from .resolve import build_program
+    from .verify import _sizes_variants, compare_backward
+    text = str(part.args["claim"])
+    claimed = build_program(text, spec.scope, spec.path, f"parts.{part.label}.claim",
+                            answer=True)
+    tensors = {**bw.program.tensors, **claimed.tensors}
+    claimed.tensors = tensors
+    sizes = _sizes_variants(spec.program, spec.default_sizes(), 2)
+    ok, worst, diff = compare_backward(spec.program, bw.program, claimed, bw.sources,
+                                       bw.targets, sizes)
+    if not ok:
+        raise DerivationError(f"the claimed form of {spec.id}:{part.label} differs from the "
+                              f"derived one: {diff}")
+    return (f"the claimed form `{'; '.join(l.strip() for l in text.strip().splitlines())}` "
+            f"gives the same gradients (relative difference {worst:.1e}, "
+            f"{len(sizes)} sizes, 2 seeds each)")
 
 
 def _is_read(program: Program, name: str) -> bool:

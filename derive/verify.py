@@ -166,3 +166,41 @@ def verify_backward(forward: Program, bw, sizes: dict, seeds=(0, 1),
         raise VerificationError(f"the derived gradient of {name} fails its numeric check: "
                                 f"relative error {bad.errors[name]:.2e} at sizes {bad.sizes}")
     return v
+
+
+def run_backward(forward: Program, backward: Program, sources, sizes: dict, seed: int,
+                 inputs: dict | None = None) -> dict:
+    """Forward values, seed gradients for the sources, then the backward program."""
+    rng = np.random.default_rng(seed + 101)
+    symvals = random_symbols(forward, seed)
+    env = run(forward, sizes, inputs, seed=seed, symbol_values=symvals)
+    ex = Executor(backward, sizes, symvals)
+    ex.env = {k: np.array(v, dtype=float, copy=True) for k, v in env.items()}
+    for f in sources:
+        ex.env[f + ".grad"] = rng.standard_normal(env[f].shape)
+    ex.run()
+    return ex.env
+
+
+def compare_backward(forward: Program, reference: Program, other: Program, sources, targets,
+                     sizes_list, seeds=(0, 1)) -> tuple[bool, float, dict | None]:
+    """Do two backward programs give the same target gradients?  (ok, worst error, first diff)"""
+    worst = 0.0
+    for sizes in sizes_list:
+        for seed in seeds:
+            a = run_backward(forward, reference, sources, sizes, seed)
+            b = run_backward(forward, other, sources, sizes, seed)
+            for x in targets:
+                ga, gb = a[x + ".grad"], b.get(x + ".grad")
+                if gb is None:
+                    return False, float("inf"), {"tensor": x, "sizes": sizes, "seed": seed}
+                diff = np.abs(ga - gb)
+                scale = max(float(np.abs(ga).max(initial=0)), 1e-12)
+                err = float(diff.max(initial=0)) / scale
+                worst = max(worst, err)
+                if err > 1e-9:
+                    at = np.unravel_index(int(np.argmax(diff)), diff.shape) if diff.ndim else ()
+                    return False, err, {"tensor": x, "sizes": sizes, "seed": seed,
+                                        "index": tuple(int(i) for i in at),
+                                        "expected": float(ga[at]), "got": float(gb[at])}
+    return True, worst, None
