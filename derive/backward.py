@@ -142,23 +142,25 @@ def derive_backward(program: Program, sources, targets, through=None,
     for name in list(sources) + list(targets):
         grad_tensor(name)
 
-    def visit(items):
+    def visit(items, outer=()):
         out = []
         for it in reversed(items):
             if isinstance(it, Block):
-                body = visit(it.body)
+                body = visit(it.body, outer + tuple(it.loops))
                 if body:
-                    loops = tuple(Loop(lp.var, lp.hi, lp.lo) for lp in it.loops)
+                    loops = tuple(lp.reversed() for lp in it.loops)
                     out.append(Block(loops, body, it.line))
             else:
-                out.extend(adjoints(it))
+                out.extend(adjoints(it, outer))
         return out
 
-    def adjoints(st: Statement) -> list:
+    def adjoints(st: Statement, outer=()) -> list:
         y = st.target_name
         if y not in up:
             return []
         wanted = [r for r in st.reads() if ref_name(r) in down and ref_name(r) in up]
+        # a recurrence's own gradient first: it must be complete before others read it
+        wanted.sort(key=lambda r: ref_name(r) != y)
         if not wanted:
             return []
         steps.append(Step("visit", f"statement `{format_statement(st, program.indices)}`",
@@ -179,7 +181,7 @@ def derive_backward(program: Program, sources, targets, through=None,
             contrib = ygrad * local
             xname = ref_name(occ)
             if average_over and tensors[xname].role == "parameter":
-                size = _average_size(st.loops, program, average_over)
+                size = _average_size(tuple(outer) + tuple(st.loops), program, average_over)
                 if size is not None:
                     contrib = contrib / size
             new = Statement(ref(grad_tensor(xname), ref_indices(occ)), "+=", contrib,
@@ -232,12 +234,12 @@ def reindex(st: Statement, tensors) -> Statement:
             shifted = st.rhs.xreplace({v: v - rest})
             if not _enforced(shifted, v - rest, lp, tensors):
                 continue
-            new_loop = Loop(v, axis_lo, axis_hi)
+            new_loop = Loop(v, axis_lo, axis_hi, lp.reverse)
         else:
             lo, hi = sp.Max(lp.lo + rest, axis_lo), sp.Min(lp.hi + rest, axis_hi)
             if lo.has(sp.Max) or hi.has(sp.Min):
                 continue
-            new_loop = Loop(v, lo, hi)
+            new_loop = Loop(v, lo, hi, lp.reverse)
         target = st.target.xreplace({v: v - rest})
         target = ref(ref_name(target), [sp.expand(i) for i in ref_indices(target)])
         rhs = st.rhs.xreplace({v: v - rest})

@@ -106,14 +106,11 @@ class Executor:
 
     def loop_values(self, loop):
         lo, hi = self.int_of(loop.lo), self.int_of(loop.hi)
-        if abs(hi - lo) >= self.max_grid:
-            raise LimitError(f"the loop over {loop.var} runs {abs(hi - lo) + 1} times; "
+        if hi - lo + 1 > self.max_grid:
+            raise LimitError(f"the loop over {loop.var} runs {hi - lo + 1} times; "
                              f"the limit is {self.max_grid}")
-        if lo <= hi:
-            return list(range(lo, hi + 1))
-        if loop.descending:
-            return list(range(lo, hi - 1, -1))
-        return []
+        values = range(lo, hi + 1)
+        return list(reversed(values)) if loop.reverse else list(values)
 
     def run_block(self, block: Block, fixed):
         def rec(k, fx):

@@ -77,27 +77,34 @@ def reads(expr) -> list:
 
 @dataclass(frozen=True)
 class Loop:
+    """`for var in lo..hi` (inclusive, lo <= hi); `reverse` runs it from hi down to lo."""
     var: Symbol
     lo: sp.Expr
     hi: sp.Expr
+    reverse: bool = False
 
     @property
     def descending(self) -> bool:
-        d = sp.simplify(self.lo - self.hi)
-        return bool(d.is_positive) or bool(d.is_nonnegative and not d.is_zero)
-
-    @property
-    def first(self):
-        return self.lo
+        return self.reverse
 
     @property
     def bounds(self):
         """(smallest, largest) value of the variable."""
-        return (self.hi, self.lo) if self.descending else (self.lo, self.hi)
+        return (self.lo, self.hi)
 
     def count(self):
-        lo, hi = self.bounds
-        return sp.simplify(hi - lo + 1)
+        return sp.simplify(self.hi - self.lo + 1)
+
+    def reversed(self) -> "Loop":
+        return Loop(self.var, self.lo, self.hi, not self.reverse)
+
+
+def make_loop(var, first, last) -> Loop:
+    """The loop `for var in first..last`: descending when first > last is provable."""
+    d = sp.simplify(first - last)
+    if d.is_positive or (d.is_nonnegative and not d.is_zero):
+        return Loop(var, last, first, True)
+    return Loop(var, first, last)
 
 
 @dataclass
@@ -246,9 +253,11 @@ def format_loops(loops, indices: dict | None = None) -> str:
     for lp in loops:
         name = lp.var.name
         declared = (indices or {}).get(name)
-        if declared is not None and (sp.simplify(declared[0] - lp.lo) == 0
-                                     and sp.simplify(declared[1] - lp.hi) == 0):
+        if not lp.reverse and declared is not None and (
+                sp.simplify(declared[0] - lp.lo) == 0 and sp.simplify(declared[1] - lp.hi) == 0):
             parts.append(name)
+        elif lp.reverse:
+            parts.append(f"{name} in {format_expr(lp.hi)}..{format_expr(lp.lo)}")
         else:
             parts.append(f"{name} in {format_expr(lp.lo)}..{format_expr(lp.hi)}")
     return ", ".join(parts)

@@ -16,7 +16,7 @@ from sympy import Function
 from . import notation as N
 from .errors import LimitError, NotationError
 from .functions import VOCABULARY, comparison
-from .program import (Block, Loop, Program, Statement, TensorInfo, base_of, grad_name,
+from .program import (Block, Loop, Program, make_loop, Statement, TensorInfo, base_of, grad_name,
                       index_var, is_grad_name, ref, ref_indices, ref_name)
 
 MAX_EXPONENT = 100
@@ -99,7 +99,7 @@ class Resolver:
                     if rng is None:
                         self.err(lv, f"the range of loop index {lv.name!r} is unknown: "
                                      f"declare it under index: or write {lv.name} in lo..hi")
-                    loops.append(Loop(index_var(lv.name), *rng))
+                    loops.append(make_loop(index_var(lv.name), *rng))
                 body = self.items(it.body, outer + tuple(loops))
                 out.append(Block(tuple(loops), body, it.line + self.line_offset))
             else:
@@ -169,7 +169,7 @@ class Resolver:
         info = self.scope.tensors.get(tname)
         # ranges of loop indices the answer did not declare
         st.infer_ranges(tname, info)
-        loops = tuple(Loop(index_var(n), *st.ranges[n]) for n in st.loop_nodes)
+        loops = tuple(make_loop(index_var(n), *st.ranges[n]) for n in st.loop_nodes)
         used = {v.name for v in sp.Tuple(*target_indices, rhs).free_symbols}
         for name, node in st.loop_nodes.items():
             if name not in used:
