@@ -350,6 +350,33 @@ def _marker_loop(m) -> Loop:
     return _MARKERS[m]
 
 
+def _capital_count(node, name: str) -> int:
+    """How many times the capital index `name` occurs inside index brackets of `node`."""
+    if isinstance(node, N.Index):
+        return sum(_count_name(i, name) for i in node.indices)
+    if isinstance(node, N.Call) and node.func.id == "delta":
+        return sum(_count_name(a, name) for a in node.args)
+    total = 0
+    for attr in ("left", "right", "operand"):
+        if hasattr(node, attr):
+            total += _capital_count(getattr(node, attr), name)
+    for a in getattr(node, "args", []) or []:
+        total += _capital_count(a, name)
+    for a in getattr(node, "items", []) or []:
+        total += _capital_count(a, name)
+    return total
+
+
+def _count_name(node, name: str) -> int:
+    if isinstance(node, N.Name):
+        return int(node.id == name)
+    total = 0
+    for attr in ("left", "right", "operand"):
+        if hasattr(node, attr):
+            total += _count_name(getattr(node, attr), name)
+    return total
+
+
 def _mentions_capital(node) -> bool:
     if isinstance(node, N.Name):
         return node.id[0].isupper()
@@ -416,6 +443,13 @@ class _StmtState:
             return -v if node.op == "-" else v
         r.err(node, "expected an index: a loop index, a summed capital index, an integer, "
                     "or sums of these such as t-1 or x+dx")
+
+    def capital_total(self, name: str) -> int:
+        if not hasattr(self, "_cap_totals"):
+            self._cap_totals = {}
+        if name not in self._cap_totals:
+            self._cap_totals[name] = _capital_count(self.s.value, name)
+        return self._cap_totals[name]
 
     def capital(self, node):
         name = node.id
@@ -540,9 +574,14 @@ class _StmtState:
         fname = node.func.id
         if fname == "delta" and fname not in r.scope.functions:
             return self.delta(node)
-        # tanh(W[j, I] * h[I]) is tanh of the sum: a sum closes at its argument
-        values = [self.close(*self.expr(a)) for a in node.args]
-        opened = set()
+        # tanh(W[j, I] * h[I]) is tanh of the sum: a sum closes at the argument that
+        # holds all its occurrences; t[N] * log(y[N]) sums the whole product
+        values, opened = [], set()
+        for a in node.args:
+            v, o = self.expr(a)
+            inside = {c for c in o if _capital_count(a, c) == self.capital_total(c)}
+            values.append(self.close(v, inside))
+            opened |= o - inside
         if fname in VOCABULARY:
             arity, fn = VOCABULARY[fname]
             if len(values) != arity:
