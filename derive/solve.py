@@ -14,6 +14,16 @@ from .program import (Block, Program, Statement, format_program, format_statemen
 from .spec import Spec
 from .verify import Verification, verify_backward
 
+# part kind -> "module:function" of the engine that answers it; the function takes
+# (spec, part, answer, verify) and fills in the answer (see Answer)
+ENGINES = {
+    "variance": "derive.moments:solve_moment_part",
+    "mean": "derive.moments:solve_moment_part",
+    "solve": "derive.moments:solve_moment_part",
+    "choice": "derive.moments:solve_moment_part",
+    "cost": "derive.cost:solve_cost_part",
+}
+
 NOT_YET = {
     "variance": "the moments engine (variances under random initialization) is not built yet",
     "mean": "the moments engine (means under random initialization) is not built yet",
@@ -22,6 +32,15 @@ NOT_YET = {
     "cost": "the cost analysis (work and parallel depth) is not built yet",
     "update": "the SGD update form is not derived yet",
 }
+
+
+@dataclass
+class Result:
+    """One expression answer: `label relation value` (relation '=', '<=', '≈', ...)."""
+    label: str
+    value: sp.Expr | str
+    relation: str = "="
+    note: str = ""
 
 
 @dataclass
@@ -38,6 +57,8 @@ class Answer:
     verification: Verification | None = None
     message: str = ""
     backward: Backward | None = None
+    # expression results: [Result]; e.g. a variance "= (1 + D^2 J sigma_W^2)^l" or a bound
+    results: list = field(default_factory=list)
     matrix: list = field(default_factory=list)   # (statement, matrix text or None, reason)
 
     @property
@@ -169,9 +190,28 @@ def solve_part(spec: Spec, label: str, verify: bool = True) -> Answer:
         ans.status = "given"
         ans.text = str(part.args.get("answer", ""))
         return ans
+    engine = _engine(kind)
+    if engine is not None:
+        return engine(spec, part, ans, verify)
     ans.status = "not-derived"
     ans.message = NOT_YET.get(kind, f"parts of kind {kind!r} are not derived yet")
     return ans
+
+
+def _engine(kind: str):
+    """The engine function for a part kind, if that engine is installed."""
+    import importlib
+    target = ENGINES.get(kind)
+    if target is None:
+        return None
+    module, _, name = target.partition(":")
+    try:
+        mod = importlib.import_module(module)
+    except ModuleNotFoundError as e:
+        if e.name == module:
+            return None
+        raise
+    return getattr(mod, name, None)
 
 
 def _check_claim(spec: Spec, part, bw: Backward) -> str:
