@@ -1,0 +1,577 @@
+"""Checking a student's answer: judged by meaning, explained when wrong.
+
+Loop answers are run, in the order written, against the derived reference on
+the same random inputs (several seeds, two sizes, non-square, batch > 1).
+Numeric answers are compared per quantity; expression answers by symbolic
+simplification backed by exact evaluation at random rational points; choice
+answers by the option.  A wrong answer gets the smallest counterexample found
+and a diagnosis of the usual mistakes; the reference answer is never shown
+unless asked for.
+"""
+from __future__ import annotations
+
+import random
+import signal
+import threading
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+import numpy as np
+import sympy as sp
+
+from .errors import DeriveError, LimitError, NotationError
+from .execute import Executor, random_symbols, run
+from .program import (Block, Program, format_items, format_statement, grad_name,
+                      is_grad_name, base_of, ref_name, reads)
+from .resolve import build_program
+from .spec import Spec, parse_values
+
+TIME_LIMIT = 10.0        # seconds per check
+CHECK_GRID = 2_000_000   # iterations of one statement while checking
+RTOL = 1e-7
+
+
+@dataclass
+class Verdict:
+    problem: str
+    part: str
+    verdict: str                      # correct | incorrect | unusable
+    message: str = ""
+    diagnosis: list = field(default_factory=list)
+    counterexample: dict | None = None
+    reference: str | None = None
+
+    @property
+    def exit_code(self) -> int:
+        return {"correct": 0, "incorrect": 1}.get(self.verdict, 2)
+
+    def as_dict(self) -> dict:
+        out = {"problem": self.problem, "part": self.part, "verdict": self.verdict,
+               "message": self.message, "diagnosis": self.diagnosis,
+               "counterexample": self.counterexample}
+        if self.reference is not None:
+            out["reference"] = self.reference
+        return out
+
+
+@contextmanager
+def time_limit(seconds: float):
+    """Raise LimitError after `seconds` (main thread only; elsewhere no limit)."""
+    if threading.current_thread() is not threading.main_thread() or not seconds:
+        yield
+        return
+
+    def handler(signum, frame):
+        raise LimitError(f"the check took longer than {seconds:g} s and was stopped")
+    old = signal.signal(signal.SIGALRM, handler)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+
+
+def check_answer(spec: Spec, label: str, text: str, show_answer: bool = False,
+                 time_limit_s: float = TIME_LIMIT) -> Verdict:
+    """Judge `text` as the answer to `spec`'s part `label`."""
+    part = spec.part(label)
+    verdict = Verdict(spec.id, label, "unusable")
+    try:
+        with time_limit(time_limit_s):
+            if part.kind in ("backprop", "gradient"):
+                _check_loops(spec, part, text, verdict, show_answer)
+            elif part.kind == "numeric":
+                _check_numeric(spec, part, text, verdict, show_answer)
+            elif part.kind in ("variance", "mean", "solve", "choice", "cost"):
+                _check_expression(spec, part, text, verdict, show_answer)
+            elif part.kind == "loops":
+                _check_forward_loops(spec, part, text, verdict, show_answer)
+            else:
+                verdict.message = (f"part {label} is a {part.kind} part: it is read by the "
+                                   "instructor and cannot be checked automatically")
+    except LimitError as e:
+        verdict.verdict = "unusable"
+        verdict.message = str(e)
+    except NotationError as e:
+        verdict.verdict = "unusable"
+        verdict.message = e.format()
+    except DeriveError as e:
+        verdict.verdict = "unusable"
+        verdict.message = str(e)
+    return verdict
+
+
+# --------------------------------------------------------------------------
+# loop answers
+# --------------------------------------------------------------------------
+
+
+def _reference(spec: Spec, part):
+    from .backward import derive_backward
+    from .solve import closed_form, tidy
+    a = part.args
+    bw = derive_backward(spec.program, a["from"], a["to"], a.get("through"),
+                         a.get("average_over"))
+    tidy(bw.program)
+    return bw
+
+
+def _final_scalars(spec: Spec, sources) -> list:
+    read = {ref_name(r) for s in spec.program.statements() for r in s.reads()}
+    return [s for s in sources if not spec.program.tensors[s].axes and s not in read]
+
+
+def _sizes_for_check(spec: Spec) -> list:
+    base = spec.default_sizes()
+    return [base, {k: v + 1 for k, v in base.items()}]
+
+
+def _run(spec, program, sources, unit, sizes, seed, symvals, forward_env):
+    ex = Executor(program, sizes, symvals, max_grid=CHECK_GRID)
+    ex.env = {k: np.array(v, dtype=float, copy=True) for k, v in forward_env.items()}
+    rng = np.random.default_rng(seed + 101)
+    for f in sources:
+        shape = forward_env[f].shape
+        ex.env[grad_name(f)] = np.ones(shape) if f in unit else rng.standard_normal(shape)
+    ex.run()
+    return ex.env
+
+
+def _check_loops(spec: Spec, part, text: str, verdict: Verdict, show_answer: bool):
+    bw = _reference(spec, part)
+    if show_answer:
+        verdict.reference = bw.text()
+    answer = build_program(text, answer_scope(spec), "answer", None, 0, answer=True)
+    _reject_forward_writes(spec, answer)
+    written = answer.written()
+    wanted = [grad_name(t) for t in bw.targets]
+    missing = [g for g in wanted if g not in written]
+    if missing:
+        others = [w for w in written if is_grad_name(w) and w not in wanted]
+        verdict.verdict = "incorrect"
+        verdict.message = f"the answer does not compute {', '.join(missing)}"
+        if others:
+            verdict.diagnosis.append(
+                f"gradient with respect to the wrong tensor: the answer computes "
+                f"{', '.join(others)}, the part asks for {', '.join(wanted)}")
+        else:
+            verdict.diagnosis.append(f"no statement writes {', '.join(missing)}")
+        return
+    order = _order_problems(answer)
+    if order:
+        verdict.verdict = "incorrect"
+        verdict.message = "a gradient is read before it is complete"
+        verdict.diagnosis = order
+        return
+    tensors = {**bw.program.tensors, **answer.tensors}
+    answer.tensors = tensors
+    unit = _final_scalars(spec, bw.sources)
+    first_bad = None
+    for sizes in _sizes_for_check(spec):
+        for seed in (0, 1, 2):
+            symvals = random_symbols(spec.program, seed)
+            fwd = run(spec.program, sizes, None, seed=seed, symbol_values=symvals)
+            ref_env = _run(spec, bw.program, bw.sources, unit, sizes, seed, symvals, fwd)
+            ans_env = _run(spec, answer, bw.sources, unit, sizes, seed, symvals, fwd)
+            for g in wanted:
+                a, b = ref_env[g], ans_env[g]
+                if not _close(a, b):
+                    first_bad = (sizes, seed, g, a, b, fwd, symvals)
+                    break
+            if first_bad:
+                break
+        if first_bad:
+            break
+    if first_bad is None:
+        verdict.verdict = "correct"
+        verdict.message = (f"correct: {', '.join(wanted)} agree with the derived answer on "
+                           f"random inputs (3 seeds at 2 sizes)")
+        return
+    verdict.verdict = "incorrect"
+    sizes, seed, g, a, b, fwd, symvals = first_bad
+    verdict.message = f"{g} differs from the correct gradient"
+    verdict.diagnosis = order + _diagnose(spec, bw, answer, g, a, b, sizes, seed, symvals, fwd,
+                                          unit)
+    verdict.counterexample = _counterexample(spec, bw, answer, g, unit)
+
+
+def answer_scope(spec: Spec):
+    """The spec's names, plus the temporaries its program introduced (R_in, ...)."""
+    scope = spec.scope.copy()
+    for name, info in spec.program.tensors.items():
+        if not is_grad_name(name):
+            scope.tensors.setdefault(name, info)
+    return scope
+
+
+def _reject_forward_writes(spec: Spec, answer: Program):
+    for st in answer.statements():
+        name = st.target_name
+        info = spec.program.tensors.get(name)
+        if info is not None and not is_grad_name(name):
+            raise NotationError(f"the answer assigns to the forward tensor {name!r}; "
+                                "a backward answer writes gradients (name.grad) and "
+                                "new temporaries only", "answer", st.line or 1, 1)
+
+
+def _order_problems(answer: Program) -> list:
+    """A gradient read before a later statement adds to it."""
+    out = []
+    walked = list(answer.walk())
+    stmts = [s for s, _ in walked]
+    for k, (st, outer) in enumerate(walked):
+        for r in st.reads():
+            name = ref_name(r)
+            if not is_grad_name(name) or name == st.target_name:
+                continue
+            # inside one time block a later statement may add to another time step
+            later = [m for m in range(k + 1, len(stmts)) if stmts[m].target_name == name
+                     and not (outer and walked[m][1] == outer)]
+            if later:
+                out.append(f"wrong order of statements: statement {k + 1} reads {name} "
+                           f"before statement {later[0] + 1} has finished adding to it")
+                return out
+    return out
+
+
+def _close(a, b, rtol=RTOL) -> bool:
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    if a.shape != b.shape or not np.all(np.isfinite(b)):
+        return False
+    scale = max(float(np.abs(a).max(initial=0.0)), 1e-12)
+    return float(np.abs(a - b).max(initial=0.0)) <= rtol * scale
+
+
+def _diagnose(spec, bw, answer, g, a, b, sizes, seed, symvals, fwd, unit) -> list:
+    """Name the usual mistakes: sign, factor, missing/extra term, transposed, off by one."""
+    out = []
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    if _close(-a, b):
+        return out + ["sign flipped: the answer is the negative of the correct gradient"]
+    denom = float((a * a).sum())
+    if denom > 0:
+        c = float((a * b).sum()) / denom
+        if abs(c) > 1e-9 and _close(c * a, b, 1e-6):
+            return out + [f"a constant factor is off: the answer is {_describe_factor(c, sizes)} "
+                          f"times the correct gradient"]
+    # a term missing or extra: drop each reference statement in turn
+    stmts = list(bw.program.walk())
+    for k, (st, outer) in enumerate(stmts):
+        dropped = _drop(bw.program, k)
+        env = _run(spec, dropped, bw.sources, unit, sizes, seed, symvals, fwd)
+        part_value = np.asarray(env[g]) if g in env else np.zeros_like(a)
+        contrib = a - part_value
+        if not np.any(np.abs(contrib) > 1e-12 * max(1.0, np.abs(a).max())):
+            continue
+        src = _path_of(spec, bw, st, g)
+        if _close(part_value, b, 1e-6):
+            out.append(f"a term is missing: the part of {g} that {src} is not in the answer")
+            return out
+        if _close(a + contrib, b, 1e-6):
+            out.append(f"a term is counted twice: the part of {g} that {src} appears one "
+                       f"time too many")
+            return out
+    if a.ndim == 2 and a.shape[0] == a.shape[1] and _close(a.T, b, 1e-6):
+        return out + ["indices transposed: the answer is the transpose of the correct gradient"]
+    for axis in range(a.ndim):
+        for shift in (1, -1):
+            rolled = np.roll(a, shift, axis=axis)
+            idx = [slice(None)] * a.ndim
+            idx[axis] = slice(0, 1) if shift == 1 else slice(-1, None)
+            rolled[tuple(idx)] = 0
+            if _close(rolled, b, 1e-6) or _close(np.roll(a, shift, axis=axis), b, 1e-6):
+                return out + [f"an index is off by one: the answer is the correct gradient "
+                              f"shifted by one along axis {axis + 1} of {g}"]
+    if not out:
+        out.append("no common mistake recognized: compare your statements with the forward "
+                   "program one read at a time")
+    return out
+
+
+def _describe_factor(c: float, sizes: dict) -> str:
+    cands = {"2": 2.0, "1/2": 0.5, "4": 4.0, "1/4": 0.25}
+    for name, v in sizes.items():
+        cands[name] = float(v)
+        cands[f"1/{name}"] = 1.0 / v
+        if v > 1:
+            cands[f"{name}-1"] = float(v - 1)
+            cands[f"1/({name}-1)"] = 1.0 / (v - 1)
+            cands[f"{name}/({name}-1)"] = v / (v - 1)
+            cands[f"({name}-1)/{name}"] = (v - 1) / v
+    for name, v in cands.items():
+        if abs(c - v) <= 1e-6 * abs(v):
+            return name
+    return f"{c:.6g}"
+
+
+def _drop(program: Program, k: int) -> Program:
+    count = [-1]
+
+    def rec(items):
+        out = []
+        for it in items:
+            if isinstance(it, Block):
+                out.append(Block(it.loops, rec(it.body), it.line))
+            else:
+                count[0] += 1
+                if count[0] != k:
+                    out.append(it)
+        return out
+    return Program(rec(program.items), program.tensors, program.indices, program.symbols,
+                   program.functions, program.sizes)
+
+
+def _path_of(spec: Spec, bw, st, g: str) -> str:
+    """How a reference statement's contribution reaches g, in words."""
+    renamed = {s.extra["new"]: s.extra["old"] for s in bw.steps
+               if s.kind == "rescale" and s.extra}
+    target = renamed.get(st.target_name, st.target_name)
+    if target != g and is_grad_name(target):
+        return f"flows back through {base_of(target)}"
+    return f"comes from {_forward_statement(spec, st)}"
+
+
+def _forward_statement(spec: Spec, st) -> str:
+    for fst in spec.program.statements():
+        if fst.line == st.line:
+            return f"the forward statement `{format_statement(fst, spec.program.indices)}`"
+    return "another statement"
+
+
+def _counterexample(spec, bw, answer, g, unit) -> dict | None:
+    """The smallest sizes (all 1, then 2, ...) at which the answer is wrong, with values."""
+    names = list(spec.size_symbols)
+    base = spec.default_sizes()
+    for n in (1, 2, 3):
+        for sizes in ({k: n for k in names}, {k: min(n + i, base[k]) for i, k in
+                                              enumerate(names)}):
+            sizes = {k: max(1, v) for k, v in sizes.items()}
+            try:
+                symvals = random_symbols(spec.program, 0)
+                fwd = run(spec.program, sizes, _small_inputs(spec, sizes), seed=0,
+                          symbol_values=symvals)
+                ra = _run(spec, bw.program, bw.sources, unit, sizes, 0, symvals, fwd)
+                rb = _run(spec, answer, bw.sources, unit, sizes, 0, symvals, fwd)
+            except DeriveError:
+                continue
+            a, b = np.asarray(ra[g]), np.asarray(rb[g])
+            if _close(a, b):
+                continue
+            diff = np.abs(a - b)
+            at = np.unravel_index(int(np.argmax(diff)), diff.shape) if diff.ndim else ()
+            shown = {}
+            small = sum(np.size(fwd[n]) for n, i in spec.program.tensors.items()
+                        if i.role in ("input", "parameter", "computed") and n in fwd) <= 60
+            for name, info in spec.program.tensors.items():
+                if not small:
+                    break
+                if info.role in ("input", "parameter", "computed") and name in fwd:
+                    shown[name] = np.round(np.asarray(fwd[name]), 4).tolist()
+            for f in bw.sources:
+                shown[grad_name(f)] = np.round(np.asarray(ra[grad_name(f)]), 4).tolist() \
+                    if grad_name(f) in ra else None
+            index = ", ".join(str(int(i) + _offset(spec, bw, g, k)) for k, i in enumerate(at))
+            return {"sizes": sizes, "inputs": shown,
+                    "entry": f"{g}[{index}]" if index else g,
+                    "expected": round(float(a[at]), 6), "got": round(float(b[at]), 6)}
+    return None
+
+
+def _offset(spec, bw, g, axis) -> int:
+    info = bw.program.tensors.get(g)
+    try:
+        lo = info.ranges[axis][0]
+        return int(lo) if sp.sympify(lo).is_Integer else 0
+    except Exception:  # noqa: BLE001 - display only
+        return 0
+
+
+def _small_inputs(spec: Spec, sizes: dict) -> dict:
+    """Inputs with one decimal, so a counterexample is easy to follow."""
+    from .execute import random_inputs
+    raw = random_inputs(spec.program, sizes, 0)
+    return {k: np.round(v, 1) for k, v in raw.items()}
+
+
+# --------------------------------------------------------------------------
+# forward loops (desugaring an Einstein statement into += loops)
+# --------------------------------------------------------------------------
+
+
+def _check_forward_loops(spec: Spec, part, text, verdict, show_answer):
+    names = part.args.get("of") or []
+    ref_stmts = [s for s in spec.program.statements() if s.target_name in names]
+    reference = Program(ref_stmts, spec.program.tensors, spec.program.indices,
+                        spec.program.symbols, spec.program.functions, spec.program.sizes)
+    if show_answer:
+        verdict.reference = reference.text()
+    scope = spec.scope.copy()
+    for n in names:     # the answer recomputes these tensors
+        scope.tensors[n].role = "computed"
+    answer = build_program(text, scope, "answer", None, 0, answer=True)
+    for sizes in _sizes_for_check(spec):
+        for seed in (0, 1):
+            fwd = run(spec.program, sizes, None, seed=seed)
+            base = {k: v for k, v in fwd.items() if k not in names}
+            r = Executor(reference, sizes)
+            r.env = {k: v.copy() for k, v in base.items()}
+            r.run()
+            a = Executor(answer, sizes)
+            a.env = {k: v.copy() for k, v in base.items()}
+            a.run()
+            for n in names:
+                if not _close(r.array(n), a.array(n)):
+                    verdict.verdict = "incorrect"
+                    verdict.message = f"{n} differs from the program's definition"
+                    verdict.diagnosis = _diagnose_values(r.array(n), a.array(n), sizes)
+                    return
+    verdict.verdict = "correct"
+    verdict.message = "correct: the loops compute the same values (2 seeds at 2 sizes)"
+
+
+def _diagnose_values(a, b, sizes) -> list:
+    if _close(-a, b):
+        return ["sign flipped"]
+    denom = float((a * a).sum())
+    if denom:
+        c = float((a * b).sum()) / denom
+        if _close(c * a, b, 1e-6):
+            return [f"a constant factor is off: {_describe_factor(c, sizes)} times the values"]
+    return []
+
+
+# --------------------------------------------------------------------------
+# numeric answers
+# --------------------------------------------------------------------------
+
+
+def _check_numeric(spec: Spec, part, text, verdict, show_answer, rtol=1e-3, atol=1e-6):
+    from .solve import solve_part
+    ans = solve_part(spec, part.label, verify=False)
+    if show_answer:
+        verdict.reference = "\n".join(f"{k} = {np.asarray(v).tolist()}"
+                                      for k, v in ans.values.items())
+    given = parse_values(text, spec.scope, "answer", 0, key=None)
+    if not given:
+        raise NotationError("expected value lines such as `W.grad = [[6, 12], [0, 0]]`",
+                            "answer", 1, 1, text)
+    wrong = []
+    for name, value in given.items():
+        if name not in ans.values:
+            wrong.append(f"{name} is not asked for in this part "
+                         f"(asked: {', '.join(ans.values)})")
+            continue
+        want = np.asarray(ans.values[name], dtype=float)
+        got = np.asarray(value, dtype=float)
+        if got.shape != want.shape:
+            wrong.append(f"{name} has shape {list(got.shape)}, expected {list(want.shape)}")
+            continue
+        bad = ~np.isclose(got, want, rtol=rtol, atol=atol)
+        if bad.any():
+            at = np.unravel_index(int(np.argmax(bad)), bad.shape) if bad.ndim else ()
+            entry = f"{name}[{', '.join(str(int(i)) for i in at)}]" if at else name
+            msg = f"{entry} is {float(got[at]):g}, which is not right"
+            if np.allclose(-got, want, rtol=rtol, atol=atol):
+                msg += " (the sign of the whole quantity is flipped)"
+            wrong.append(msg)
+    missing = [k for k in ans.values if k not in given]
+    if wrong:
+        verdict.verdict = "incorrect"
+        verdict.message = f"{len(wrong)} of {len(given)} quantities are wrong"
+        verdict.diagnosis = wrong
+        return
+    verdict.verdict = "correct"
+    verdict.message = "correct: every value given matches"
+    if missing:
+        verdict.message += f" (not given: {', '.join(missing)})"
+
+
+# --------------------------------------------------------------------------
+# expression answers (moments, solutions, choices, costs)
+# --------------------------------------------------------------------------
+
+
+def _check_expression(spec: Spec, part, text, verdict, show_answer):
+    from .solve import solve_part
+    ans = solve_part(spec, part.label, verify=False)
+    if ans.status != "derived" or not ans.results:
+        verdict.message = (f"part {part.label} cannot be checked yet: "
+                           f"{ans.message or 'the engine gives no expression for it'}")
+        return
+    result = ans.results[-1] if part.kind != "choice" else ans.results[0]
+    if show_answer:
+        verdict.reference = f"{result.label} {result.relation} {result.value}"
+    if part.kind == "choice":
+        options = [str(o) for o in part.args.get("options", [])]
+        got = text.strip().lower()
+        match = [o for o in options if o.lower() == got or o.lower().startswith(got) and got]
+        if not match:
+            verdict.verdict = "unusable"
+            verdict.message = f"expected one of the options: {', '.join(options)}"
+            return
+        ok = match[0].lower() == str(result.value).lower()
+        verdict.verdict = "correct" if ok else "incorrect"
+        verdict.message = "correct" if ok else f"{match[0]!r} is not the right option"
+        return
+    expr = parse_answer_expression(spec, text)
+    want = result.value
+    if isinstance(want, str):
+        verdict.message = "this answer is text and cannot be compared as an expression"
+        return
+    same, point = equivalent(expr, want, spec)
+    if same:
+        verdict.verdict = "correct"
+        verdict.message = "correct: the expression equals the derived one"
+        return
+    verdict.verdict = "incorrect"
+    verdict.message = "the expression differs from the correct one"
+    if point is not None:
+        verdict.counterexample = point
+    ratio = sp.simplify(expr / want) if want != 0 else None
+    if ratio is not None and ratio.is_number:
+        verdict.diagnosis.append(
+            "sign flipped" if ratio == -1 else f"a constant factor is off: {ratio} times "
+                                               "the correct expression")
+
+
+def parse_answer_expression(spec: Spec, text: str) -> sp.Expr:
+    """An expression in the problem's symbols and sizes, parsed (never evaluated)."""
+    from . import notation as N
+    from .resolve import Resolver, _StmtState
+    node = N.parse_expression(text, "answer")
+    r = Resolver(spec.scope.copy(), "answer", text, None, 0, answer=True)
+    fake = N.Stmt(1, 1, N.Name(1, 1, "_"), "=", node, [], False, text)
+    st = _StmtState(r, fake, {})
+    value, opened = st.expr(node)
+    if opened:
+        r.err(node, "an expression answer cannot sum over capital indices")
+    return value
+
+
+def equivalent(a, b, spec: Spec, trials: int = 8):
+    """(same?, a point where they differ).  Symbolic, backed by exact random points."""
+    diff = sp.simplify(a - b)
+    symbolic = diff == 0
+    symbols = sorted((a - b).free_symbols, key=lambda s: s.name)
+    rng = random.Random(0)
+    for _ in range(trials):
+        point = {}
+        for s in symbols:
+            if s.is_integer:
+                point[s] = sp.Integer(rng.randint(1, 6))
+            elif s.is_positive or s.is_nonnegative:
+                point[s] = sp.Rational(rng.randint(1, 40), rng.randint(1, 9))
+            else:
+                point[s] = sp.Rational(rng.randint(-40, 40), rng.randint(1, 9))
+        try:
+            va = sp.nsimplify(a.xreplace(point)).evalf(30)
+            vb = sp.nsimplify(b.xreplace(point)).evalf(30)
+        except Exception:  # noqa: BLE001 - a point outside the domain: try another
+            continue
+        if not (va.is_number and vb.is_number):
+            continue
+        if abs(complex(va) - complex(vb)) > 1e-20 * max(1.0, abs(complex(vb))):
+            return False, {str(k): str(v) for k, v in point.items()} | {
+                "expected": str(vb.evalf(8)), "got": str(va.evalf(8))}
+    return True, None
