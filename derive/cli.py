@@ -298,6 +298,74 @@ def key(ctx, problems, out_dir):
     click.echo(f"PDF rendering is not built yet: nothing was written to {out_dir}/.")
 
 
+@cli.command()
+@click.argument("target", metavar="PROBLEM:PART", required=False)
+@click.argument("answer", required=False)
+@click.option("--file", "answer_file", type=click.File("r"),
+              help="Read the answer from a file ('-' for standard input).")
+@click.option("--json", "as_json", is_flag=True, help="Print a machine-readable verdict.")
+@click.option("--show-answer", is_flag=True, help="Also print the reference answer.")
+@click.option("--batch", type=click.Path(exists=True, dir_okay=False),
+              help="Check a CSV of answers (columns: student, problem, part, answer).")
+@click.option("-o", "--output", "results", type=click.Path(dir_okay=False),
+              help="Where --batch writes its results CSV (default: results.csv).")
+@click.pass_context
+def check(ctx, target, answer, answer_file, as_json, show_answer, batch, results):
+    """Check a student's answer to PROBLEM:PART.
+
+    The ANSWER is in the course notation (loops, statements, values or an
+    expression), given as an argument, with --file, or as '-' for standard
+    input.  Exit code 0: correct, 1: incorrect, 2: unusable input."""
+    import json
+    from .check import check_answer
+    if batch:
+        from .check_batch import check_batch
+        ctx.exit(check_batch(ctx, batch, results or "results.csv", _problems_dir(ctx)))
+    if not target:
+        raise click.UsageError("give PROBLEM:PART and the answer (or --batch FILE)")
+    problem, part = _split_target(target)
+    if not part:
+        raise click.UsageError("name the part: PROBLEM:PART, e.g. softmax:a")
+    if answer_file is not None:
+        text = answer_file.read()
+    elif answer == "-":
+        text = click.get_text_stream("stdin").read()
+    elif answer is not None:
+        text = answer
+    else:
+        raise click.UsageError("give the answer as an argument, with --file, or '-' for stdin")
+    spec = _load(ctx, problem)
+    spec.part(part)
+    verdict = check_answer(spec, part, text, show_answer=show_answer)
+    if as_json:
+        click.echo(json.dumps(verdict.as_dict(), indent=2))
+    else:
+        click.echo(format_verdict(verdict))
+    ctx.exit(verdict.exit_code)
+
+
+def format_verdict(v) -> str:
+    head = {"correct": "CORRECT", "incorrect": "INCORRECT", "unusable": "CANNOT CHECK"}[v.verdict]
+    lines = [f"{v.problem}:{v.part}: {head}", f"  {v.message}".replace("\n", "\n  ")]
+    for d in v.diagnosis:
+        lines.append(f"  - {d}")
+    ce = v.counterexample
+    if ce:
+        lines.append("  counterexample:")
+        if "sizes" in ce:
+            lines.append("    sizes: " + ", ".join(f"{k}={x}" for k, x in ce["sizes"].items()))
+        for name, value in (ce.get("inputs") or {}).items():
+            lines.append(f"    {name} = {value}")
+        if "entry" in ce:
+            lines.append(f"    {ce['entry']}: expected {ce['expected']}, got {ce['got']}")
+        else:
+            lines.append("    " + ", ".join(f"{k}={x}" for k, x in ce.items()))
+    if v.reference:
+        lines.append("  reference answer:")
+        lines.extend("    " + l for l in v.reference.split("\n"))
+    return "\n".join(lines)
+
+
 def main():
     try:
         cli(standalone_mode=True)
