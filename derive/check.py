@@ -87,6 +87,8 @@ def check_answer(spec: Spec, label: str, text: str, show_answer: bool = False,
                 _check_expression(spec, part, text, verdict, show_answer)
             elif part.kind == "loops":
                 _check_forward_loops(spec, part, text, verdict, show_answer)
+            elif part.kind == "update":
+                _check_update(spec, part, text, verdict, show_answer)
             else:
                 verdict.message = (f"part {label} is a {part.kind} part: it is read by the "
                                    "instructor and cannot be checked automatically")
@@ -428,6 +430,46 @@ def _check_forward_loops(spec: Spec, part, text, verdict, show_answer):
                     return
     verdict.verdict = "correct"
     verdict.message = "correct: the loops compute the same values (2 seeds at 2 sizes)"
+
+
+def _check_update(spec: Spec, part, text, verdict, show_answer):
+    """Parameter updates: run them from the same parameters and gradients."""
+    from .solve import solve_part
+    ans = solve_part(spec, part.label, verify=False)
+    params = ans.backward.targets
+    if show_answer:
+        verdict.reference = "\n".join(str(r.value) for r in ans.results)
+    scope = answer_scope(spec)
+    for n in params:
+        scope.tensors[n] = type(scope.tensors[n])(**{**scope.tensors[n].__dict__,
+                                                      "role": "computed"})
+    answer = build_program(text, scope, "answer", None, 0, answer=True)
+    updated = [n for n in params if n in answer.written()]
+    if not updated:
+        verdict.verdict = "incorrect"
+        verdict.message = f"the answer updates none of {', '.join(params)}"
+        return
+    from .verify import run_backward
+    sizes = spec.default_sizes()
+    sym = random_symbols(spec.program, 0)
+    env = run_backward(spec.program, ans.backward.program, ans.backward.sources, sizes, 0,
+                       unit=True)
+    rate = sym.get(str(part.args.get("rate", "eta")), 0.1)
+    ex = Executor(answer, sizes, sym)
+    ex.env = {k: np.array(v, dtype=float, copy=True) for k, v in env.items()}
+    ex.run()
+    for n in params:
+        want = env[n] - rate * env[grad_name(n)]
+        got = ex.array(n)
+        if not _close(want, got):
+            verdict.verdict = "incorrect"
+            verdict.message = f"the update of {n} is not a gradient-descent step"
+            if _close(env[n] + rate * env[grad_name(n)], got):
+                verdict.diagnosis.append(f"sign flipped: {n} moves along its gradient, "
+                                         "which climbs the loss instead of descending")
+            return
+    verdict.verdict = "correct"
+    verdict.message = f"correct: {', '.join(params)} take a gradient-descent step"
 
 
 def _diagnose_values(a, b, sizes) -> list:

@@ -127,7 +127,7 @@ def _split_target(text: str):
 
 def format_answer(ans, spec, steps: bool = False) -> str:
     """An answer in the course notation, with its verification line."""
-    from .program import format_items, format_statement
+    from .program import format_expr, format_items, format_statement
     lines = [f"{spec.id}:{ans.part} ({ans.kind})"]
     idx = spec.program.indices
     if steps and ans.steps:
@@ -152,6 +152,14 @@ def format_answer(ans, spec, steps: bool = False) -> str:
         if ans.closed:
             lines.append("  backward loops:")
         lines.extend("    " + l for l in format_items(ans.program.items, idx))
+    if ans.results:
+        lines.append("  answer:" if ans.kind != "update" else "  update:")
+        for r in ans.results:
+            value = r.value if isinstance(r.value, str) else format_expr(r.value)
+            rel = f" {r.relation} " if r.relation else ": "
+            lines.append(f"    {r.label}{rel}{value}" if ans.kind != "update" else f"    {value}")
+            if r.note and ans.kind != "update":
+                lines.append(f"      ({r.note})")
     if ans.matrix:
         lines.append("  matrix form:")
         for st, text, why in ans.matrix:
@@ -176,6 +184,11 @@ def answer_json(ans, spec) -> dict:
         out["loops"] = format_items(ans.program.items, idx)
     if ans.closed:
         out["closed_form"] = [format_statement(s, idx) for s in ans.closed]
+    if ans.results:
+        from .program import format_expr
+        out["results"] = [{"label": r.label, "relation": r.relation,
+                           "value": r.value if isinstance(r.value, str) else format_expr(r.value),
+                           "note": r.note} for r in ans.results]
     if ans.matrix:
         out["matrix_form"] = [text for _, text, _ in ans.matrix]
     if ans.values:

@@ -186,6 +186,8 @@ def solve_part(spec: Spec, label: str, verify: bool = True) -> Answer:
         return ans
     if kind == "numeric":
         return _numeric(spec, part, ans, verify)
+    if kind == "update":
+        return _update(spec, part, ans, verify)
     if kind == "text":
         ans.status = "given"
         ans.text = str(part.args.get("answer", ""))
@@ -195,6 +197,61 @@ def solve_part(spec: Spec, label: str, verify: bool = True) -> Answer:
         return engine(spec, part, ans, verify)
     ans.status = "not-derived"
     ans.message = NOT_YET.get(kind, f"parts of kind {kind!r} are not derived yet")
+    return ans
+
+
+def _update(spec: Spec, part, ans: Answer, verify: bool) -> Answer:
+    """One SGD step: theta -= rate * theta.grad, with theta.grad in closed form."""
+    from .execute import Executor
+    from .program import ref, index_var
+    from .verify import Check, Verification, run_backward
+    a = part.args
+    rate_name = str(a.get("rate", "eta"))
+    rate = spec.symbols.get(rate_name)
+    if rate is None:
+        raise DerivationError(f"{spec.id}:{part.label}: the rate {rate_name!r} is not a "
+                              f"declared symbol")
+    bw = derive_backward(spec.program, a["from"], a["to"])
+    tidy(bw.program)
+    final = [s for s in bw.sources if not _is_read(spec.program, s)]
+    raw, closed = closed_form(bw, final) or ([], [])
+    ans.backward, ans.program, ans.steps, ans.closed = bw, bw.program, bw.steps, closed
+    updates = []
+    for name in bw.targets:
+        info = spec.program.tensors[name]
+        idx = [index_var(ax) for ax in info.axes]
+        from .program import Loop
+        loops = tuple(Loop(v, *info.ranges[k]) for k, v in enumerate(idx))
+        updates.append(Statement(ref(name, idx), "-=", rate * ref(grad_name(name), idx), loops))
+        ans.results.append(Result(f"{name} update", format_statement(updates[-1],
+                                                                      spec.program.indices),
+                                  "", "gradient descent: step against the gradient"))
+    ans.message = ("descent moves each parameter against its gradient, so the update "
+                   "subtracts rate times the gradient (a + would climb the loss)")
+    if verify:
+        # the step must lower the loss to first order: L(theta - eta g) < L(theta)
+        sizes = spec.default_sizes()
+        checks = []
+        loss = final[0] if final else bw.sources[0]
+        for seed in (0, 1):
+            env = run_backward(spec.program, bw.program, bw.sources, sizes, seed, unit=True)
+            base = float(np.sum(env[loss]))
+            step = {n: env[n] - 1e-4 * env[grad_name(n)] for n in bw.targets}
+            inputs = {n: env[n] for n, i in spec.program.tensors.items()
+                      if i.role in ("input", "parameter")}
+            after = run(spec.program, sizes, {**inputs, **step}, seed=seed)
+            drop = base - float(np.sum(after[loss]))
+            g2 = sum(float((env[grad_name(n)] ** 2).sum()) for n in bw.targets)
+            c = Check(dict(sizes), seed)
+            c.errors["loss decrease"] = abs(drop - 1e-4 * g2) / max(1e-4 * g2, 1e-300)
+            checks.append(c)
+        ok = all(c.worst < 1e-2 for c in checks)
+        ans.verification = Verification(
+            "one step with rate 1e-4 lowers the loss by rate*|grad|^2 to first order", checks,
+            1e-2, ok)
+        if not ok:
+            from .errors import VerificationError
+            raise VerificationError(f"{spec.id}:{part.label}: the update does not descend")
     return ans
 
 

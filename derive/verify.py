@@ -173,15 +173,16 @@ def verify_backward(forward: Program, bw, sizes: dict, seeds=(0, 1),
 
 
 def run_backward(forward: Program, backward: Program, sources, sizes: dict, seed: int,
-                 inputs: dict | None = None) -> dict:
-    """Forward values, seed gradients for the sources, then the backward program."""
+                 inputs: dict | None = None, unit: bool = False) -> dict:
+    """Forward values, seed gradients for the sources (random, or ones), then backward."""
     rng = np.random.default_rng(seed + 101)
     symvals = random_symbols(forward, seed)
     env = run(forward, sizes, inputs, seed=seed, symbol_values=symvals)
     ex = Executor(backward, sizes, symvals)
     ex.env = {k: np.array(v, dtype=float, copy=True) for k, v in env.items()}
     for f in sources:
-        ex.env[f + ".grad"] = rng.standard_normal(env[f].shape)
+        shape = env[f].shape
+        ex.env[f + ".grad"] = np.ones(shape) if unit else rng.standard_normal(shape)
     ex.run()
     return ex.env
 
