@@ -272,23 +272,34 @@ def _engine(kind: str):
 
 
 def _check_claim(spec: Spec, part, bw: Backward) -> str:
-    """A claimed form (e.g. the seed's) against the derived program, numerically."""
+    """A claimed form (e.g. the seed's), proven against the derivation symbolically
+    (element by element, where that method applies) and checked numerically."""
+    from .check import answer_scope
+    from .equivalence import equivalent_programs
     from .resolve import build_program
     from .verify import _sizes_variants, compare_backward
     text = str(part.args["claim"])
-    claimed = build_program(text, spec.scope, spec.path, f"parts.{part.label}.claim",
+    claimed = build_program(text, answer_scope(spec), spec.path, f"parts.{part.label}.claim",
                             answer=True)
-    tensors = {**bw.program.tensors, **claimed.tensors}
-    claimed.tensors = tensors
+    claimed.tensors = {**bw.program.tensors, **claimed.tensors}
     sizes = _sizes_variants(spec.program, spec.default_sizes(), 2)
     ok, worst, diff = compare_backward(spec.program, bw.program, claimed, bw.sources,
                                        bw.targets, sizes)
     if not ok:
         raise DerivationError(f"the claimed form of {spec.id}:{part.label} differs from the "
                               f"derived one: {diff}")
-    return (f"the claimed form `{'; '.join(l.strip() for l in text.strip().splitlines())}` "
-            f"gives the same gradients (relative difference {worst:.1e}, "
-            f"{len(sizes)} sizes, 2 seeds each)")
+    a = part.args
+    raw = derive_backward(spec.program, a["from"], a["to"], a.get("through"),
+                          a.get("average_over"), simplify=False)
+    proof = equivalent_programs(spec.program, raw.program, claimed, bw.targets)
+    if proof is False:
+        raise DerivationError(f"the claimed form of {spec.id}:{part.label} is not symbolically "
+                              "equal to the chain rule's sum of contributions")
+    shown = "; ".join(l.strip() for l in text.strip().splitlines())
+    how = ("proven equal to the chain rule's unsimplified sum, element by element, "
+           "symbolically" if proof else "not provable by the symbolic method here")
+    return (f"the claimed form `{shown}` is {how}; numerically the same gradients "
+            f"(relative difference {worst:.1e}, {len(sizes)} sizes, 2 seeds each)")
 
 
 def _is_read(program: Program, name: str) -> bool:
