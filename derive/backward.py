@@ -66,19 +66,7 @@ def restrict(program: Program, through) -> Program:
         return program
     lines = source_lines(program)
     keep = {lines[k - 1] for k in through if 1 <= k <= len(lines)}
-
-    def rec(items):
-        out = []
-        for it in items:
-            if isinstance(it, Block):
-                body = rec(it.body)
-                if body:
-                    out.append(Block(it.loops, body, it.line))
-            elif it.line in keep:
-                out.append(it)
-        return out
-    return Program(rec(program.items), program.tensors, program.indices, program.symbols,
-                   program.functions, program.sizes)
+    return program.map(lambda st: st if st.line in keep else None)
 
 
 def expand_targets(program: Program, targets) -> list:

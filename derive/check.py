@@ -308,20 +308,9 @@ def _describe_factor(c: float, sizes: dict) -> str:
 
 
 def _drop(program: Program, k: int) -> Program:
-    count = [-1]
-
-    def rec(items):
-        out = []
-        for it in items:
-            if isinstance(it, Block):
-                out.append(Block(it.loops, rec(it.body), it.line))
-            else:
-                count[0] += 1
-                if count[0] != k:
-                    out.append(it)
-        return out
-    return Program(rec(program.items), program.tensors, program.indices, program.symbols,
-                   program.functions, program.sizes)
+    """The program without its k-th statement (0-based, in program order)."""
+    drop = program.statements()[k]
+    return program.map(lambda st: None if st is drop else st)
 
 
 def _path_of(spec: Spec, bw, st, g: str) -> str:
@@ -403,8 +392,11 @@ def _small_inputs(spec: Spec, sizes: dict) -> dict:
 
 def _check_forward_loops(spec: Spec, part, text, verdict, show_answer):
     names = part.args.get("of") or []
-    ref_stmts = [s for s in spec.program.statements() if s.target_name in names]
-    reference = Program(ref_stmts, spec.program.tensors, spec.program.indices,
+    def keep(items):    # the statements writing `names`, inside their blocks (for t in ...)
+        out = [Block(it.loops, keep(it.body), it.line) if isinstance(it, Block) else it
+               for it in items if isinstance(it, Block) or it.target_name in names]
+        return [it for it in out if not isinstance(it, Block) or it.body]
+    reference = Program(keep(spec.program.items), spec.program.tensors, spec.program.indices,
                         spec.program.symbols, spec.program.functions, spec.program.sizes)
     if show_answer:
         verdict.reference = reference.text()

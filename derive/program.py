@@ -179,6 +179,24 @@ class Program:
     def text(self) -> str:
         return format_program(self)
 
+    def map(self, fn, tensors: dict | None = None) -> "Program":
+        """A new program with each statement replaced by fn(statement) (None drops it;
+        blocks left empty are dropped)."""
+        def rec(items):
+            out = []
+            for it in items:
+                if isinstance(it, Block):
+                    body = rec(it.body)
+                    if body:
+                        out.append(Block(it.loops, body, it.line))
+                else:
+                    new = fn(it)
+                    if new is not None:
+                        out.append(new)
+            return out
+        return Program(rec(self.items), self.tensors if tensors is None else tensors,
+                       self.indices, self.symbols, self.functions, self.sizes)
+
 
 # --------------------------------------------------------------------------
 # Printing in the course notation

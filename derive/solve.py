@@ -78,10 +78,7 @@ def tidy_statement(st: Statement) -> Statement:
 
 def tidy(program: Program) -> Program:
     """Signs into the operators of every statement."""
-    def rec(items):
-        return [Block(it.loops, rec(it.body), it.line) if isinstance(it, Block)
-                else tidy_statement(it) for it in items]
-    program.items = rec(program.items)
+    program.items = program.map(tidy_statement).items
     return program
 
 

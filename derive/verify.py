@@ -80,16 +80,7 @@ def perturbed(program: Program, targets) -> Program:
                 subs[r] = r + ref(delta_name(name), ref_indices(r))
         return expr.xreplace(subs) if subs else expr
 
-    def rec(items):
-        out = []
-        for it in items:
-            if isinstance(it, Block):
-                out.append(Block(it.loops, rec(it.body), it.line))
-            else:
-                out.append(it.with_(rhs=shift(it.rhs)))
-        return out
-    return Program(rec(program.items), tensors, program.indices, program.symbols,
-                   program.functions, program.sizes)
+    return program.map(lambda st: st.with_(rhs=shift(st.rhs)), tensors)
 
 
 def _sizes_variants(program: Program, base: dict, n: int = 2) -> list:
