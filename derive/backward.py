@@ -207,33 +207,41 @@ def reindex(st: Statement, tensors) -> Statement:
     for k, e in enumerate(ref_indices(st.target)):
         if e.is_Symbol:
             continue
-        cands = [v for v in e.free_symbols if v in own and e.coeff(v) == 1]
-        if not cands:
-            continue
-        v = cands[0]
-        rest = sp.expand(e - v)
-        if rest.has(v):
-            continue
-        lp = own[v]
-        axis_lo, axis_hi = info.ranges[k]
-        if rest.free_symbols & set(own):
-            # x + dx: v now runs over the whole axis; valid only if the
-            # upstream gradient read enforces the old range of v by reading zero
-            shifted = st.rhs.xreplace({v: v - rest})
-            if not _enforced(shifted, v - rest, lp, tensors):
-                continue
-            new_loop = Loop(v, axis_lo, axis_hi, lp.reverse)
-        else:
-            lo, hi = sp.Max(lp.lo + rest, axis_lo), sp.Min(lp.hi + rest, axis_hi)
-            if lo.has(sp.Max) or hi.has(sp.Min):
-                continue
-            new_loop = Loop(v, lo, hi, lp.reverse)
-        target = st.target.xreplace({v: v - rest})
-        target = ref(ref_name(target), [sp.expand(i) for i in ref_indices(target)])
-        rhs = st.rhs.xreplace({v: v - rest})
-        loops = tuple(new_loop if l.var == v else l for l in st.loops)
-        return reindex(st.with_(target=target, rhs=rhs, loops=loops), tensors)
+        # try the loop indices in a fixed order (never set order: results must not
+        # depend on Python's hash seed); the first that can be re-indexed wins
+        cands = sorted((v for v in e.free_symbols if v in own and e.coeff(v) == 1),
+                       key=lambda s: s.name)
+        for v in cands:
+            done = _reindex_on(st, k, e, v, own, info, tensors)
+            if done is not None:
+                return reindex(done, tensors)
     return st
+
+
+def _reindex_on(st: Statement, k: int, e, v, own, info, tensors):
+    """The statement with index v shifted so target index k is plain, or None."""
+    rest = sp.expand(e - v)
+    if rest.has(v):
+        return None
+    lp = own[v]
+    axis_lo, axis_hi = info.ranges[k]
+    if rest.free_symbols & set(own):
+        # x + dx: v now runs over the whole axis; valid only if the
+        # upstream gradient read enforces the old range of v by reading zero
+        shifted = st.rhs.xreplace({v: v - rest})
+        if not _enforced(shifted, v - rest, lp, tensors):
+            return None
+        new_loop = Loop(v, axis_lo, axis_hi, lp.reverse)
+    else:
+        lo, hi = sp.Max(lp.lo + rest, axis_lo), sp.Min(lp.hi + rest, axis_hi)
+        if lo.has(sp.Max) or hi.has(sp.Min):
+            return None
+        new_loop = Loop(v, lo, hi, lp.reverse)
+    target = st.target.xreplace({v: v - rest})
+    target = ref(ref_name(target), [sp.expand(i) for i in ref_indices(target)])
+    rhs = st.rhs.xreplace({v: v - rest})
+    loops = tuple(new_loop if l.var == v else l for l in st.loops)
+    return st.with_(target=target, rhs=rhs, loops=loops)
 
 
 def _enforced(rhs, expr, lp: Loop, tensors) -> bool:

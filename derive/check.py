@@ -54,6 +54,10 @@ class Verdict:
         return out
 
 
+class TimeLimitError(LimitError):
+    """The check's wall-clock limit: passed on, never taken for a failed size."""
+
+
 @contextmanager
 def time_limit(seconds: float):
     """Raise LimitError after `seconds` (main thread only; elsewhere no limit)."""
@@ -62,7 +66,7 @@ def time_limit(seconds: float):
         return
 
     def handler(signum, frame):
-        raise LimitError(f"the check took longer than {seconds:g} s and was stopped")
+        raise TimeLimitError(f"the check took longer than {seconds:g} s and was stopped")
     old = signal.signal(signal.SIGALRM, handler)
     signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
@@ -78,7 +82,7 @@ def check_answer(spec: Spec, label: str, text: str, show_answer: bool = False,
     part = spec.part(label)
     verdict = Verdict(spec.id, label, "unusable")
     try:
-        with time_limit(time_limit_s):
+        with time_limit(time_limit_s), np.errstate(all="ignore"):
             if part.kind in ("backprop", "gradient"):
                 _check_loops(spec, part, text, verdict, show_answer)
             elif part.kind == "numeric":
@@ -109,14 +113,21 @@ def check_answer(spec: Spec, label: str, text: str, show_answer: bool = False,
 # --------------------------------------------------------------------------
 
 
+_REFERENCES: dict = {}   # derived once per process: a --batch checks one part many times
+
+
 def _reference(spec: Spec, part):
     from .backward import derive_backward
     from .solve import closed_form, tidy
     a = part.args
-    bw = derive_backward(spec.program, a["from"], a["to"], a.get("through"),
-                         a.get("average_over"))
-    tidy(bw.program)
-    return bw
+    key = (str(spec.path), spec.program_text, repr(spec.program.indices),
+           repr(sorted(a.items(), key=lambda kv: kv[0])))
+    if key not in _REFERENCES:
+        bw = derive_backward(spec.program, a["from"], a["to"], a.get("through"),
+                             a.get("average_over"))
+        tidy(bw.program)
+        _REFERENCES[key] = bw
+    return _REFERENCES[key]
 
 
 def _final_scalars(spec: Spec, sources) -> list:
@@ -150,7 +161,8 @@ def _check_loops(spec: Spec, part, text: str, verdict: Verdict, show_answer: boo
     wanted = [grad_name(t) for t in bw.targets]
     missing = [g for g in wanted if g not in written]
     if missing:
-        others = [w for w in written if is_grad_name(w) and w not in wanted]
+        others = [w for w in written if is_grad_name(w) and w not in wanted
+                  and w not in bw.program.written()]     # not an intermediate (Yt.grad)
         verdict.verdict = "incorrect"
         verdict.message = f"the answer does not compute {', '.join(missing)}"
         if others:
@@ -195,6 +207,16 @@ def _check_loops(spec: Spec, part, text: str, verdict: Verdict, show_answer: boo
     verdict.message = f"{g} differs from the correct gradient"
     verdict.diagnosis = order + _diagnose(spec, bw, answer, g, a, b, sizes, seed, symvals, fwd,
                                           unit)
+    if verdict.diagnosis[-1].startswith("no common mistake"):
+        # two mistakes at once may hide each other in g: another wrong gradient may say more
+        others = [w for w in wanted if w != g and not _close(ref_env[w], ans_env[w])]
+        for w in others[:3]:
+            more = _diagnose(spec, bw, answer, w, ref_env[w], ans_env[w], sizes, seed, symvals,
+                             fwd, unit)
+            if not more[-1].startswith("no common mistake"):
+                verdict.message = f"{', '.join([g] + others)} differ from the correct gradients"
+                verdict.diagnosis = [f"in {w}: {d}" for d in more]
+                break
     verdict.counterexample = _counterexample(spec, bw, answer, g, unit)
 
 
@@ -255,24 +277,37 @@ def _diagnose(spec, bw, answer, g, a, b, sizes, seed, symvals, fwd, unit) -> lis
     if denom > 0:
         c = float((a * b).sum()) / denom
         if abs(c) > 1e-9 and _close(c * a, b, 1e-6):
-            return out + [f"a constant factor is off: the answer is {_describe_factor(c, sizes)} "
+            name = _describe_factor(c, sizes, _factors_elsewhere(spec, bw, answer, g, unit,
+                                                                 sizes, seed))
+            if name is None:
+                return out + [f"the answer is the correct gradient times a factor that changes "
+                              f"with the inputs ({c:.4g} here): a forward quantity is multiplied "
+                              f"in, or left out, where it should not be"]
+            return out + [f"a constant factor is off: the answer is {name} "
                           f"times the correct gradient"]
     # a term missing or extra: drop each reference statement in turn
-    stmts = list(bw.program.walk())
-    for k, (st, outer) in enumerate(stmts):
-        dropped = _drop(bw.program, k)
+    for dropped, src in _without_each_term(spec, bw, g):
         env = _run(spec, dropped, bw.sources, unit, sizes, seed, symvals, fwd)
         part_value = np.asarray(env[g]) if g in env else np.zeros_like(a)
         contrib = a - part_value
         if not np.any(np.abs(contrib) > 1e-12 * max(1.0, np.abs(a).max())):
             continue
-        src = _path_of(spec, bw, st, g)
         if _close(part_value, b, 1e-6):
             out.append(f"a term is missing: the part of {g} that {src} is not in the answer")
             return out
         if _close(a + contrib, b, 1e-6):
             out.append(f"a term is counted twice: the part of {g} that {src} appears one "
                        f"time too many")
+            return out
+        if _close(a - 2 * contrib, b, 1e-6):
+            out.append(f"sign flipped in one term: the part of {g} that {src} has the "
+                       f"wrong sign")
+            return out
+        c = float(((b - part_value) * contrib).sum() / (contrib * contrib).sum())
+        name = _describe_factor(c, sizes)
+        if _close(part_value + c * contrib, b, 1e-6) and name in _factor_names(sizes):
+            out.append(f"a constant factor is off in one term: the part of {g} that {src} "
+                       f"is {name} times what it should be")
             return out
     if a.ndim == 2 and a.shape[0] == a.shape[1] and _close(a.T, b, 1e-6):
         return out + ["indices transposed: the answer is the transpose of the correct gradient"]
@@ -291,7 +326,7 @@ def _diagnose(spec, bw, answer, g, a, b, sizes, seed, symvals, fwd, unit) -> lis
     return out
 
 
-def _describe_factor(c: float, sizes: dict) -> str:
+def _factor_names(sizes: dict) -> dict:
     cands = {"2": 2.0, "1/2": 0.5, "4": 4.0, "1/4": 0.25}
     for name, v in sizes.items():
         cands[name] = float(v)
@@ -301,16 +336,76 @@ def _describe_factor(c: float, sizes: dict) -> str:
             cands[f"1/({name}-1)"] = 1.0 / (v - 1)
             cands[f"{name}/({name}-1)"] = v / (v - 1)
             cands[f"({name}-1)/{name}"] = (v - 1) / v
-    for name, v in cands.items():
-        if abs(c - v) <= 1e-6 * abs(v):
+    return cands
+
+
+def _describe_factor(c: float, sizes: dict, elsewhere=()) -> str | None:
+    """Name the factor c seen at `sizes`; `elsewhere` holds (factor, sizes) seen at other
+    sizes and seeds (None: not a multiple there).  None if the factor is not constant."""
+    def same(x, v):
+        return x is not None and v is not None and abs(x - v) <= 1e-6 * abs(v)
+    for name, v in _factor_names(sizes).items():
+        if same(c, v) and all(same(c2, _factor_names(s2).get(name)) for c2, s2 in elsewhere):
             return name
-    return f"{c:.6g}"
+    if all(same(c2, c) for c2, _ in elsewhere):
+        return f"{c:.6g}"
+    return None
+
+
+def _factors_elsewhere(spec, bw, answer, g, unit, sizes, seed) -> list:
+    """The factor answer/reference at the other check size and at another seed."""
+    out = []
+    # sizes grown by different amounts, so that N-1 and K (or B-1 and J) part ways
+    other = [{k: v + 1 + i for i, (k, v) in enumerate(sizes.items())}, sizes]
+    for sz, sd in zip(other, (seed, seed + 1)):
+        symvals = random_symbols(spec.program, sd)
+        try:
+            fwd = run(spec.program, sz, None, seed=sd, symbol_values=symvals)
+            a = np.asarray(_run(spec, bw.program, bw.sources, unit, sz, sd, symvals, fwd)[g],
+                           float)
+            b = np.asarray(_run(spec, answer, bw.sources, unit, sz, sd, symvals, fwd)[g], float)
+        except TimeLimitError:
+            raise
+        except DeriveError:     # e.g. a grid limit at the larger sizes: no evidence there
+            continue
+        denom = float((a * a).sum())
+        c = float((a * b).sum()) / denom if denom else None
+        out.append((c if c is not None and _close(c * a, b, 1e-6) else None, sz))
+    return out
 
 
 def _drop(program: Program, k: int) -> Program:
     """The program without its k-th statement (0-based, in program order)."""
     drop = program.statements()[k]
     return program.map(lambda st: None if st is drop else st)
+
+
+def _without_each_term(spec: Spec, bw, g: str):
+    """The reference without one statement, then without one term of a merged statement
+    (W1.grad += lam*W1 + a1.grad*x), each with the words for what was left out."""
+    stmts = bw.program.statements()
+    for k, st in enumerate(stmts):
+        yield _drop(bw.program, k), _path_of(spec, bw, st, g)
+    for st in stmts:
+        terms = sp.Add.make_args(st.rhs)
+        for term in (terms if len(terms) > 1 else ()):
+            src = _term_source(spec, term, g)
+            if src:
+                yield bw.program.map(lambda s, st=st, term=term:
+                                     s.with_(rhs=s.rhs - term) if s is st else s), src
+
+
+def _term_source(spec: Spec, term, g: str) -> str | None:
+    for r in reads(term):
+        gr = ref_name(r)
+        if not is_grad_name(gr):
+            continue
+        for fst in spec.program.statements():
+            if fst.target_name == base_of(gr) and base_of(g) in {ref_name(x) for x in
+                                                                fst.reads()}:
+                return f"comes from {_forward_statement(spec, fst)}"
+        return f"flows back through {base_of(gr)}"
+    return None
 
 
 def _path_of(spec: Spec, bw, st, g: str) -> str:
@@ -344,10 +439,12 @@ def _counterexample(spec, bw, answer, g, unit) -> dict | None:
                           symbol_values=symvals)
                 ra = _run(spec, bw.program, bw.sources, unit, sizes, 0, symvals, fwd)
                 rb = _run(spec, answer, bw.sources, unit, sizes, 0, symvals, fwd)
+            except TimeLimitError:
+                raise
             except DeriveError:
                 continue
             a, b = np.asarray(ra[g]), np.asarray(rb[g])
-            if _close(a, b):
+            if _close(a, b) or not np.all(np.isfinite(a)):
                 continue
             diff = np.abs(a - b)
             at = np.unravel_index(int(np.argmax(diff)), diff.shape) if diff.ndim else ()
@@ -418,7 +515,9 @@ def _check_forward_loops(spec: Spec, part, text, verdict, show_answer):
                 if not _close(r.array(n), a.array(n)):
                     verdict.verdict = "incorrect"
                     verdict.message = f"{n} differs from the program's definition"
-                    verdict.diagnosis = _diagnose_values(r.array(n), a.array(n), sizes)
+                    verdict.diagnosis = (_diagnose_values(r.array(n), a.array(n), sizes) or
+                                         _forward_terms(reference, base, sizes, n, r.array(n),
+                                                        a.array(n)))
                     return
     verdict.verdict = "correct"
     verdict.message = "correct: the loops compute the same values (2 seeds at 2 sizes)"
@@ -450,18 +549,41 @@ def _check_update(spec: Spec, part, text, verdict, show_answer):
     ex = Executor(answer, sizes, sym)
     ex.env = {k: np.array(v, dtype=float, copy=True) for k, v in env.items()}
     ex.run()
+    wrong = []
     for n in params:
         want = env[n] - rate * env[grad_name(n)]
         got = ex.array(n)
         if not _close(want, got):
-            verdict.verdict = "incorrect"
-            verdict.message = f"the update of {n} is not a gradient-descent step"
+            wrong.append(n)
             if _close(env[n] + rate * env[grad_name(n)], got):
                 verdict.diagnosis.append(f"sign flipped: {n} moves along its gradient, "
                                          "which climbs the loss instead of descending")
-            return
+    if wrong:      # every parameter is judged: one mistake must not hide another
+        verdict.verdict = "incorrect"
+        verdict.message = (f"the update of {', '.join(wrong)} is not a gradient-descent step")
+        return
     verdict.verdict = "correct"
     verdict.message = f"correct: {', '.join(params)} take a gradient-descent step"
+
+
+def _forward_terms(reference, base, sizes, n, want, got) -> list:
+    """A term of the definition missing, doubled or with the wrong sign (named by what it
+    reads, so that the reference itself is not shown)."""
+    for k, st in enumerate(reference.statements()):
+        ex = Executor(_drop(reference, k), sizes)
+        ex.env = {key: v.copy() for key, v in base.items()}
+        ex.run()
+        part = ex.array(n)
+        contrib = want - part
+        if not np.any(contrib):
+            continue
+        names = sorted({ref_name(r) for r in st.reads()} - {n}) or ["a constant"]
+        what = f"the term in {' and '.join(names)}"
+        for c, words in ((0, "is missing"), (2, "is counted twice"),
+                         (-1, "has the wrong sign")):
+            if _close(part + c * contrib, got, 1e-6):
+                return [f"{what} {words}"]
+    return []
 
 
 def _diagnose_values(a, b, sizes) -> list:

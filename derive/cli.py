@@ -171,8 +171,12 @@ def format_answer(ans, spec, steps: bool = False) -> str:
             lines.append(f"    {name} = {text}")
     if ans.message:
         lines.append(f"  note: {ans.message}")
+    if getattr(ans, "cost", ""):
+        lines.append(f"  cost: {ans.cost}")
     if ans.verification is not None:
         lines.append(f"  verified: {ans.verification.summary()}")
+        details = getattr(ans.verification, "details", None)   # Monte Carlo: each check
+        lines.extend(f"    {d}" for d in (details() if details else []))
     return "\n".join(lines)
 
 
@@ -197,11 +201,15 @@ def answer_json(ans, spec) -> dict:
         out["text"] = ans.text
     if ans.message:
         out["message"] = ans.message
+    if getattr(ans, "cost", ""):
+        out["cost"] = ans.cost
     if ans.verification is not None:
         v = ans.verification
         out["verification"] = {"method": v.method, "passed": v.passed,
                                "worst_relative_error": v.worst, "tolerance": v.tolerance,
                                "sizes": [c.sizes for c in v.checks]}
+        if hasattr(v, "details"):
+            out["verification"]["checks"] = v.details()
     return out
 
 
@@ -213,6 +221,10 @@ def answer_latex(ans, spec) -> str:
         lines += [statement_latex(s, spec.program.indices, p) + r" \\" for s in ans.closed]
     elif ans.program is not None:
         lines += [l + r" \\" for l in program_latex(ans.program, p)]
+    if ans.results:     # expression answers (moments, solutions, choices)
+        from .latex import label_latex, relation_latex, value_latex
+        lines += [f"{label_latex(r.label, p)} {relation_latex(r.relation)} "
+                  f"{value_latex(r.value, p)}" + r" \\" for r in ans.results]
     if ans.values:
         for name, value in ans.values.items():
             lines.append(f"% {name} = {np.asarray(value).tolist()}")
@@ -263,13 +275,14 @@ def verify_cmd(ctx, problems):
                 ans = solve_part(spec, label)
             except VerificationError as e:
                 failed += 1
-                click.echo(f"{name:<28} {kind:<10} {'finite differences':<44} FAILED: {e}")
+                click.echo(f"{name:<28} {kind:<10} {'numeric check':<44} FAILED: {e}")
                 continue
             if ans.verification is not None:
                 v = ans.verification
                 status = "ok" if v.passed else "FAILED"
                 failed += not v.passed
-                check = f"finite differences, worst rel. err {v.worst:.1e}"
+                check = v.brief() if hasattr(v, "brief") else \
+                    f"finite differences, worst rel. err {v.worst:.1e}"
                 click.echo(f"{name:<28} {kind:<10} {check:<44} {status}")
             elif ans.status == "not-derived":
                 click.echo(f"{name:<28} {kind:<10} {'-':<44} not derived yet")
@@ -285,30 +298,38 @@ def verify_cmd(ctx, problems):
 @cli.command()
 @click.argument("problems", nargs=-1)
 @click.option("-o", "--output", "out_dir", default="output", show_default=True,
-              type=click.Path(file_okay=False), help="Folder for the PDFs.")
+              type=click.Path(file_okay=False), help="Folder for the PDFs and .tex files.")
+@click.option("--no-solutions", is_flag=True, help="Build only the problem sheet.")
+@click.option("--tex-only", is_flag=True, help="Write the .tex files; do not run TeX.")
+@click.option("--subscripts", is_flag=True, help="Write tensors as s_{b,j} instead of s[b,j].")
+@click.option("--timings", is_flag=True,
+              help="Time derive, verify, render and TeX apart, and print the split.")
+@click.option("--title", help="Title of the sheet (default: Backpropagation and trainability).")
+@click.option("--course", help="Course line of the title block (default: the problems' course).")
 @click.pass_context
-def key(ctx, problems, out_dir):
-    """Derive and verify every answer of the problems, for the answer key.
+def key(ctx, problems, out_dir, no_solutions, tex_only, subscripts, timings, title, course):
+    """Build the problem sheet and the answer key (PDF) of the problems (default: all).
 
-    Rendering the PDF problem sheet and answer key is not built yet: for now
-    this command parses, derives and verifies every part, and says so."""
-    import time
-    from .solve import solve_part
+    Writes DIR/problems.pdf and DIR/answer_key.pdf with their .tex. Every answer
+    is derived and verified first; the PDFs replace the old ones only when the
+    whole build succeeded."""
+    from .render import build_key
     d = _problems_dir(ctx) or default_problems_dir()
     paths = [resolve_problem(p, _problems_dir(ctx)) for p in problems] or find_problems(d)
-    counts = {"derived": 0, "given": 0, "not-derived": 0}
-    start = time.perf_counter()
-    for n, path in enumerate(paths, 1):
-        t0 = time.perf_counter()
-        spec = load_spec(path)
-        for label in spec.parts:
-            counts[solve_part(spec, label).status] += 1
-        click.echo(f"[{n}/{len(paths)}] {spec.id:<20} derived and verified "
-                   f"({time.perf_counter() - t0:.1f} s)", err=True)
-    click.echo(f"{counts['derived']} parts derived and verified, {counts['given']} instructor "
-               f"texts, {counts['not-derived']} parts not derivable yet "
-               f"({time.perf_counter() - start:.1f} s).")
-    click.echo(f"PDF rendering is not built yet: nothing was written to {out_dir}/.")
+    if not paths:
+        raise click.UsageError(f"no problem specs (*.yaml) in {d}")
+    result = build_key(paths, out_dir, solutions=not no_solutions, tex_only=tex_only,
+                       subscripts=subscripts, timings=timings, title=title, course=course,
+                       progress=lambda line: click.echo(line, err=True))
+    c = result.counts
+    click.echo(f"{c.get('derived', 0)} parts derived and verified, {c.get('given', 0)} "
+               f"instructor answers, {c.get('not-derived', 0)} parts not derived yet"
+               + (f", {c['failed']} withheld (failed their numeric check)." if c.get("failed")
+                  else "."))
+    for path in result.written:
+        click.echo(f"wrote {path}")
+    if timings:
+        click.echo(f"time: {result.timings.line()}")
 
 
 @cli.command()
@@ -377,6 +398,21 @@ def format_verdict(v) -> str:
         lines.append("  reference answer:")
         lines.extend("    " + l for l in v.reference.split("\n"))
     return "\n".join(lines)
+
+
+@cli.command("code")
+@click.argument("problem")
+@click.option("--backward", is_flag=True,
+              help="Also export backward(): the backward program of the problem's first "
+                   "backprop/gradient part over the whole program (else from its final "
+                   "outputs to every parameter and input).")
+@click.option("--target", type=click.Choice(["numpy"]), default="numpy", show_default=True,
+              help="The language of the exported code.")
+@click.pass_context
+def code_cmd(ctx, problem, backward, target):
+    """Print a problem's program as a self-contained NumPy module (forward, backward)."""
+    from .codegen import export
+    click.echo(export(_load(ctx, problem), backward=backward, target=target), nl=False)
 
 
 def main():

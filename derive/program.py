@@ -101,7 +101,7 @@ class Loop:
 
 def make_loop(var, first, last) -> Loop:
     """The loop `for var in first..last`: descending when first > last is provable."""
-    d = sp.simplify(first - last)
+    d = sp.expand(first - last)     # bounds are linear: expand decides, simplify is slow
     if d.is_positive or (d.is_nonnegative and not d.is_zero):
         return Loop(var, last, first, True)
     return Loop(var, first, last)

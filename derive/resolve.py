@@ -185,7 +185,8 @@ class Resolver:
             if is_grad_name(tname):
                 info = self.grad_info(s.target, tname)
             elif self.answer:
-                info = self.new_temporary(s.target, tname, target_indices, loops)
+                info = self.new_temporary(s.target, tname, target_indices,
+                                          tuple(outer) + loops)   # block indices too
             else:
                 self.err(s.target, f"unknown tensor {tname!r}: declare it under tensors:")
         if info.role in ("input", "parameter") and not is_grad_name(tname):
@@ -210,7 +211,7 @@ class Resolver:
             base = node.base
             name = base.id if isinstance(base, N.Name) else grad_name(base.base.id)
             for n in node.indices:
-                if _mentions_capital(n):
+                if _mentions_capital(n, self.scope):
                     self.err(n, "a target cannot be summed over: capital indices belong "
                                 "on the right-hand side")
             return name, node.indices
@@ -377,13 +378,14 @@ def _count_name(node, name: str) -> int:
     return total
 
 
-def _mentions_capital(node) -> bool:
-    if isinstance(node, N.Name):
-        return node.id[0].isupper()
+def _mentions_capital(node, scope) -> bool:
+    if isinstance(node, N.Name):    # a size such as L (h.grad[L, j]) is not summed
+        return node.id[0].isupper() and (node.id.lower() in scope.indices
+                                          or node.id not in scope.sizes)
     if isinstance(node, N.BinOp):
-        return _mentions_capital(node.left) or _mentions_capital(node.right)
+        return _mentions_capital(node.left, scope) or _mentions_capital(node.right, scope)
     if isinstance(node, N.Unary):
-        return _mentions_capital(node.operand)
+        return _mentions_capital(node.operand, scope)
     return False
 
 

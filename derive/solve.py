@@ -60,6 +60,7 @@ class Answer:
     # expression results: [Result]; e.g. a variance "= (1 + D^2 J sigma_W^2)^l" or a bound
     results: list = field(default_factory=list)
     matrix: list = field(default_factory=list)   # (statement, matrix text or None, reason)
+    cost: str = ""    # backprop/gradient parts: orders of work, depth, memory (derive.cost)
 
     @property
     def verified(self) -> bool:
@@ -170,6 +171,8 @@ def solve_part(spec: Spec, label: str, verify: bool = True) -> Answer:
                                bw.program.symbols, bw.program.functions, bw.program.sizes)
                 verify_backward(spec.program, Backward(prog, bw.forward, bw.sources,
                                                        bw.targets, [], bw.average_over), sizes)
+        from .cost import cost_line
+        ans.cost = cost_line(spec.program, bw, verify=verify)
         return ans
     if kind == "loops":
         names = part.args.get("of") or []

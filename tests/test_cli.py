@@ -14,8 +14,10 @@ def invoke(*args):
     return CliRunner().invoke(cli, list(args))
 
 
-def test_there_are_18_bundled_problems():
-    assert len(BUNDLED) == 18
+def test_there_are_20_bundled_problems():
+    # the 18 seed problems and two of our own: he_init, glorot_init
+    assert len(BUNDLED) == 20
+    assert {"he_init", "glorot_init"} <= set(BUNDLED)
 
 
 def test_list_shows_every_bundled_problem():
