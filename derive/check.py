@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import sympy as sp
 
-from .errors import DeriveError, LimitError, NotationError
+from .errors import DeriveError, IndexRangeError, LimitError, NotationError
 from .execute import Executor, random_symbols, run
 from .program import (Block, Program, format_items, format_statement, grad_name,
                       is_grad_name, base_of, ref_name, reads)
@@ -99,6 +99,17 @@ def check_answer(spec: Spec, label: str, text: str, show_answer: bool = False,
     except LimitError as e:
         verdict.verdict = "unusable"
         verdict.message = str(e)
+    except IndexRangeError as e:
+        verdict.verdict = "incorrect"
+        verdict.message = "an index runs over the wrong range"
+        verdict.diagnosis = [f"{e.message} (line {e.line}): indices transposed or the "
+                             "wrong index for this tensor"]
+        wanted = [grad_name(t) for t in _wanted(spec, part)]
+        tensor = getattr(e, "tensor", None)
+        if wanted and tensor and is_grad_name(tensor) and tensor not in wanted:
+            verdict.diagnosis.insert(0, f"gradient with respect to the wrong tensor: the "
+                                        f"answer computes {tensor}, the part asks for "
+                                        f"{', '.join(wanted)}")
     except NotationError as e:
         verdict.verdict = "unusable"
         verdict.message = e.format()
@@ -114,6 +125,13 @@ def check_answer(spec: Spec, label: str, text: str, show_answer: bool = False,
 
 
 _REFERENCES: dict = {}   # derived once per process: a --batch checks one part many times
+
+
+def _wanted(spec: Spec, part) -> list:
+    """The tensors whose gradients a backprop or gradient part asks for."""
+    from .backward import expand_targets
+    to = part.args.get("to")
+    return expand_targets(spec.program, to if isinstance(to, list) else [to]) if to else []
 
 
 def _reference(spec: Spec, part):

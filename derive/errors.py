@@ -39,6 +39,10 @@ class NotationError(DeriveError):
         return f"{head}\n    {shown}\n    {' ' * (caret_col - 1)}^"
 
 
+class IndexRangeError(NotationError):
+    """A loop index that runs past the axis it writes (b2.grad[k] with k over M, not C)."""
+
+
 class SpecError(DeriveError):
     """A mistake in a problem spec: names the file and the key path."""
 

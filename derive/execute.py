@@ -329,8 +329,21 @@ def random_inputs(program: Program, sizes: dict, seed: int = 0, names=None) -> d
         if names is not None and name not in names:
             continue
         shape, _ = tensor_layout(info, sizes)
-        out[name] = rng.standard_normal(shape)
+        out[name] = draw(rng, shape, getattr(info, "domain", "real"))
     return out
+
+
+def draw(rng, shape, domain: str = "real"):
+    """Random values of a domain: probability and onehot sum to 1 over the last axis."""
+    z = rng.standard_normal(shape)
+    if domain == "positive":
+        return np.abs(z) + 0.1
+    if domain == "probability" and len(shape):
+        e = np.exp(z - z.max(axis=-1, keepdims=True))
+        return e / e.sum(axis=-1, keepdims=True)
+    if domain == "onehot" and len(shape):
+        return (z == z.max(axis=-1, keepdims=True)).astype(float)
+    return z
 
 
 def random_symbols(program: Program, seed: int = 0) -> dict:

@@ -114,6 +114,7 @@ class TensorInfo:
     ranges: tuple          # (lo, hi) per axis, SymPy, inclusive
     role: str = "computed"  # input | parameter | computed | temporary | gradient
     latex: str | None = None
+    domain: str = "real"    # real | positive | probability | onehot (values of an input)
 
     @property
     def rank(self) -> int:

@@ -14,7 +14,7 @@ import sympy as sp
 from sympy import Function
 
 from . import notation as N
-from .errors import LimitError, NotationError
+from .errors import IndexRangeError, LimitError, NotationError
 from .functions import VOCABULARY, comparison
 from .program import (Block, Loop, Program, make_loop, Statement, TensorInfo, base_of, grad_name,
                       index_var, is_grad_name, ref, ref_indices, ref_name)
@@ -197,6 +197,7 @@ class Resolver:
             self.err(s.target, f"{tname!r} has {info.rank} "
                                f"{'index' if info.rank == 1 else 'indices'}, "
                                f"not {len(target_indices)}")
+        self.check_write_ranges(s, idx_nodes, target_indices, info, loops, outer)
         if is_grad_name(tname) and not self.answer:
             self.err(s.target, "a forward program does not write gradients")
         target = ref(tname, target_indices)
@@ -205,6 +206,25 @@ class Resolver:
         out = self.desugar(target, s.op, rhs, loops, line, tname, outer)
         self.written_before.add(tname)
         return out
+
+    def check_write_ranges(self, s, idx_nodes, target_indices, info, loops, outer):
+        """A plain loop index that may run past the axis it writes is a mistake."""
+        by_var = {lp.var: lp for lp in tuple(outer) + tuple(loops)}
+        for k, (ix, node) in enumerate(zip(target_indices, idx_nodes)):
+            lp = by_var.get(ix)
+            if lp is None:
+                continue
+            lo, hi = info.ranges[k]
+            inside = sp.simplify(lp.lo - lo).is_nonnegative and \
+                sp.simplify(hi - lp.hi).is_nonnegative
+            if not inside:
+                padded = "\n".join([""] * self.line_offset + self.text.split("\n"))
+                err = IndexRangeError(f"index {ix.name!r} runs over {lp.lo}..{lp.hi}, but "
+                                      f"axis {k + 1} of {info.name!r} runs over {lo}..{hi}",
+                                      self.source, node.line + self.line_offset, node.col,
+                                      padded, self.key)
+                err.tensor = info.name
+                raise err
 
     def target_parts(self, node):
         if isinstance(node, N.Index):
@@ -319,7 +339,8 @@ def _nested_sum_argument(expr):
         return expr
     for a in expr.args:
         if any(isinstance(x, esum) for x in sp.preorder_traversal(a)):
-            if expr.is_Add:
+            if expr.is_Add or not isinstance(a, sp.Expr) or isinstance(expr, sp.Rel):
+                # a comparison's sides are the arguments, not the comparison
                 return _nested_sum_argument(a)
             return a
     return None
@@ -327,6 +348,8 @@ def _nested_sum_argument(expr):
 
 def _strip_esum(term):
     """coeff * esum(esum(f, i), k) -> (coeff, f, (Loop i, Loop k)); else (.., None, ())."""
+    if not isinstance(term, sp.Expr):
+        return sp.S.One, None, ()
     coeff, rest = term.as_coeff_Mul() if not isinstance(term, esum) else (sp.S.One, term)
     if not isinstance(rest, esum):
         return coeff, None, ()

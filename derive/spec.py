@@ -19,6 +19,8 @@ from .program import Program, TensorInfo, size_symbol
 from .resolve import Resolver, Scope, build_program, number
 
 ROLES = ("input", "parameter", "computed")
+# values an input takes in numeric checks: probability and onehot sum to 1 over the last axis
+DOMAINS = ("real", "positive", "probability", "onehot")
 COMMON_KEYS = {"ask", "text", "points", "note", "seed_answer", "seed_note"}
 PART_KEYS = {
     "backprop": {"from", "to", "through", "average_over", "claim"},
@@ -287,8 +289,8 @@ def parse_spec(text: str, path: str = "<spec>") -> Spec:
         if not isinstance(opts, dict):
             L.fail("expected a mapping with shape: [index, ...]", key)
         for a in opts:
-            if a not in ("shape", "role", "latex"):
-                L.fail("unknown key (allowed: shape, role, latex)", f"{key}.{a}")
+            if a not in ("shape", "role", "latex", "domain"):
+                L.fail("unknown key (allowed: shape, role, latex, domain)", f"{key}.{a}")
         if "shape" not in opts:
             L.fail("missing required key", f"{key}.shape")
         shape = opts["shape"]
@@ -302,9 +304,15 @@ def parse_spec(text: str, path: str = "<spec>") -> Spec:
         if role is not None and role not in ROLES:
             L.fail(f"unknown role {role!r} (roles: {', '.join(ROLES)})", f"{key}.role")
         latex = opts.get("latex")
+        domain = opts.get("domain", "real")
+        if domain not in DOMAINS:
+            L.fail(f"unknown domain {domain!r} (domains: {', '.join(DOMAINS)})",
+                   f"{key}.domain")
+        if domain in ("probability", "onehot") and not shape:
+            L.fail(f"a {domain} tensor needs an axis to sum over", f"{key}.domain")
         infos[name] = TensorInfo(name, tuple(str(a) for a in shape),
                                  tuple(indices[str(a)] for a in shape), role or "",
-                                 None if latex is None else str(latex))
+                                 None if latex is None else str(latex), domain)
 
     scope = Scope(indices, infos, symbols, sizes, functions)
     program_text = data.get("program")

@@ -504,13 +504,10 @@ ROWS = [
         "incorrect", SIGN, id="sign_b1"),
     row("mlp_ce_l2", "grad", edit(MLP_CE, "a2.grad[j] = yhat[j] * y[J] - y[j]",
                                   "a2.grad[j] = yhat[j] - y[j]"),
-        "correct", id="textbook_yhat_minus_y",
-        xfail="y is drawn from a normal distribution; the textbook yhat - y needs sum(y) = 1 "
-              "(a one-hot target), which the spec cannot declare"),
+        "correct", id="textbook_yhat_minus_y"),
     row("mlp_ce_l2", "grad", edit(MLP_CE, "b2.grad[j] = a2.grad[j]", "b2.grad[k] = a2.grad[k]"),
-        "incorrect", "", id="index_slip_b2_k",
-        xfail="b2.grad[k] (k over the M hidden units, b2 has C entries) is accepted: "
-              "out-of-range writes are dropped silently, so the slip goes unnoticed"),
+        "incorrect", "index 'k' runs over 0..M - 1, but axis 1 of 'b2.grad'",
+        id="index_slip_b2_k"),
     # ---- vanilla_rnn_bptt (seed 002 section 4) ----
     row("vanilla_rnn_bptt", "a", RNN_A, "correct", id="three_statements"),
     row("vanilla_rnn_bptt", "a", RNN_A_DELTA, "correct", id="delta_recurrence"),
