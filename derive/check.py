@@ -491,7 +491,7 @@ def _offset(spec, bw, g, axis) -> int:
     info = bw.program.tensors.get(g)
     try:
         lo = info.ranges[axis][0]
-        return int(lo) if sp.sympify(lo).is_Integer else 0
+        return int(lo) if getattr(lo, "is_Integer", isinstance(lo, int)) else 0
     except Exception:  # noqa: BLE001 - display only
         return 0
 

@@ -36,7 +36,7 @@ from sympy.printing.str import StrPrinter
 from .backward import Backward, derive_backward
 from .errors import DeriveError
 from .functions import ind, maxf, minf, relu, sigma, step
-from .program import (Block, Loop, Program, Statement, TensorScalar, format_items,
+from .program import (affine, Block, Loop, Program, Statement, TensorScalar, format_items,
                       format_statement, grad_name, is_grad_name, reads, ref_indices,
                       ref_name)
 
@@ -138,26 +138,11 @@ def _nonneg(e) -> bool:
         t.as_coeff_Mul()[0] >= 0 for t in sp.Add.make_args(d)) and not d.has(sp.Max, sp.Min)
 
 
-def _affine(e, variables):
-    """(constant, {var: int coefficient}) or None."""
-    e = sp.expand(e)
-    coeffs, const = {}, e
-    for v in variables:
-        c = e.coeff(v)
-        if c != 0:
-            if not c.is_Integer:
-                return None
-            coeffs[v] = int(c)
-            const = const - c * v
-    const = sp.expand(const)
-    if const.free_symbols & set(variables):
-        return None
-    return const, coeffs
 
 
 def _extreme(e, ranges, low: bool):
     """The smallest (largest) value of an affine e over the box of `ranges`."""
-    aff = _affine(e, list(ranges))
+    aff = affine(e, list(ranges))
     if aff is None:
         raise CodegenError(f"the index {e} is not affine in the loop indices")
     const, coeffs = aff
@@ -255,7 +240,7 @@ class Emitter:
             if not gv:
                 parts.append(self.int_code(lay.pos(k, e), ctx))
                 continue
-            aff = _affine(e, gv)
+            aff = affine(e, gv)
             if len(gv) != 1 or aff is None or aff[1][gv[0]] <= 0 or gv[0] in out_axes:
                 general = True
                 break
@@ -283,7 +268,7 @@ class Emitter:
         grid_vars = [v for v in ctx.grid if any(v in e.free_symbols for e in idx)]
         start, steps = [], {v: [] for v in grid_vars}
         for k, e in zip(axes_k, idx):
-            aff = _affine(e, grid_vars)
+            aff = affine(e, grid_vars)
             if aff is None:
                 raise CodegenError(f"cannot vectorize the index {e}")
             const, coeffs = aff
@@ -628,7 +613,7 @@ class Emitter:
                 parts.append(self.int_code(lay.pos(k, e), ctx))
                 conds += self.g.range_conditions(e, lay, k, ctx)
                 continue
-            aff = _affine(e, gv)
+            aff = affine(e, gv)
             if len(gv) != 1 or aff is None or aff[1][gv[0]] <= 0 or gv[0] in out_axes:
                 return self.scatter(st, value, ctx, op, negate)
             v = gv[0]
@@ -762,7 +747,7 @@ def fission(block: Block) -> tuple[list, Block, list]:
     def axis_offset(r):
         for e in ref_indices(r):
             if t in e.free_symbols:
-                aff = _affine(e, [t])
+                aff = affine(e, [t])
                 if aff is None or aff[1].get(t) != 1:
                     return "bad"
                 return _block_offset(e, t)
@@ -949,7 +934,7 @@ class Generator:
         rng = {v: ctx.ranges[v] for v in e.free_symbols if v in ctx.ranges}
         lo, hi = lay.ranges[k]
         out = []
-        aff = _affine(e, list(rng))
+        aff = affine(e, list(rng))
         if aff is not None and len(aff[1]) == 1 and list(aff[1].values())[0] == 1:
             v = list(aff[1])[0]          # t + c >= lo  <=>  t >= lo - c
             left, shift = v, aff[0]
@@ -1258,7 +1243,7 @@ class ModuleWriter:
             # every index one loop variable (each step and point: a new element)
             alone, simple = [], True
             for e in idx:
-                aff = _affine(e, loops)
+                aff = affine(e, loops)
                 if aff is None or len(aff[1]) > 1:
                     simple = False
                 elif aff[1]:
@@ -1348,7 +1333,7 @@ class ModuleWriter:
         def axis(name, r):
             for k, e in enumerate(ref_indices(r)):
                 if t in e.free_symbols:
-                    aff = _affine(e, [t])
+                    aff = affine(e, [t])
                     if aff is None or aff[1].get(t) != 1:
                         return None
                     return k, int(sp.expand(e - t))

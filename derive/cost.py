@@ -38,7 +38,7 @@ from sympy import Indexed
 from .backward import Backward, Step, derive_backward
 from .errors import DeriveError, SpecError
 from .execute import concrete
-from .program import (Block, Loop, Program, Statement, TensorScalar, format_expr,
+from .program import (affine, Block, Loop, Program, Statement, TensorScalar, format_expr,
                       format_statement, grad_name, is_grad_name, ref_indices,
                       ref_name)
 from .verify import Check, Verification
@@ -189,22 +189,6 @@ def iterations(loops) -> sp.Expr:
     return out
 
 
-def _affine(e, variables):
-    """(constant, {var: coefficient}) of an affine index, or None."""
-    e = sp.expand(e)
-    coeffs = {}
-    const = e
-    for v in variables:
-        c = e.coeff(v)
-        if c != 0:
-            if c.free_symbols & set(variables) or not c.is_Integer:
-                return None
-            coeffs[v] = int(c)
-            const = const - c * v
-    const = sp.expand(const)
-    if const.free_symbols & set(variables):
-        return None
-    return const, coeffs
 
 
 def per_element(st: Statement, extents=None) -> sp.Expr:
@@ -217,7 +201,7 @@ def per_element(st: Statement, extents=None) -> sp.Expr:
     determined = set()
     pending = []
     for k, e in enumerate(ref_indices(st.target)):
-        aff = _affine(e, list(own))
+        aff = affine(e, list(own))
         if aff is None:
             pending.append((set(e.free_symbols) & set(own), None))
             continue
@@ -875,7 +859,7 @@ def _compile_index(e, variables, size_subs):
     e = sp.expand(sp.sympify(e).xreplace(size_subs))
     if e.is_Integer:
         return (int(e), ())
-    aff = _affine(e, variables)
+    aff = affine(e, variables)
     if aff is None or not aff[0].is_Integer:
         raise CostError(f"the index {e} is not affine in the loop variables")
     const, coeffs = aff

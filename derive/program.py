@@ -75,6 +75,23 @@ def reads(expr) -> list:
     return out
 
 
+def affine(e, variables):
+    """(constant, {var: integer coefficient}) of an affine index expression, or None."""
+    e = sp.expand(e)
+    coeffs, const = {}, e
+    for v in variables:
+        c = e.coeff(v)
+        if c != 0:
+            if c.free_symbols & set(variables) or not c.is_Integer:
+                return None
+            coeffs[v] = int(c)
+            const = const - c * v
+    const = sp.expand(const)
+    if const.free_symbols & set(variables):
+        return None
+    return const, coeffs
+
+
 @dataclass(frozen=True)
 class Loop:
     """`for var in lo..hi` (inclusive, lo <= hi); `reverse` runs it from hi down to lo."""
