@@ -425,8 +425,6 @@ def rescale_intermediates(bw: Program, keep: set, steps):
         if new_cost >= old_cost:
             continue
         bw.tensors[new_name] = TensorInfo(new_name, info.axes, info.ranges, "temporary", "e")
-        for s in list(new_writes.values()):
-            c0, _ = s.rhs.as_coeff_Mul()
         _replace_statements(bw.items, {**new_writes, **new_users})
         for s in new_writes.values():
             if s.rhs.as_coeff_Mul()[0].is_negative:
@@ -442,8 +440,6 @@ def rescale_intermediates(bw: Program, keep: set, steps):
 def _common_factor(g, users):
     found = None
     for s in users:
-        for term in sp.preorder_traversal(s.rhs):
-            pass
         occs = [r for r in s.reads() if ref_name(r) == g]
         for r in occs:
             mul = _enclosing_mul(s.rhs, r)
@@ -455,14 +451,11 @@ def _common_factor(g, users):
             if not cands:
                 return None
             idx = ref_indices(r)
-            wild = {v: v for v in idx}
             c = cands[0]
             if found is None:
                 found = (c, idx)
-            else:
-                c0, idx0 = found
-                if ref_name(c0) != ref_name(c):
-                    return None
+            elif ref_name(found[0]) != ref_name(c):
+                return None
     if found is None:
         return None
     c, idx = found

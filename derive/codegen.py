@@ -219,12 +219,10 @@ class Emitter:
 
     # ---- reads -------------------------------------------------------------
 
-    def read(self, r, ctx: Ctx) -> Arr:
-        if isinstance(r, TensorScalar):
-            return Arr(self.g.pyname(r.name), (), ATOM, False)
-        name = ref_name(r)
-        lay = self.g.layouts[name]
-        idx = list(ref_indices(r))
+    def local_view(self, name, lay, indices, ctx: Ctx):
+        """(array code, axis numbers, index expressions) of a tensor; inside a time loop a
+        tensor kept per step is its local array for that step, without the time axis."""
+        idx = list(indices)
         axes_k = list(range(len(idx)))
         code = lay.name
         if name in ctx.slices:
@@ -233,6 +231,14 @@ class Emitter:
             code = local[int(off)]
             axes_k.pop(a)
             idx.pop(a)
+        return code, axes_k, idx
+
+    def read(self, r, ctx: Ctx) -> Arr:
+        if isinstance(r, TensorScalar):
+            return Arr(self.g.pyname(r.name), (), ATOM, False)
+        name = ref_name(r)
+        lay = self.g.layouts[name]
+        code, axes_k, idx = self.local_view(name, lay, ref_indices(r), ctx)
         grid = set(ctx.grid)
         parts, out_axes, general = [], [], False
         for k, e in zip(axes_k, idx):
@@ -598,15 +604,7 @@ class Emitter:
             return [f"{tname} {op} {value.code}"]
         lay = self.g.layouts[name]
         conds, parts, out_axes = [], [], []
-        idx = list(tidx)
-        axes_k = list(range(len(idx)))
-        code = lay.name
-        if name in ctx.slices:
-            a, local = ctx.slices[name]
-            off = sp.expand(idx[a] - self.g.block_var(ctx, idx[a]))
-            code = local[int(off)]
-            axes_k.pop(a)
-            idx.pop(a)
+        code, axes_k, idx = self.local_view(name, lay, tidx, ctx)
         for k, e in zip(axes_k, idx):
             gv = [v for v in e.free_symbols if v in set(ctx.grid)]
             if not gv:

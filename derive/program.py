@@ -15,7 +15,7 @@ import sympy as sp
 from sympy import Indexed, IndexedBase, Symbol
 from sympy.printing.str import StrPrinter
 
-from .functions import NOTATION_NAME, ind, maxf, minf
+from .functions import NOTATION_NAME
 
 GRAD = ".grad"
 

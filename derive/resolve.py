@@ -17,7 +17,7 @@ from . import notation as N
 from .errors import IndexRangeError, LimitError, NotationError
 from .functions import VOCABULARY, comparison
 from .program import (Block, Loop, Program, make_loop, Statement, TensorInfo, base_of, grad_name,
-                      index_var, is_grad_name, ref, ref_indices, ref_name)
+                      index_var, is_grad_name, ref)
 
 MAX_EXPONENT = 100
 MAX_INT_DIGITS = 100

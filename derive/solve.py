@@ -9,8 +9,8 @@ import sympy as sp
 from .backward import Backward, Step, derive_backward
 from .errors import DerivationError
 from .execute import Executor, run
-from .program import (Block, Program, Statement, format_program, format_statement, grad_name,
-                      is_grad_name, reads, ref_indices, ref_name, TensorScalar)
+from .program import (Block, Program, Statement, format_statement, grad_name, is_grad_name,
+                      reads, ref_indices, ref_name, TensorScalar)
 from .spec import Spec
 from .verify import Verification, verify_backward
 
@@ -202,7 +202,6 @@ def solve_part(spec: Spec, label: str, verify: bool = True) -> Answer:
 
 def _update(spec: Spec, part, ans: Answer, verify: bool) -> Answer:
     """One SGD step: theta -= rate * theta.grad, with theta.grad in closed form."""
-    from .execute import Executor
     from .program import ref, index_var
     from .verify import Check, Verification, run_backward
     a = part.args

@@ -14,9 +14,8 @@ import numpy as np
 import sympy as sp
 
 from .errors import VerificationError
-from .execute import Executor, random_inputs, random_symbols, run, tensor_layout
-from .program import (Block, Program, Statement, TensorInfo, TensorScalar, reads, ref,
-                      ref_indices, ref_name)
+from .execute import Executor, random_symbols, run, tensor_layout
+from .program import (Program, TensorInfo, reads, ref, ref_indices, ref_name)
 
 TOLERANCE = 1e-6
 EPSILON = 1e-6

@@ -443,25 +443,9 @@ def test_verify_backward_passes(pid, label):
 
 def mutated(bw, k: int, how: str):
     """A copy of bw whose k-th statement (in walk order) is sign-flipped or dropped."""
-    n = [0]
-
-    def rec(items):
-        out = []
-        for it in items:
-            if isinstance(it, Block):
-                body = rec(it.body)
-                if body:
-                    out.append(Block(it.loops, body, it.line))
-                continue
-            if n[0] == k:
-                if how == "flip":
-                    out.append(it.with_(rhs=-it.rhs))
-            else:
-                out.append(it)
-            n[0] += 1
-        return out
-    p = bw.program
-    prog = Program(rec(p.items), p.tensors, p.indices, p.symbols, p.functions, p.sizes)
+    target = bw.program.statements()[k]
+    prog = bw.program.map(lambda st: st if st is not target
+                          else st.with_(rhs=-st.rhs) if how == "flip" else None)
     return dataclasses.replace(bw, program=prog)
 
 
