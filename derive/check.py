@@ -10,7 +10,6 @@ unless asked for.
 """
 from __future__ import annotations
 
-import random
 import signal
 import threading
 from contextlib import contextmanager
@@ -670,85 +669,5 @@ def _check_numeric(spec: Spec, part, text, verdict, show_answer, rtol=1e-3, atol
 
 
 def _check_expression(spec: Spec, part, text, verdict, show_answer):
-    from .solve import solve_part
-    ans = solve_part(spec, part.label, verify=False)
-    if ans.status != "derived" or not ans.results:
-        verdict.message = (f"part {part.label} cannot be checked yet: "
-                           f"{ans.message or 'the engine gives no expression for it'}")
-        return
-    result = ans.results[-1] if part.kind != "choice" else ans.results[0]
-    if show_answer:
-        verdict.reference = f"{result.label} {result.relation} {result.value}"
-    if part.kind == "choice":
-        options = [str(o) for o in part.args.get("options", [])]
-        got = text.strip().lower()
-        match = [o for o in options if o.lower() == got or o.lower().startswith(got) and got]
-        if not match:
-            verdict.verdict = "unusable"
-            verdict.message = f"expected one of the options: {', '.join(options)}"
-            return
-        ok = match[0].lower() == str(result.value).lower()
-        verdict.verdict = "correct" if ok else "incorrect"
-        verdict.message = "correct" if ok else f"{match[0]!r} is not the right option"
-        return
-    expr = parse_answer_expression(spec, text)
-    want = result.value
-    if isinstance(want, str):
-        verdict.message = "this answer is text and cannot be compared as an expression"
-        return
-    same, point = equivalent(expr, want, spec)
-    if same:
-        verdict.verdict = "correct"
-        verdict.message = "correct: the expression equals the derived one"
-        return
-    verdict.verdict = "incorrect"
-    verdict.message = "the expression differs from the correct one"
-    if point is not None:
-        verdict.counterexample = point
-    ratio = sp.simplify(expr / want) if want != 0 else None
-    if ratio is not None and ratio.is_number:
-        verdict.diagnosis.append(
-            "sign flipped" if ratio == -1 else f"a constant factor is off: {ratio} times "
-                                               "the correct expression")
-
-
-def parse_answer_expression(spec: Spec, text: str) -> sp.Expr:
-    """An expression in the problem's symbols and sizes, parsed (never evaluated)."""
-    from . import notation as N
-    from .resolve import Resolver, _StmtState
-    node = N.parse_expression(text, "answer")
-    r = Resolver(spec.scope.copy(), "answer", text, None, 0, answer=True)
-    fake = N.Stmt(1, 1, N.Name(1, 1, "_"), "=", node, [], False, text)
-    st = _StmtState(r, fake, {})
-    value, opened = st.expr(node)
-    if opened:
-        r.err(node, "an expression answer cannot sum over capital indices")
-    return value
-
-
-def equivalent(a, b, spec: Spec, trials: int = 8):
-    """(same?, a point where they differ).  Symbolic, backed by exact random points."""
-    if sp.simplify(a - b) == 0:
-        return True, None          # a proof; a symbolic "don't know" goes to the points
-    symbols = sorted((a - b).free_symbols, key=lambda s: s.name)
-    rng = random.Random(0)
-    for _ in range(trials):
-        point = {}
-        for s in symbols:
-            if s.is_integer:
-                point[s] = sp.Integer(rng.randint(1, 6))
-            elif s.is_positive or s.is_nonnegative:
-                point[s] = sp.Rational(rng.randint(1, 40), rng.randint(1, 9))
-            else:
-                point[s] = sp.Rational(rng.randint(-40, 40), rng.randint(1, 9))
-        try:
-            va = sp.nsimplify(a.xreplace(point)).evalf(30)
-            vb = sp.nsimplify(b.xreplace(point)).evalf(30)
-        except Exception:  # noqa: BLE001 - a point outside the domain: try another
-            continue
-        if not (va.is_number and vb.is_number):
-            continue
-        if abs(complex(va) - complex(vb)) > 1e-20 * max(1.0, abs(complex(vb))):
-            return False, {str(k): str(v) for k, v in point.items()} | {
-                "expected": str(vb.evalf(8)), "got": str(va.evalf(8))}
-    return True, None
+    from .check_expr import check_expression_part
+    check_expression_part(spec, part, text, verdict, show_answer)

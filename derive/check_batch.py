@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import os
+import sys
 import tempfile
 
 import click
@@ -30,7 +31,7 @@ def check_batch(ctx, path: str, out_path: str, problems_dir=None) -> int:
         return 2
     specs: dict = {}
     out = []
-    with click.progressbar(rows, label="checking", file=click.get_text_stream("stderr")) as bar:
+    with click.progressbar(rows, label="checking", file=sys.stderr) as bar:
         for row in bar:
             problem, part = row["problem"].strip(), row["part"].strip()
             try:

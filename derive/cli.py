@@ -363,7 +363,7 @@ def check(ctx, target, answer, answer_file, as_json, show_answer, batch, results
     if answer_file is not None:
         text = answer_file.read()
     elif answer == "-":
-        text = click.get_text_stream("stdin").read()
+        text = sys.stdin.read()
     elif answer is not None:
         text = answer
     else:

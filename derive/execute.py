@@ -47,12 +47,22 @@ def concrete(expr, sizes: dict):
 
 def tensor_layout(info, sizes):
     """(shape, offsets) of a tensor for concrete sizes."""
-    shape, offsets = [], []
-    for lo, hi in info.ranges:
-        a, b = concrete(lo, sizes), concrete(hi, sizes)
-        shape.append(max(b - a + 1, 0))
-        offsets.append(a)
-    return tuple(shape), tuple(offsets)
+    key = (tuple(info.ranges), tuple(sorted(sizes.items())))
+    hit = _LAYOUTS.get(key)
+    if hit is None:
+        shape, offsets = [], []
+        for lo, hi in info.ranges:
+            a, b = concrete(lo, sizes), concrete(hi, sizes)
+            shape.append(max(b - a + 1, 0))
+            offsets.append(a)
+        hit = (tuple(shape), tuple(offsets))
+        if len(_LAYOUTS) > 4096:
+            _LAYOUTS.clear()
+        _LAYOUTS[key] = hit
+    return hit
+
+
+_LAYOUTS: dict = {}
 
 
 class Executor:
@@ -66,6 +76,20 @@ class Executor:
         self.layouts = {}
         self.max_grid = max_grid
         self.env: dict = {}
+        # Statements are planned and expressions compiled once per sizes and symbol
+        # values, shared by every executor with the same: a check runs the same
+        # statements in many programs (the reference, the answer, their variants).
+        self._key = (tuple(sorted(self.sizes.items())),
+                     tuple(sorted(self.symbol_values.items())), max_grid)
+        try:
+            hash(self._key)
+        except TypeError:               # array-valued symbols: this executor's own
+            self._key = ("own", id(self))
+        if self._key not in _CONTEXTS:
+            if len(_CONTEXTS) >= 32:
+                _CONTEXTS.pop(next(iter(_CONTEXTS)))
+            _CONTEXTS[self._key] = {}
+        self._compiled = _CONTEXTS[self._key]   # SymPy expression -> f(executor, grid)
 
     # ---- tensors -----------------------------------------------------------
 
@@ -93,6 +117,11 @@ class Executor:
         return int(v)
 
     # ---- running -----------------------------------------------------------
+    #
+    # Each statement is planned once per executor (its loop grids, its sequential
+    # loop, its right-hand side compiled to a closure over NumPy): a block runs the
+    # same statements for every t, and walking SymPy trees again each time would
+    # cost more than the arithmetic.
 
     def run(self, items=None, fixed=None):
         items = self.program.items if items is None else items
@@ -113,25 +142,35 @@ class Executor:
         return list(reversed(values)) if loop.reverse else list(values)
 
     def run_block(self, block: Block, fixed):
+        values = [(lp.var, self.loop_values(lp)) for lp in block.loops]
+
         def rec(k, fx):
-            if k == len(block.loops):
+            if k == len(values):
                 self.run(block.body, fx)
                 return
-            lp = block.loops[k]
-            for v in self.loop_values(lp):
-                rec(k + 1, {**fx, lp.var: v})
+            var, vals = values[k]
+            for v in vals:
+                rec(k + 1, {**fx, var: v})
         rec(0, fixed)
 
     def run_statement(self, st: Statement, fixed):
-        seq = self.sequential_loops(st)
-        if seq:
-            lp, values = seq
-            rest = tuple(l for l in st.loops if l.var != lp.var)
-            inner = st.with_(loops=rest)
+        plan = self._plan(st)
+        if plan.sequential is not None:
+            var, values, inner = plan.sequential
             for v in values:
-                self.run_statement(inner, {**fixed, lp.var: v})
+                self.run_statement(inner, {**fixed, var: v})
             return
-        self.execute(st, fixed)
+        self._execute(plan, fixed)
+
+    def _plan(self, st: Statement) -> "_Plan":
+        # kept on the statement (statements are never changed in place, only replaced)
+        plans = st.__dict__.setdefault("_plans", {})
+        plan = plans.get(self._key)
+        if plan is None:
+            if len(plans) >= 8:
+                plans.clear()
+            plan = plans[self._key] = _Plan(st, self)
+        return plan
 
     def sequential_loops(self, st: Statement):
         """A loop index along which the statement depends on itself, in run order."""
@@ -154,152 +193,266 @@ class Executor:
         return None
 
     def execute(self, st: Statement, fixed):
-        loops = st.loops
-        grid = {}
-        shape = []
-        for k, lp in enumerate(loops):
-            vals = np.array(self.loop_values(lp), dtype=np.int64)
-            shape.append(len(vals))
-            grid[lp.var] = vals.reshape([1] * k + [-1] + [1] * (len(loops) - k - 1))
-        total = int(np.prod(shape)) if shape else 1
-        if total > self.max_grid:
-            raise LimitError(f"the loops of `{st.target} {st.op} ...` run {total} iterations; "
-                             f"the limit is {self.max_grid}")
-        if total == 0:
-            return
-        for var, v in fixed.items():
-            grid[var] = v
-        value = np.asarray(self.ev(st.rhs, grid), dtype=float)
-        self.write(st, value, grid, loops, tuple(shape))
+        self._execute(self._plan(st), fixed)
 
-    def write(self, st, value, grid, loops, shape):
-        name = st.target_name
-        arr = self.array(name)
-        tidx = ref_indices(st.target)
-        sign = -1.0 if st.op == "-=" else 1.0
-        if not tidx:
+    def _execute(self, plan: "_Plan", fixed):
+        if plan.total == 0:
+            return
+        grid = dict(plan.grid)
+        grid.update(fixed)
+        value = np.asarray(plan.rhs(self, grid), dtype=float)
+        self._write(plan, value, grid)
+
+    def _write(self, plan: "_Plan", value, grid):
+        arr = self.array(plan.name)
+        op, shape = plan.op, plan.shape
+        if not plan.tidx:
             # a broadcast value repeats along its size-1 axes
-            total = value.sum() * (np.prod(shape) / value.size) if value.ndim else value
-            if st.op == "=":
+            total = value.sum() * (plan.total / value.size) if value.ndim else value
+            if op == "=":
                 arr[...] = total
             else:
-                arr[...] += sign * total
+                arr[...] += plan.sign * total
             return
-        nd = len(loops)
+        nd = len(shape)
         value = value.reshape((1,) * (nd - value.ndim) + value.shape) if value.ndim < nd else value
-        target_vars = set().union(*[i.free_symbols for i in tidx])
-        if st.op != "=":
-            for k, lp in enumerate(loops):
-                if lp.var in target_vars:
-                    continue
+        if op != "=":
+            for k in plan.summed:
                 if value.shape[k] == 1:
                     value = value * shape[k]
                 else:
                     value = value.sum(axis=k, keepdims=True)
-        _, offsets = self.layout(name)
-        idx = []
-        for e, off in zip(tidx, offsets):
-            ie = np.asarray(self.ev(e, grid), dtype=np.int64) - off
-            idx.append(ie)
-        # broadcast index arrays and value over the reduced grid
-        red_shape = tuple(1 if (st.op != "=" and lp.var not in target_vars) else shape[k]
-                          for k, lp in enumerate(loops))
-        idx = [np.broadcast_to(i.reshape((1,) * (nd - i.ndim) + i.shape) if i.ndim < nd else i,
-                               red_shape) for i in idx]
+        red_shape = plan.red_shape
+        layout = self.layout(plan.name)
+        key, refs = _grid_key(plan.index_vars, grid, layout)
+        hit = plan.positions.get(key) if key is not None else None
+        if hit is None:
+            idx = []
+            for f, off in zip(plan.tidx, layout[1]):
+                i = np.asarray(f(self, grid), dtype=np.int64) - off
+                i = i.reshape((1,) * (nd - i.ndim) + i.shape) if i.ndim < nd else i
+                idx.append(np.broadcast_to(i, red_shape))
+            valid = None
+            for i, n in zip(idx, arr.shape):
+                ok = (i >= 0) & (i < n)
+                if not ok.all():
+                    valid = ok if valid is None else valid & ok
+            if valid is not None:
+                idx = [i[valid] for i in idx]
+            idx = tuple(idx)
+            flat = np.ravel_multi_index(idx, arr.shape) if arr.size else np.zeros(0, int)
+            flat = np.sort(flat, axis=None)
+            unique = not np.any(flat[1:] == flat[:-1])     # then += needs no np.add.at
+            hit = (idx, valid, unique, refs)
+            if key is not None:
+                if len(plan.positions) > 256:
+                    plan.positions.clear()
+                plan.positions[key] = hit
+        idx, valid, unique, _ = hit
         value = np.broadcast_to(value, red_shape)
-        valid = np.ones(red_shape, dtype=bool)
-        for i, n in zip(idx, arr.shape):
-            valid &= (i >= 0) & (i < n)
-        if not valid.all():
-            idx = [i[valid] for i in idx]
+        if valid is not None:
             value = value[valid]
-        if st.op == "=":
-            arr[tuple(idx)] = value
+        if op == "=":
+            arr[idx] = value
+        elif unique:
+            arr[idx] += plan.sign * value
         else:
-            np.add.at(arr, tuple(idx), sign * value)
+            np.add.at(arr, idx, plan.sign * value)
 
     # ---- expressions -------------------------------------------------------
 
     def ev(self, e, grid):
+        """The value of expression `e` over `grid` (loop variable -> values)."""
+        return self.compile(e)(self, grid)
+
+    def compile(self, e):
+        """`e` as a function f(executor, grid) of the grid (loop variable -> int or
+        index array); the executor gives the tensors."""
+        f = self._compiled.get(e)
+        if f is None:
+            f = self._compiled[e] = self._compile(e)
+        return f
+
+    def _compile(self, e):
         if isinstance(e, Indexed):
-            return self.gather(e, grid)
+            return self._gather(e)
         if isinstance(e, TensorScalar):
-            return self.array(e.name)[()]
+            name = e.name
+            return lambda ex, grid: ex.array(name)[()]
         if e.is_Symbol:
-            if e in grid:
-                return grid[e]
             if e in self.size_subs:
-                return self.size_subs[e]
-            if e.name in self.symbol_values:
-                return self.symbol_values[e.name]
-            raise ExecutionError(f"no value for the symbol {e.name!r}")
+                const = int(self.size_subs[e])
+            elif e.name in self.symbol_values:
+                const = self.symbol_values[e.name]
+            else:
+                def missing(ex, grid):
+                    if e in grid:
+                        return grid[e]
+                    raise ExecutionError(f"no value for the symbol {e.name!r}")
+                return missing
+            return lambda ex, grid: grid[e] if e in grid else const
         if e.is_Number:
-            return float(e) if not e.is_Integer else int(e)
-        if e.is_Add:
-            out = 0
-            for a in e.args:
-                out = out + self.ev(a, grid)
-            return out
-        if e.is_Mul:
-            out = 1
-            for a in e.args:
-                out = out * self.ev(a, grid)
-            return out
+            const = int(e) if e.is_Integer else float(e)
+            return lambda ex, grid: const
+        if e.is_Add or e.is_Mul:
+            fs = [self.compile(a) for a in e.args]
+            first, rest = fs[0], fs[1:]
+            if e.is_Add:
+                def add(ex, grid):
+                    out = first(ex, grid)
+                    for f in rest:
+                        out = out + f(ex, grid)
+                    return out
+                return add
+
+            def mul(ex, grid):
+                out = first(ex, grid)
+                for f in rest:
+                    out = out * f(ex, grid)
+                return out
+            return mul
         if e.is_Pow:
-            base = np.asarray(self.ev(e.base, grid), dtype=float)
+            base = self.compile(e.base)
             ex = e.exp
             if ex == sp.S.Half:
-                return np.sqrt(base)
+                return lambda ex, grid: np.sqrt(np.asarray(base(ex, grid), dtype=float))
             if ex.is_Integer:
                 k = int(ex)
-                return base ** k if k >= 0 else 1.0 / base ** (-k)
-            return base ** np.asarray(self.ev(ex, grid), dtype=float)
-        f = _FUNCS.get(type(e))
-        if f is not None:
-            return f(*[self.ev(a, grid) for a in e.args])
+                if k >= 0:
+                    return lambda ex, grid: np.asarray(base(ex, grid), dtype=float) ** k
+                return lambda ex, grid: 1.0 / np.asarray(base(ex, grid), dtype=float) ** (-k)
+            power = self.compile(ex)
+            return lambda ex, grid: (np.asarray(base(ex, grid), dtype=float)
+                                 ** np.asarray(power(ex, grid), dtype=float))
+        fn = _FUNCS.get(type(e))
+        if fn is not None:
+            fs = [self.compile(a) for a in e.args]
+            return lambda ex, grid: fn(*[f(ex, grid) for f in fs])
         if isinstance(e, ind):
             rel = e.args[0]
-            a, b = self.ev(rel.lhs, grid), self.ev(rel.rhs, grid)
-            return _RELS[rel.rel_op](a, b).astype(float)
+            lhs, rhs, cmp = self.compile(rel.lhs), self.compile(rel.rhs), _RELS[rel.rel_op]
+            return lambda ex, grid: np.asarray(cmp(lhs(ex, grid), rhs(ex, grid))).astype(float)
         if isinstance(e, sp.KroneckerDelta):
-            a, b = (self.ev(x, grid) for x in e.args)
-            return (np.asarray(a) == np.asarray(b)).astype(float)
+            a, b = (self.compile(x) for x in e.args)
+            return lambda ex, grid: (np.asarray(a(ex, grid)) == np.asarray(b(ex, grid))).astype(float)
         if isinstance(e, sp.Derivative):
             f_ = e.expr
             if isinstance(f_, sp.core.function.AppliedUndef) and len(e.variables) == 1 \
                     and e.variables[0] in f_.args and len(f_.args) == 1:
-                return stand_in_prime(np.asarray(self.ev(f_.args[0], grid), dtype=float))
+                arg = self.compile(f_.args[0])
+                return lambda ex, grid: stand_in_prime(np.asarray(arg(ex, grid), dtype=float))
         if isinstance(e, sp.core.function.AppliedUndef) and e.func.__name__.endswith("'"):
-            return stand_in_prime(np.asarray(self.ev(e.args[0], grid), dtype=float))
+            arg = self.compile(e.args[0])
+            return lambda ex, grid: stand_in_prime(np.asarray(arg(ex, grid), dtype=float))
         if isinstance(e, sp.core.function.AppliedUndef):
-            total = 0
-            for a in e.args:
-                total = total + stand_in(np.asarray(self.ev(a, grid), dtype=float))
-            return total
+            fs = [self.compile(a) for a in e.args]
+
+            def undefined(ex, grid):
+                total = 0
+                for f in fs:
+                    total = total + stand_in(np.asarray(f(ex, grid), dtype=float))
+                return total
+            return undefined
         raise ExecutionError(f"cannot run {type(e).__name__}: {e}")
 
     def gather(self, e: Indexed, grid):
+        return self.compile(e)(self, grid)
+
+    def _gather(self, e: Indexed):
         name = e.base.label.name
-        arr = self.array(name)
-        _, offsets = self.layout(name)
-        idx = [np.asarray(self.ev(i, grid), dtype=np.int64) - off
-               for i, off in zip(e.indices, offsets)]
-        nd = max((i.ndim for i in idx), default=0)
-        idx = [i.reshape((1,) * (nd - i.ndim) + i.shape) for i in idx]
-        valid = None
-        clipped = []
-        for i, n in zip(idx, arr.shape):
-            ok = (i >= 0) & (i < n)
-            if not np.all(ok):
-                valid = ok if valid is None else (valid & ok)
-                i = np.clip(i, 0, max(n - 1, 0))
-            clipped.append(i)
-        if arr.size == 0:
-            return np.zeros(np.broadcast_shapes(*[i.shape for i in idx]))
-        vals = arr[tuple(clipped)]
-        if valid is not None:
-            vals = np.where(valid, vals, 0.0)
-        return vals
+        index_fns = [self.compile(i) for i in e.indices]
+        index_vars = self._grid_vars(e.indices)
+        positions: dict = {}    # (layout, grid values) -> where to read, which are valid
+
+        def where(ex, grid, arr, layout):
+            idx = [np.asarray(f(ex, grid), dtype=np.int64) - off
+                   for f, off in zip(index_fns, layout[1])]
+            nd = max((i.ndim for i in idx), default=0)
+            idx = [i.reshape((1,) * (nd - i.ndim) + i.shape) for i in idx]
+            valid = None
+            clipped = []
+            for i, n in zip(idx, arr.shape):
+                ok = (i >= 0) & (i < n)
+                if not ok.all():
+                    valid = ok if valid is None else (valid & ok)
+                    i = np.clip(i, 0, max(n - 1, 0))
+                clipped.append(i)
+            empty = np.broadcast_shapes(*[i.shape for i in idx]) if arr.size == 0 else None
+            return tuple(clipped), valid, empty
+
+        def gather(ex, grid):
+            arr = ex.array(name)
+            layout = ex.layout(name)
+            key, refs = _grid_key(index_vars, grid, layout)
+            hit = positions.get(key) if key is not None else None
+            if hit is None:
+                hit = where(ex, grid, arr, layout) + (refs,)
+                if key is not None:
+                    if len(positions) > 256:
+                        positions.clear()
+                    positions[key] = hit
+            clipped, valid, empty, _ = hit
+            if empty is not None:
+                return np.zeros(empty)
+            vals = arr[clipped]
+            if valid is not None:
+                vals = np.where(valid, vals, 0.0)
+            return vals
+        return gather
+
+    def _grid_vars(self, exprs) -> tuple:
+        """The symbols of index expressions whose values come from the grid."""
+        free = set().union(*[getattr(x, "free_symbols", set()) for x in exprs]) if exprs else set()
+        return tuple(sorted((v for v in free if v not in self.size_subs
+                             and v.name not in self.symbol_values), key=str))
+
+
+def _grid_key(variables, grid, layout):
+    """A cache key for index positions: the layout and the grid values of `variables`
+    (ints, or the plan's index arrays by identity, kept alive in the cache entry so that
+    their ids stay theirs).  (None, None) when a variable has no value."""
+    refs = []
+    for v in variables:
+        x = grid.get(v)
+        if x is None:
+            return None, None
+        refs.append(x)
+    return (layout, tuple(id(x) if isinstance(x, np.ndarray) else x for x in refs)), refs
+
+
+class _Plan:
+    """One statement prepared for an executor's sizes: grids, compiled parts."""
+
+    def __init__(self, st: Statement, ex: Executor):
+        seq = ex.sequential_loops(st)
+        if seq is not None:
+            lp, values = seq
+            inner = st.with_(loops=tuple(l for l in st.loops if l.var != lp.var))
+            self.sequential = (lp.var, values, inner)
+            return
+        self.sequential = None
+        loops = st.loops
+        self.grid, shape = {}, []
+        for k, lp in enumerate(loops):
+            vals = np.array(ex.loop_values(lp), dtype=np.int64)
+            shape.append(len(vals))
+            self.grid[lp.var] = vals.reshape([1] * k + [-1] + [1] * (len(loops) - k - 1))
+        self.shape = tuple(shape)
+        self.total = int(np.prod(shape)) if shape else 1
+        if self.total > ex.max_grid:
+            raise LimitError(f"the loops of `{st.target} {st.op} ...` run {self.total} "
+                             f"iterations; the limit is {ex.max_grid}")
+        self.rhs = ex.compile(st.rhs)
+        self.name, self.op = st.target_name, st.op
+        self.sign = -1.0 if st.op == "-=" else 1.0
+        tidx = ref_indices(st.target)
+        self.tidx = [ex.compile(i) for i in tidx]
+        self.index_vars = ex._grid_vars(tidx)
+        self.positions: dict = {}     # (layout, grid values) -> where to write
+        target_vars = set().union(*[i.free_symbols for i in tidx]) if tidx else set()
+        self.summed = [k for k, lp in enumerate(loops) if lp.var not in target_vars]
+        self.red_shape = tuple(1 if (st.op != "=" and lp.var not in target_vars) else shape[k]
+                               for k, lp in enumerate(loops))
 
 
 def _sigma(x):
@@ -314,6 +467,8 @@ _FUNCS = {
     step: lambda x: (np.asarray(x) > 0).astype(float),
     maxf: np.maximum, minf: np.minimum,
 }
+
+_CONTEXTS: dict = {}   # (sizes, symbol values, max_grid) -> compiled expressions
 
 _RELS = {"<": np.less, ">": np.greater, "<=": np.less_equal, ">=": np.greater_equal,
          "==": np.equal, "!=": np.not_equal}

@@ -874,14 +874,19 @@ def solve_recurrence(coefficient, offset, start, layer, at, forward: bool = True
     """Closed form of s(l+1) = c s(l) + d (forward) or s(l) = c s(l+1) + d (backward),
     given s(at) = start, where `at` may be symbolic (a terminal condition s(L) = 1).
 
-    SymPy's rsolve takes conditions at numbered terms only, so the layers are
-    counted from `at`: k = l - at (forward) or k = at - l (backward), and
-    t(k) = s(at +- k) solves t(k+1) = c t(k) + d with t(0) = start."""
+    The layers are counted from `at`: k = l - at (forward) or k = at - l (backward),
+    and t(k) = s(at +- k) solves t(k+1) = c t(k) + d with t(0) = start: by the
+    first-order formula t(k) = c^k t(0) + d (c^k - 1)/(c - 1) when c and d do not
+    depend on k (c != 1 provable, or c = 1), else by SymPy's rsolve (which takes
+    conditions at numbered terms only).  check_recurrence verifies either."""
     s = function or sp.Function("sigma2")
     k = sp.Symbol("k", integer=True, nonnegative=True)
     t = sp.Function("t")
     steps = []
-    sol = sp.rsolve(t(k + 1) - coefficient * t(k) - offset, t(k), {t(0): start})
+    sol, how = _first_order(coefficient, offset, start, k), "first-order formula"
+    if sol is None:
+        sol, how = sp.rsolve(t(k + 1) - coefficient * t(k) - offset, t(k), {t(0): start}), \
+            "rsolve"
     if sol is None:
         raise DerivationError(f"rsolve found no closed form for t(k+1) = "
                               f"{fx(coefficient)} t(k) + {fx(offset)}")
@@ -889,16 +894,31 @@ def solve_recurrence(coefficient, offset, start, layer, at, forward: bool = True
     closed = _simp(sp.powsimp(sol.xreplace({k: shift}), force=True))
     cond = f"{fx(s(at))} = {fx(start)}"
     if forward and at == 0:
-        steps.append(Step("recurrence", f"solve with {cond} (rsolve): {fx(s(layer))} = "
+        steps.append(Step("recurrence", f"solve with {cond} ({how}): {fx(s(layer))} = "
                           f"{fx(closed)}", None, closed))
     else:
-        steps.append(Step("recurrence", f"the condition {cond} sits at layer {fx(at)}, which "
-                          f"rsolve cannot take as a symbolic term; count layers from there: "
+        steps.append(Step("recurrence", f"the condition {cond} sits at layer {fx(at)}, not "
+                          f"at a numbered term; count layers from there: "
                           f"k = {fx(shift)}, t(k) = {fx(s(at + (k if forward else -k)))} gives "
                           f"t(k+1) = {fx(coefficient * t(k) + offset)}"
-                          + f", t(0) = {fx(start)}; rsolve: t(k) = {fx(sol)}; back to layers: "
+                          + f", t(0) = {fx(start)}; {how}: t(k) = {fx(sol)}; back to layers: "
                           f"{fx(s(layer))} = {fx(closed)}", None, closed))
     return closed, steps
+
+
+def _first_order(c, d, start, k):
+    """t(k) of t(k+1) = c t(k) + d, t(0) = start, for c, d free of k; None if c = 1
+    can be neither proven nor ruled out."""
+    if k in getattr(c, "free_symbols", set()) | getattr(d, "free_symbols", set()):
+        return None
+    ck = c ** k
+    if d == 0:
+        return ck * start
+    if (c - 1).is_zero:
+        return start + k * d
+    if (c - 1).is_zero is False:
+        return ck * start + d * (ck - 1) / (c - 1)
+    return None
 
 
 def check_recurrence(rec: Recurrence) -> list:
@@ -1033,7 +1053,7 @@ def _sample_point(expr, positive_only=True) -> dict:
 
 def solve_for(lhs, rhs, symbol) -> list:
     """The roots of lhs = rhs in `symbol` that are consistent with its assumptions."""
-    roots = sp.solve(sp.Eq(lhs, rhs), symbol)
+    roots = sp.solve(sp.Eq(lhs, rhs), symbol, simplify=False)   # each root is _simp-ed below
     out = []
     for r in roots:
         r = _simp(r)

@@ -254,7 +254,7 @@ def test_recurrence_solver(coefficient, offset, start, at, forward, expected):
     assert sp.simplify(sp.expand(nxt - coefficient * this - offset)) == 0
     assert sp.simplify(closed.subs(l, at) - start) == 0
     if not at == 0:
-        assert "rsolve cannot take" in steps[0].text
+        assert "not at a numbered term; count layers from there" in steps[0].text
 
 
 def test_layer_recurrence_of_the_residual_network_backwards():

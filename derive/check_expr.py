@@ -1,0 +1,503 @@
+"""Checking expression answers: moments, solutions, bounds, costs and choices.
+
+An answer is one line per quantity, `NAME = expression` (or `<=`, `≈`), or a
+bare expression for the quantity the part is about (sigma_W for a solve part,
+Var(y) for a variance part, the work or depth for a cost part).  Each line is
+parsed by the notation parser, never evaluated, and compared with the engine's
+result: symbolically (a simplified difference of zero is a proof) and at exact
+random rational points (a symbolic "don't know" never decides alone).
+
+A wrong expression gets a point where it differs and a diagnosis of the usual
+mistakes: a sign, a constant factor, a square (variance for standard
+deviation), two sizes swapped (fan-in and fan-out), a size off by one (layers
+l and l+1), a term missing or extra.  Cost parts are judged by the order of
+growth in the size they ask about (`O(T)`), not by a counting convention.
+"""
+from __future__ import annotations
+
+import random
+import re
+from dataclasses import dataclass
+
+import sympy as sp
+
+from .errors import NotationError
+
+RELATIONS = ("<=", ">=", "~=", "≤", "≥", "≈", "=")
+_SAME_RELATION = {"<=": "≤", ">=": "≥", "~=": "≈"}
+ORDER_WRAPPERS = ("O", "Theta", "Θ", "Omega", "Ω")
+
+
+@dataclass
+class Line:
+    """One answer line: `label relation expr` (label None for a bare expression)."""
+    number: int          # 1-based line in the answer text
+    label: str | None
+    relation: str
+    text: str            # the expression text, padded so columns match the line
+    value: object = None  # the parsed SymPy expression
+
+
+# --------------------------------------------------------------------------
+# reading the answer
+# --------------------------------------------------------------------------
+
+
+def split_relation(line: str):
+    """(label, relation, rest) at the first relation outside brackets, else
+    (None, '=', line)."""
+    depth = 0
+    for i, ch in enumerate(line):
+        if ch in "([":
+            depth += 1
+        elif ch in ")]":
+            depth -= 1
+        elif depth == 0:
+            for r in RELATIONS:
+                if line.startswith(r, i) and not line.startswith("==", i):
+                    return line[:i].strip(), _SAME_RELATION.get(r, r), line[i + len(r):]
+    return None, "=", line
+
+
+def read_lines(text: str) -> list:
+    out = []
+    for k, raw in enumerate(text.split("\n"), 1):
+        code = raw.split("#", 1)[0].rstrip()
+        if not code.strip():
+            continue
+        label, rel, rest = split_relation(code)
+        pad = len(code) - len(rest)
+        out.append(Line(k, label or None, rel, " " * pad + rest))
+    if not out:
+        raise NotationError("expected an expression, or lines such as `sigma_W = 1/sqrt(n)`",
+                            "answer", 1, 1, text)
+    return out
+
+
+def norm_label(s: str) -> str:
+    s = s.replace("**", "^").replace("[", "(").replace("]", ")").replace("σ", "sigma")
+    return re.sub(r"\s+", "", s).lower()
+
+
+def strip_order(line: Line) -> bool:
+    """`O(T log N)` -> `T log N` in place (columns kept); True when wrapped."""
+    m = re.match(r"^(\s*)(O|Theta|Θ|Omega|Ω)\s*\(", line.text)
+    if not m:
+        return False
+    depth, start = 0, m.end() - 1
+    for i in range(start, len(line.text)):
+        if line.text[i] == "(":
+            depth += 1
+        elif line.text[i] == ")":
+            depth -= 1
+            if depth == 0:
+                if line.text[i + 1:].strip():
+                    return False      # O(T) + ...: not a single order
+                line.text = (" " * (start + 1) + line.text[start + 1:i] + " "
+                             + line.text[i + 1:])
+                return True
+    return False
+
+
+def answer_scope(spec, results):
+    """The spec's names, plus what the results use: their symbols (v, g, l), the
+    functions of a recurrence (sigma2(l)), and pi."""
+    from .check import answer_scope as loops_scope
+    scope = loops_scope(spec).copy()
+    for r in results:
+        if isinstance(r.value, str):
+            continue
+        for s in r.value.free_symbols:
+            scope.symbols.setdefault(s.name, s)
+        for f in r.value.atoms(sp.core.function.AppliedUndef):
+            scope.functions.setdefault(f.func.__name__, (f.func, len(f.args)))
+        for f in _label_functions(r.label):
+            scope.functions.setdefault(f, (sp.Function(f), 1))
+    scope.symbols.setdefault("pi", sp.pi)
+    return scope
+
+
+def _label_functions(label: str) -> list:
+    m = re.match(r"^([A-Za-z_][A-Za-z_0-9]*)\(", label)
+    return [m.group(1)] if m and m.group(1) not in ("Var", "E", "max") else []
+
+
+def parse_line(spec, scope, line: Line, full_text: str):
+    from . import notation as N
+    from .resolve import Resolver, _StmtState
+    text = line.text.replace("π", "pi")
+    try:
+        node = N.parse_expression(text, "answer")
+        r = Resolver(scope.copy(), "answer", text, None, 0, answer=True)
+        fake = N.Stmt(1, 1, N.Name(1, 1, "_"), "=", node, [], False, text)
+        value, opened = _StmtState(r, fake, {}).expr(node)
+        if opened:
+            r.err(node, "an expression answer cannot sum over capital indices")
+    except NotationError as e:
+        raise NotationError(e.message, "answer", line.number, e.column, full_text) from None
+    return value
+
+
+# --------------------------------------------------------------------------
+# comparing
+# --------------------------------------------------------------------------
+
+
+def _frozen(*exprs):
+    """Undefined function applications (sigma2(l)) as plain symbols, the same in all."""
+    apps = set()
+    for e in exprs:
+        apps |= e.atoms(sp.core.function.AppliedUndef)
+    subs = {a: sp.Symbol(f"_{a.func.__name__}_{k}", positive=True)
+            for k, a in enumerate(sorted(apps, key=str))}
+    return [e.xreplace(subs) for e in exprs]
+
+
+class Points:
+    """Exact random rational points for the symbols of a check (sizes >= 2)."""
+
+    def __init__(self, symbols, n: int = 6, seed: int = 0):
+        rng = random.Random(seed)
+        self.symbols = sorted(symbols, key=lambda s: s.name)
+        self.points = []
+        for _ in range(n):
+            p = {}
+            for s in self.symbols:
+                if s.is_integer:
+                    p[s] = sp.Integer(rng.randint(2, 9))
+                elif s.is_positive or s.is_nonnegative:
+                    p[s] = sp.Rational(rng.randint(1, 40), rng.randint(1, 9))
+                else:
+                    p[s] = sp.Rational(rng.randint(-40, 40), rng.randint(1, 9))
+            self.points.append(p)
+
+    def values(self, e):
+        out = []
+        for p in self.points:
+            try:
+                v = e.xreplace(p).evalf(30)
+                out.append(complex(v) if v.is_number else None)
+            except (TypeError, ValueError, ZeroDivisionError, ArithmeticError):
+                out.append(None)
+        return out
+
+
+def _agree(va, vb) -> bool | None:
+    """True/False over the points both evaluate at; None if there is no such point."""
+    seen = False
+    for a, b in zip(va, vb):
+        if a is None or b is None:
+            continue
+        seen = True
+        if abs(a - b) > 1e-20 * max(1.0, abs(b)):
+            return False
+    return True if seen else None
+
+
+def equivalent(a, b, points: Points | None = None):
+    """(True | False | None, a point where they differ): a zero simplified difference is
+    a proof; otherwise exact random points decide; None if nothing could be evaluated."""
+    a, b = _frozen(a, b)
+    if a == b or sp.simplify(a - b) == 0:
+        return True, None
+    pts = points or Points(a.free_symbols | b.free_symbols)
+    if not set(pts.symbols) >= (a.free_symbols | b.free_symbols):
+        pts = Points(a.free_symbols | b.free_symbols)
+    va, vb = pts.values(a), pts.values(b)
+    same = _agree(va, vb)
+    if same is False:
+        for p, x, y in zip(pts.points, va, vb):
+            if x is not None and y is not None and abs(x - y) > 1e-20 * max(1.0, abs(y)):
+                shown = {str(k): str(v) for k, v in p.items() if not str(k).startswith("_")}
+                return False, shown | {"expected": _show(y), "got": _show(x)}
+    return same, None
+
+
+def _show(z: complex) -> str:
+    return f"{z.real:.8g}" if abs(z.imag) < 1e-12 else f"{z:.6g}"
+
+
+# --------------------------------------------------------------------------
+# diagnosis
+# --------------------------------------------------------------------------
+
+
+def diagnose(got, want, spec) -> list:
+    """The usual mistakes that turn `want` into `got`, in words (never showing `want`)."""
+    got, want = _frozen(got, want)
+    symbols = got.free_symbols | want.free_symbols
+    pts = Points(symbols, n=4, seed=1)
+    target = pts.values(got)
+
+    def is_(e) -> bool:
+        return _agree(pts.values(e), target) is True
+
+    if want != 0 and is_(-want):
+        return ["sign flipped: the answer is the negative of the correct one"]
+    ratio = sp.simplify(got / want) if want != 0 and got != 0 else None
+    if ratio is not None and ratio.is_number:
+        return [f"a constant factor is off: the answer is {_fmt(ratio)} times the "
+                f"correct one"]
+    if is_(want ** 2):
+        return ["the answer is the square of the correct one (a variance where a standard "
+                "deviation, or sigma^2 where sigma, is asked for?)"]
+    if is_(sp.sqrt(want)) or is_(-sp.sqrt(want)):
+        return ["the answer is the square root of the correct one (a standard deviation "
+                "where a variance is asked for?)"]
+    names = sorted((s for s in want.free_symbols if not s.name.startswith("_")),
+                   key=lambda s: s.name)
+    others = sorted((s for s in got.free_symbols if not s.name.startswith("_")),
+                    key=lambda s: s.name)
+    for i, a in enumerate(names):
+        for b in names[i + 1:]:
+            if is_(want.xreplace({a: b, b: a})):
+                return [f"{a} and {b} are swapped (fan-in and fan-out, or two sizes mixed up)"]
+    for a in names:
+        if a.is_integer:
+            for d, word in ((1, "+ 1"), (-1, "- 1")):
+                if is_(want.xreplace({a: a + d})):
+                    return [f"off by one: the answer is the correct one with {a} replaced by "
+                            f"{a} {word} (count the layers or steps again)"]
+        for b in others:
+            if b != a and b not in want.free_symbols and is_(want.xreplace({a: b})):
+                return [f"{b} where {a} belongs: the answer uses the wrong quantity"]
+    sizes = set(spec.program.sizes.values())
+    if ratio is not None and ratio.free_symbols <= sizes and all(
+            f.is_Symbol or (f.is_Pow and f.base.is_Symbol and f.exp.is_Rational)
+            or f.is_Number for f in sp.Mul.make_args(ratio)):
+        return [f"a factor is off: the answer is {_fmt(ratio)} times the correct one "
+                f"(a size multiplied in or divided out)"]
+    terms = sp.Add.make_args(sp.expand(want))
+    if len(terms) > 1:
+        for t in terms:
+            if is_(want - t):
+                return ["a term is missing: the answer lacks one of the terms of the "
+                        "correct expression"]
+            if is_(want + t):
+                return ["a term is counted twice"]
+    mine = sp.Add.make_args(sp.expand(got))
+    for t in (mine if len(mine) > 1 else ()):
+        if is_(want + t):
+            return [f"an extra term: {_fmt(t)} should not be there"]
+    return ["no common mistake recognized: recheck each step (which moments are zero, "
+            "which quantities are independent)"]
+
+
+def _fmt(e) -> str:
+    from .program import format_expr
+    try:
+        return format_expr(e)
+    except Exception:  # noqa: BLE001 - display only
+        return str(e)
+
+
+# --------------------------------------------------------------------------
+# orders of growth (cost parts)
+# --------------------------------------------------------------------------
+
+
+def growth(expr, spec, grow: str | None):
+    """The dominant terms of a size expression, in `grow` only (others fixed)."""
+    from .cost import _dominant_terms, order
+    sizes = list(spec.program.sizes.values())
+    keep = None if grow is None else {spec.program.sizes[grow]}
+    terms = _dominant_terms(expr, sizes, keep)
+    return sorted((tuple(sorted((str(v), pl) for v, pl in k.items())) for k in terms)), \
+        order(expr, spec.program, None if grow is None else [grow])
+
+
+# --------------------------------------------------------------------------
+# the check
+# --------------------------------------------------------------------------
+
+
+def check_expression_part(spec, part, text: str, verdict, show_answer: bool):
+    from .solve import solve_part
+    ans = solve_part(spec, part.label, verify=False)
+    if ans.status != "derived" or not ans.results:
+        verdict.message = (f"part {part.label} cannot be checked yet: "
+                           f"{ans.message or 'the engine gives no expression for it'}")
+        return
+    if part.kind == "choice":
+        return _check_choice(part, ans, text, verdict, show_answer)
+    results = [r for r in ans.results if not isinstance(r.value, str)]
+    primary = _primary(part, results)
+    if show_answer:
+        verdict.reference = "\n".join(f"{r.label} {r.relation} {_fmt(r.value)}"
+                                      + (f"   ({r.note})" if part.kind == "cost" and r.note
+                                         else "") for r in results)
+    scope = answer_scope(spec, results)
+    lines = read_lines(text)
+    if sum(1 for ln in lines if ln.label is None) > 1 or \
+            (len(lines) > 1 and any(ln.label is None for ln in lines)):
+        raise NotationError("give one quantity per line as NAME = expression "
+                            f"(e.g. `{primary[0].label} = ...`)", "answer",
+                            lines[1].number, 1, text)
+    cost = part.kind == "cost"
+    judged, wrong, covered = [], [], False
+    for ln in lines:
+        wrapped = strip_order(ln) if cost else False
+        ln.value = parse_line(spec, scope, ln, text)
+        cands, squared = _candidates(ln, results, primary, cost)
+        if not cands:
+            asked = ", ".join(dict.fromkeys(r.label for r in results))
+            wrong.append((ln, f"{ln.label} is not asked for in this part (asked: {asked})",
+                          [], None))
+            continue
+        if any(r in primary for r in cands):
+            covered = True
+        ok, point, note = _judge(ln, cands, squared, spec, part, cost, wrapped)
+        if ok is None:
+            verdict.verdict = "unusable"
+            verdict.message = (f"line {ln.number}: the answer could not be compared with "
+                               f"{cands[0].label} (it could not be evaluated)")
+            return
+        if ok:
+            judged.append((ln, cands[0], note))
+        else:
+            like = _closest(ln.value, cands)
+            want = like.value ** 2 if squared else like.value
+            diag = _cost_diagnosis(ln.value, want, spec, part) if cost \
+                else diagnose(ln.value, want, spec)
+            wrong.append((ln, f"{_name(ln, cands[0], squared)} is not right", diag, point))
+    if wrong:
+        verdict.verdict = "incorrect"
+        ln, msg, diag, point = wrong[0]
+        verdict.message = msg if len(lines) == 1 else f"line {ln.number}: {msg}"
+        verdict.diagnosis = list(diag)
+        for ln2, msg2, _, _ in wrong[1:]:
+            verdict.diagnosis.append(f"line {ln2.number}: {msg2}")
+        if point:
+            verdict.counterexample = point
+        return
+    if not covered:
+        verdict.verdict = "incorrect"
+        verdict.message = (f"the part asks for {primary[0].label}; the answer gives "
+                           f"{', '.join(_name(ln, r, False) for ln, r, _ in judged)} only")
+        verdict.diagnosis = [f"{primary[0].label} is missing"]
+        return
+    verdict.verdict = "correct"
+    named = ", ".join(dict.fromkeys(_name(ln, r, False) for ln, r, _ in judged))
+    notes = "; ".join(n for _, _, n in judged if n)
+    verdict.message = f"correct: {named} {'is' if len(judged) == 1 else 'are'} right" + \
+        (f" ({notes})" if notes else "")
+
+
+def _name(ln: Line, r, squared: bool) -> str:
+    return ln.label if ln.label else r.label
+
+
+def _closest(value, cands):
+    """The candidate of the same shape as the answer: a recurrence for a recurrence
+    (sigma2(l) on the right), a closed form for a closed form."""
+    apps = {a.func for a in value.atoms(sp.core.function.AppliedUndef)}
+    for r in cands:
+        if {a.func for a in r.value.atoms(sp.core.function.AppliedUndef)} == apps:
+            return r
+    return cands[0]
+
+
+def _primary(part, results) -> list:
+    """The results a bare expression is compared with (one label, all its forms)."""
+    if part.kind == "cost":
+        measure = str(part.args.get("measure", "both"))
+        want = {"work": "work", "depth": "parallel depth", "both": "work"}.get(measure, "work")
+        first = next((r for r in results if r.label.endswith(want)), results[0])
+    elif part.args.get("recurrence"):
+        return list(results)            # the recurrence and its solution
+    else:
+        first = results[0]
+    # the quantity's other forms (sigma_W ≈ ...), and the same value under another name
+    # (max Var(u) = 1/4 and Var(u) <= 1/4)
+    return [r for r in results if r.label == first.label or r.value == first.value]
+
+
+def _candidates(ln: Line, results, primary, cost: bool):
+    """(results the line may be answering, squared?)."""
+    if ln.label is None:
+        return primary, False
+    lab = norm_label(ln.label)
+    exact = [r for r in results if norm_label(r.label) == lab]
+    if not exact and cost:
+        words = {"time": "work", "runningtime": "work", "cost": "work", "depth": "paralleldepth",
+                 "memory": "memory"}
+        key = words.get(lab, lab)
+        exact = [r for r in results if norm_label(r.label).endswith(key)
+                 or norm_label(r.label).startswith(key)]
+    if exact:
+        return exact, False
+    squared = [r for r in results
+               if lab in (norm_label(r.label) + "^2", "(" + norm_label(r.label) + ")^2")]
+    return squared, bool(squared)
+
+
+def _judge(ln: Line, cands, squared: bool, spec, part, cost: bool, wrapped: bool):
+    """(correct? True/False/None, counterexample point, note)."""
+    if cost:
+        grow = part.args.get("in")
+        grow = None if grow is None else str(grow)
+        try:
+            mine, _ = growth(ln.value, spec, grow)
+        except Exception as e:  # noqa: BLE001 - CostError and friends: not an order
+            raise NotationError(f"cannot take the order of growth of this expression ({e})",
+                                "answer", ln.number, 1, None) from None
+        for r in cands:
+            ref, shown = growth(r.value, spec, grow)
+            if mine == ref:
+                return True, None, f"grows as {shown}" + (f" in {grow}" if grow else "")
+        return False, None, ""
+    first_point = None
+    for r in cands:
+        want = r.value ** 2 if squared else r.value
+        same, point = equivalent(ln.value, want)
+        if same:
+            note = ""
+            if r.relation == "≈":
+                note = "the approximation"
+            if ln.label is not None and ln.relation != r.relation and r.relation != "≈":
+                note = f"{r.label} {r.relation} is the derived relation"
+            return True, None, note
+        if same is None:
+            return None, None, ""
+        first_point = first_point or point
+    return False, first_point, ""
+
+
+def _cost_diagnosis(got, want, spec, part) -> list:
+    grow = part.args.get("in")
+    grow = None if grow is None else str(grow)
+    try:
+        mine, mine_shown = growth(got, spec, grow)
+    except Exception:  # noqa: BLE001 - already reported as unusable earlier
+        return []
+    ref, _ = growth(want, spec, grow)
+
+    def degree(keys):
+        return max((sum(p for _, (p, _) in k) for k in keys), default=0)
+    d_mine, d_ref = degree(mine), degree(ref)
+    where = f" in {grow}" if grow else ""
+    if d_mine > d_ref:
+        return [f"{mine_shown}{where} grows faster than the derived cost: count how many "
+                "times each statement runs, and which steps must wait for each other"]
+    if d_mine < d_ref:
+        return [f"{mine_shown}{where} grows slower than the derived cost: the steps through "
+                "the sequence (or the layers) still run one after another"]
+    return [f"{mine_shown}{where} is not the derived order (compare the logarithmic factors)"]
+
+
+def _check_choice(part, ans, text, verdict, show_answer):
+    result = ans.results[0]
+    if show_answer:
+        verdict.reference = f"{result.label} {result.relation} {result.value}"
+    options = [str(o) for o in part.args.get("options", [])]
+    got = text.strip().lower()
+    match = [o for o in options if o.lower() == got or (got and o.lower().startswith(got))]
+    if not match:
+        verdict.verdict = "unusable"
+        verdict.message = f"expected one of the options: {', '.join(options)}"
+        return
+    ok = match[0].lower() == str(result.value).lower()
+    verdict.verdict = "correct" if ok else "incorrect"
+    verdict.message = "correct" if ok else f"{match[0]!r} is not the right option"
+    if not ok:
+        verdict.diagnosis = [f"compare the two quantities: {result.label}"]
