@@ -80,6 +80,7 @@ def check_answer(spec: Spec, label: str, text: str, show_answer: bool = False,
     """Judge `text` as the answer to `spec`'s part `label`."""
     part = spec.part(label)
     verdict = Verdict(spec.id, label, "unusable")
+    _MEMO.clear()
     try:
         with time_limit(time_limit_s), np.errstate(all="ignore"):
             if part.kind in ("backprop", "gradient"):
@@ -115,6 +116,8 @@ def check_answer(spec: Spec, label: str, text: str, show_answer: bool = False,
     except DeriveError as e:
         verdict.verdict = "unusable"
         verdict.message = str(e)
+    finally:
+        _MEMO.clear()
     return verdict
 
 
@@ -160,7 +163,27 @@ def _sizes_for_check(spec: Spec) -> list:
     return [base, {k: v + 1 for k, v in base.items()}]
 
 
+_MEMO: dict = {}   # runs of one check: a diagnosis runs the same variants for each gradient
+
+
 def _run(spec, program, sources, unit, sizes, seed, symvals, forward_env):
+    key = (id(program), id(forward_env), seed, tuple(unit))
+    hit = _MEMO.get(key)
+    if hit is not None:
+        return hit[2]
+    env = _run_once(spec, program, sources, unit, sizes, seed, symvals, forward_env)
+    _MEMO[key] = (program, forward_env, env)     # both kept: their ids stay theirs
+    return env
+
+
+def _forward(spec, sizes, seed, symvals, inputs=None):
+    key = ("forward", tuple(sorted(sizes.items())), seed, inputs is None)
+    if key not in _MEMO:
+        _MEMO[key] = run(spec.program, sizes, inputs, seed=seed, symbol_values=symvals)
+    return _MEMO[key]
+
+
+def _run_once(spec, program, sources, unit, sizes, seed, symvals, forward_env):
     ex = Executor(program, sizes, symvals, max_grid=CHECK_GRID)
     ex.env = {k: np.array(v, dtype=float, copy=True) for k, v in forward_env.items()}
     rng = np.random.default_rng(seed + 101)
@@ -380,7 +403,7 @@ def _factors_elsewhere(spec, bw, answer, g, unit, sizes, seed) -> list:
     for sz, sd in zip(other, (seed, seed + 1)):
         symvals = random_symbols(spec.program, sd)
         try:
-            fwd = run(spec.program, sz, None, seed=sd, symbol_values=symvals)
+            fwd = _forward(spec, sz, sd, symvals)
             a = np.asarray(_run(spec, bw.program, bw.sources, unit, sz, sd, symvals, fwd)[g],
                            float)
             b = np.asarray(_run(spec, answer, bw.sources, unit, sz, sd, symvals, fwd)[g], float)
@@ -400,19 +423,38 @@ def _drop(program: Program, k: int) -> Program:
     return program.map(lambda st: None if st is drop else st)
 
 
+_VARIANTS: dict = {}   # id(reference) -> (reference, [(program, statement, term)])
+
+
+def _variants(bw) -> list:
+    """The reference without one statement, then without one term of a merged statement
+    (made once per reference: the same programs, so their runs are shared)."""
+    hit = _VARIANTS.get(id(bw))
+    if hit is None or hit[0] is not bw:
+        out = []
+        stmts = bw.program.statements()
+        for k, st in enumerate(stmts):
+            out.append((_drop(bw.program, k), st, None))
+        for st in stmts:
+            terms = sp.Add.make_args(st.rhs)
+            for term in (terms if len(terms) > 1 else ()):
+                out.append((bw.program.map(lambda s, st=st, term=term:
+                                           s.with_(rhs=s.rhs - term) if s is st else s),
+                            st, term))
+        hit = _VARIANTS[id(bw)] = (bw, out)
+    return hit[1]
+
+
 def _without_each_term(spec: Spec, bw, g: str):
     """The reference without one statement, then without one term of a merged statement
     (W1.grad += lam*W1 + a1.grad*x), each with the words for what was left out."""
-    stmts = bw.program.statements()
-    for k, st in enumerate(stmts):
-        yield _drop(bw.program, k), _path_of(spec, bw, st, g)
-    for st in stmts:
-        terms = sp.Add.make_args(st.rhs)
-        for term in (terms if len(terms) > 1 else ()):
+    for program, st, term in _variants(bw):
+        if term is None:
+            yield program, _path_of(spec, bw, st, g)
+        else:
             src = _term_source(spec, term, g)
             if src:
-                yield bw.program.map(lambda s, st=st, term=term:
-                                     s.with_(rhs=s.rhs - term) if s is st else s), src
+                yield program, src
 
 
 def _term_source(spec: Spec, term, g: str) -> str | None:

@@ -195,10 +195,15 @@ def _agree(va, vb) -> bool | None:
 
 
 def equivalent(a, b, points: Points | None = None):
-    """(True | False | None, a point where they differ): a zero simplified difference is
-    a proof; otherwise exact random points decide; None if nothing could be evaluated."""
+    """(True | False | None, a point where they differ).
+
+    Exact random points first: a difference there (30 digits, far beyond rounding) is
+    decisive, with the point as the counterexample, and spares simplifying a wrong
+    answer.  If they agree everywhere, a zero simplified difference is the proof; if
+    SymPy cannot simplify it to zero, the agreement at every point decides.  None if no
+    point could be evaluated and nothing was proven."""
     a, b = _frozen(a, b)
-    if a == b or sp.simplify(a - b) == 0:
+    if a == b:
         return True, None
     pts = points or Points(a.free_symbols | b.free_symbols)
     if not set(pts.symbols) >= (a.free_symbols | b.free_symbols):
@@ -210,6 +215,9 @@ def equivalent(a, b, points: Points | None = None):
             if x is not None and y is not None and abs(x - y) > 1e-20 * max(1.0, abs(y)):
                 shown = {str(k): str(v) for k, v in p.items() if not str(k).startswith("_")}
                 return False, shown | {"expected": _show(y), "got": _show(x)}
+    d = a - b
+    if sp.expand(d) == 0 or sp.simplify(d) == 0:
+        return True, None
     return same, None
 
 
@@ -251,7 +259,15 @@ def diagnose(got, want, spec) -> list:
     for i, a in enumerate(names):
         for b in names[i + 1:]:
             if is_(want.xreplace({a: b, b: a})):
-                return [f"{a} and {b} are swapped (fan-in and fan-out, or two sizes mixed up)"]
+                return [f"{a} and {b} are swapped (e.g. fan-in for fan-out, or a layer "
+                        f"index for the depth)"]
+    for a in names:
+        if a.is_integer:
+            continue
+        if is_(want.xreplace({a: sp.sqrt(a)})):
+            return [f"{a} where {a}^2 belongs (a standard deviation where a variance goes?)"]
+        if is_(want.xreplace({a: a ** 2})):
+            return [f"{a}^2 where {a} belongs (a variance where a standard deviation goes?)"]
     for a in names:
         if a.is_integer:
             for d, word in ((1, "+ 1"), (-1, "- 1")):
@@ -355,10 +371,8 @@ def check_expression_part(spec, part, text: str, verdict, show_answer: bool):
         if ok:
             judged.append((ln, cands[0], note))
         else:
-            like = _closest(ln.value, cands)
-            want = like.value ** 2 if squared else like.value
-            diag = _cost_diagnosis(ln.value, want, spec, part) if cost \
-                else diagnose(ln.value, want, spec)
+            diag = _cost_diagnosis(ln.value, cands[0].value, spec, part) if cost \
+                else _diagnose_against(ln.value, cands, squared, spec)
             wrong.append((ln, f"{_name(ln, cands[0], squared)} is not right", diag, point))
     if wrong:
         verdict.verdict = "incorrect"
@@ -387,14 +401,19 @@ def _name(ln: Line, r, squared: bool) -> str:
     return ln.label if ln.label else r.label
 
 
-def _closest(value, cands):
-    """The candidate of the same shape as the answer: a recurrence for a recurrence
-    (sigma2(l) on the right), a closed form for a closed form."""
+def _diagnose_against(value, cands, squared: bool, spec) -> list:
+    """The first recognized mistake against any form of the quantity (the exact or the
+    approximate root; the recurrence or its solution, same shape as the answer first)."""
     apps = {a.func for a in value.atoms(sp.core.function.AppliedUndef)}
-    for r in cands:
-        if {a.func for a in r.value.atoms(sp.core.function.AppliedUndef)} == apps:
-            return r
-    return cands[0]
+    ordered = sorted(cands, key=lambda r: {a.func for a in r.value.atoms(
+        sp.core.function.AppliedUndef)} != apps)
+    first = None
+    for r in ordered:
+        diag = diagnose(value, r.value ** 2 if squared else r.value, spec)
+        if not diag[-1].startswith("no common mistake"):
+            return diag
+        first = first or diag
+    return first
 
 
 def _primary(part, results) -> list:

@@ -43,6 +43,10 @@ CORRECT = [
     ("ugrnn", "a", "for t in 1..T, b, j, i: Rt[b, t, j] += Whr[j, i] * h[b, t-1, i]\n"
                    "for t in 1..T, b, j, k: Rt[b, t, j] += Wxr[j, k] * x[b, t, k]\n"
                    "for t in 1..T, b, j: Rt[b, t, j] -= BR[j]"),
+    ("init_variance", "a", "sigma_W = 1/sqrt(d)\nE(y) = 0"),
+    ("resnet_variance", "a", "sigma2(l + 1) = (1 + J*D^2*sigma_W^2) * sigma2(l)"),
+    ("resnet_variance", "b", "sigma_W ≈ sqrt(log(2)/(J*L))/D"),
+    ("rnn_unroll", "b", "depth = O(T*log(J))"),
     ("mlp_ce_l2", "sgd", "for k, i: W1[k, i] -= eta*W1.grad[k, i]\nfor k: b1[k] -= eta*b1.grad[k]\n"
                          "for j, k: W2[j, k] -= eta*W2.grad[j, k]\nfor j: b2[j] -= eta*b2.grad[j]"),
 ]
@@ -51,7 +55,9 @@ CORRECT = [
 NOTATION = list("forbjkistepZ.grad[](),:+-*/^=<> 0123456789\n\t#_") + [
     "for ", "for b, j: ", "s.grad", "p.grad", "exp(", "log(", "sqrt(", "sigma(", "relu(",
     "step(", "delta(", "max(", "**", "1..", "..", "T..1", "e[b]", "[b, j]", "    ", "1/0",
-    "1e308", "10**", "(z > 0)", "J", "B", "I", "-"]
+    "1e308", "10**", "(z > 0)", "J", "B", "I", "-",
+    "sigma_W", "Var(y)", "E(", "O(", "Theta(", "<=", "≈", "pi", "π", "^(1/L)", "sigma2(l", "d",
+    "log(0)", "0^-1", "^1000", "L", "l"]
 
 
 def safe_check(problem: str, part: str, text: str) -> Verdict:
