@@ -416,8 +416,29 @@ def code_cmd(ctx, problem, backward, target):
 
 
 def main():
+    """The `derive` command.  When the command is done, the process ends at once: tearing
+    down the interpreter (freeing every SymPy object one by one) would add a fifth to a
+    `derive check`, with nothing left to write."""
     try:
         cli(standalone_mode=True)
+        code = 0
+    except SystemExit as e:
+        code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+        if e.code is not None and not isinstance(e.code, int):
+            click.echo(str(e.code), err=True)
     except DeriveError as e:  # pragma: no cover - raised outside a command
         click.echo(f"error: {e}", err=True)
-        sys.exit(2)
+        code = 2
+    _exit_now(code)
+
+
+def _exit_now(code: int):
+    import atexit
+    import os
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):     # a closed pipe: nothing more to say
+            pass
+    os._exit(code)

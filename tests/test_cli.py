@@ -92,3 +92,35 @@ def test_help_lists_the_commands():
     assert result.exit_code == 0
     for command in ("list", "show", "run"):
         assert command in result.output
+
+
+# ---- the real entry point: ends the process at once, with everything written ----
+
+def _derive(*args, input=None):
+    import subprocess
+    import sys
+    return subprocess.run([sys.executable, "-m", "derive", *args], input=input,
+                          capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.parametrize("args, code, fragment", [
+    (("check", "softmax:a", "for b, j: s.grad[b, j] += p.grad[b, j] * p[b, j]"), 0, "CORRECT"),
+    (("check", "softmax:a", "for b, j: s.grad[b, j] -= p.grad[b, j] * p[b, j]"), 1,
+     "sign flipped"),
+    (("check", "softmax:a", "for b, j: s.grad[b, j] += ("), 2, "answer:1:"),
+    (("check", "nosuch:a", "x"), 2, "unknown problem"),
+    (("check",), 2, "give PROBLEM:PART"),
+    (("--version",), 0, "version"),
+])
+def test_the_command_exits_with_its_code_and_all_its_output(args, code, fragment):
+    done = _derive(*args)
+    assert done.returncode == code, (done.stdout, done.stderr)
+    assert fragment in done.stdout + done.stderr
+
+
+def test_long_output_through_a_pipe_is_complete():
+    import json
+    done = _derive("solve", "gru", "--format", "json")
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)              # cut short, it would not parse
+    assert data
