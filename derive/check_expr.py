@@ -159,8 +159,12 @@ class Points:
     def __init__(self, symbols, n: int = 6, seed: int = 0):
         rng = random.Random(seed)
         self.symbols = sorted(symbols, key=lambda s: s.name)
-        self.points = []
-        for _ in range(n):
+        # first a small point, easy to follow as a counterexample (distinct values, so
+        # that swapped sizes and a missing square show), then random ones
+        small = {s: (sp.Integer(2 + k) if s.is_integer else sp.Rational(3 + 2 * k, 2))
+                 for k, s in enumerate(self.symbols)}
+        self.points = [small]
+        for _ in range(n - 1):
             p = {}
             for s in self.symbols:
                 if s.is_integer:
