@@ -1052,17 +1052,26 @@ def _sample_point(expr, positive_only=True) -> dict:
 
 
 def solve_for(lhs, rhs, symbol) -> list:
-    """The roots of lhs = rhs in `symbol` that are consistent with its assumptions."""
-    roots = sp.solve(sp.Eq(lhs, rhs), symbol, simplify=False)   # each root is _simp-ed below
+    """The roots of lhs = rhs in `symbol` that are consistent with its assumptions.
+
+    SymPy's own check of the roots (checksol) is replaced by the two tests below, a
+    root must satisfy the equation at a sample point and fit the symbol's assumptions:
+    checksol imports sympy.physics.units, a tenth of a second on every `derive check`
+    of a solve part."""
+    roots = sp.solve(sp.Eq(lhs, rhs), symbol, simplify=False, check=False)
     out = []
     for r in roots:
         r = _simp(r)
         if r.is_real is False:
             continue
-        point = _sample_point(r)
+        point = _sample_point(r + lhs + rhs - symbol)
         v = complex(sp.N(r.xreplace(point)))
         if abs(v.imag) > 1e-12:
             continue
+        at = {**point, symbol: r.xreplace(point)}
+        left, right = complex(sp.N(lhs.xreplace(at), 30)), complex(sp.N(rhs.xreplace(at), 30))
+        if abs(left - right) > 1e-12 * max(1.0, abs(left), abs(right)):
+            continue                        # not a root (a spurious solution)
         if symbol.is_positive and (r.is_positive is False or v.real <= 0):
             continue
         if symbol.is_nonnegative and (r.is_negative or v.real < 0):
