@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import sympy as sp
 
-from .errors import DeriveError, IndexRangeError, LimitError, NotationError
+from .errors import (DeriveError, IndexRangeError, LimitError, NotationError,
+                     TimeLimitError)
 from .execute import Executor, random_symbols, run
 from .program import (Block, Program, format_statement, grad_name, is_grad_name,
                       base_of, ref_name, reads)
@@ -51,10 +52,6 @@ class Verdict:
         if self.reference is not None:
             out["reference"] = self.reference
         return out
-
-
-class TimeLimitError(LimitError):
-    """The check's wall-clock limit: passed on, never taken for a failed size."""
 
 
 @contextmanager
@@ -177,7 +174,7 @@ def _run(spec, program, sources, unit, sizes, seed, symvals, forward_env):
 
 
 def _forward(spec, sizes, seed, symvals, inputs=None):
-    key = ("forward", tuple(sorted(sizes.items())), seed, inputs is None)
+    key = ("forward", tuple(sorted(sizes.items())), seed, inputs is None)   # inputs: small
     if key not in _MEMO:
         _MEMO[key] = run(spec.program, sizes, inputs, seed=seed, symbol_values=symvals)
     return _MEMO[key]
@@ -261,6 +258,47 @@ def _check_loops(spec: Spec, part, text: str, verdict: Verdict, show_answer: boo
                 verdict.diagnosis = [f"in {w}: {d}" for d in more]
                 break
     verdict.counterexample = _counterexample(spec, bw, answer, g, unit)
+    diag = verdict.diagnosis
+    unnamed = diag[-1].startswith("no common mistake")
+    if unnamed or diag[0].startswith("a term is missing"):
+        # an edit of the answer itself may say where (a shifted read reads zeros: missing)
+        found = _repair_loops(spec, bw, answer, wanted, unit, first_bad,
+                              verdict.counterexample, 4 if unnamed else 3)
+        if found:
+            verdict.diagnosis = [found]
+
+
+def _repair_loops(spec, bw, answer, wanted, unit, first_bad, ce, max_rank) -> str | None:
+    """The single edit of the answer that makes every asked gradient right: tried at the
+    counterexample's small sizes, confirmed at the failing inputs and at another size and
+    seed (see check_repair).  Only statements whose result is wrong are edited."""
+    from .check_repair import repair
+    sizes, seed, _, _, _, fwd, symvals = first_bad
+    other = next((s for s in _sizes_for_check(spec) if s != sizes), sizes)
+    sv2 = random_symbols(spec.program, seed + 1)
+    contexts = [(sizes, seed, symvals, fwd), (other, seed + 1, sv2,
+                                              _forward(spec, other, seed + 1, sv2))]
+    if ce and ce.get("sizes"):
+        small = ce["sizes"]
+        sv0 = random_symbols(spec.program, 0)
+        contexts.insert(0, (small, 0, sv0, _forward(spec, small, 0, sv0, _small_inputs(spec,
+                                                                                     small))))
+    refs = [_run(spec, bw.program, bw.sources, unit, sz, sd, sv, fw)
+            for sz, sd, sv, fw in contexts]
+    # the statements whose result is wrong where the reference has the same tensor
+    ans = _run(spec, answer, bw.sources, unit, sizes, seed, symvals, fwd)
+    ref = refs[-2]
+    suspects = [st for st in answer.statements()
+                if st.target_name not in ref or st.target_name not in ans
+                or not _close(ref[st.target_name], ans[st.target_name])]
+
+    def right(program) -> bool:
+        for (sz, sd, sv, fw), r in zip(contexts, refs):
+            env = _run(spec, program, bw.sources, unit, sz, sd, sv, fw)
+            if not all(w in env and _close(r[w], env[w]) for w in wanted):
+                return False
+        return True
+    return repair(answer, right, max_rank, suspects)
 
 
 def answer_scope(spec: Spec):
@@ -580,9 +618,35 @@ def _check_forward_loops(spec: Spec, part, text, verdict, show_answer):
                     verdict.diagnosis = (_diagnose_values(r.array(n), a.array(n), sizes) or
                                          _forward_terms(reference, base, sizes, n, r.array(n),
                                                         a.array(n)))
+                    if not verdict.diagnosis:
+                        found = _repair_forward(spec, reference, answer, names)
+                        verdict.diagnosis = [found] if found else []
                     return
     verdict.verdict = "correct"
     verdict.message = "correct: the loops compute the same values (2 seeds at 2 sizes)"
+
+
+def _repair_forward(spec, reference, answer, names) -> str | None:
+    """The single edit of the answer's forward loops that makes them right (2 sizes)."""
+    from .check_repair import repair
+    cases = []
+    for sizes in _sizes_for_check(spec):
+        fwd = _forward(spec, sizes, 0, random_symbols(spec.program, 0))
+        base = {k: v for k, v in fwd.items() if k not in names}
+        r = Executor(reference, sizes)
+        r.env = {k: v.copy() for k, v in base.items()}
+        r.run()
+        cases.append((sizes, base, {n: r.array(n) for n in names}))
+
+    def right(program) -> bool:
+        for sizes, base, want in cases:
+            a = Executor(program, sizes)
+            a.env = {k: v.copy() for k, v in base.items()}
+            a.run()
+            if not all(_close(want[n], a.array(n)) for n in names):
+                return False
+        return True
+    return repair(answer, right)
 
 
 def _check_update(spec: Spec, part, text, verdict, show_answer):

@@ -58,6 +58,10 @@ class LimitError(DeriveError):
     """A resource limit was hit (text size, nesting, exponent, iterations, time)."""
 
 
+class TimeLimitError(LimitError):
+    """A check's wall-clock limit: passed on, never taken for a failed size or edit."""
+
+
 class DerivationError(DeriveError):
     """The engine cannot derive or cannot verify an answer."""
 

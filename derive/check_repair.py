@@ -1,0 +1,135 @@
+"""The smallest repair: one edit of the student's own program that makes it right.
+
+When comparing with the reference does not name the mistake (or names it only
+by its effect, "a term is missing" when a shifted read reads zeros), the
+checker edits the *answer*, one place at a time, and reruns it: a time index
+shifted by one, two indices of a read swapped (a transposed weight inside a
+sum), a backward block run in the other direction, the sign of one term, the
+operator of one statement.  An edit that makes every asked gradient right, at
+two seeds, is the diagnosis: it points at the student's line and says what is
+wrong there, without showing the reference.
+"""
+from __future__ import annotations
+
+from sympy import Add, Indexed, IndexedBase, preorder_traversal
+
+from .errors import DeriveError, TimeLimitError
+from .program import Block, Loop, Program, format_expr, is_grad_name, ref_name
+
+MAX_EDITS = 40     # programs tried, at most (each is one run of the answer)
+
+
+def _fmt(e) -> str:
+    return f"`{format_expr(e)}`"
+
+
+def _replace_statement(program: Program, st, new) -> Program:
+    return program.map(lambda s: new if s is st else s)
+
+
+def _reverse_block(program: Program, block: Block) -> Program:
+    def rec(items):
+        out = []
+        for it in items:
+            if it is block:
+                out.append(Block(tuple(Loop(lp.var, lp.lo, lp.hi, not lp.reverse)
+                                       for lp in it.loops), it.body, it.line))
+            elif isinstance(it, Block):
+                out.append(Block(it.loops, rec(it.body), it.line))
+            else:
+                out.append(it)
+        return out
+    return Program(rec(program.items), program.tensors, program.indices, program.symbols,
+                   program.functions, program.sizes)
+
+
+def _blocks(items):
+    for it in items:
+        if isinstance(it, Block):
+            yield it
+            yield from _blocks(it.body)
+
+
+def candidate_edits(answer: Program, max_rank: float = 4, suspects=None):
+    """(words, build) for single edits of the answer, most likely first; build() makes the
+    edited program (only when it is tried).  `suspects`: the statements whose result is
+    wrong (None: all); editing a statement whose result is already right cannot help."""
+    out = []
+    block_vars = set()
+
+    def edit_read(st, r, new):
+        return lambda: _replace_statement(answer, st, st.with_(rhs=st.rhs.xreplace({r: new})))
+
+    for b in _blocks(answer.items):
+        block_vars |= {lp.var for lp in b.loops}
+        first = b.loops[0]
+        out.append((0, f"wrong order of statements: the loop over {first.var} (line {b.line}) "
+                       f"runs in the wrong direction (a backward pass runs from the last step "
+                       f"to the first, a forward pass from the first to the last)",
+                    lambda b=b: _reverse_block(answer, b)))
+    for st in answer.statements():
+        if suspects is not None and not any(st is x for x in suspects):
+            continue
+        loop_vars = {lp.var for lp in st.loops} | block_vars
+        line = f"line {st.line}" if st.line else "a statement"
+        if st.op in ("+=", "-="):
+            other = "-=" if st.op == "+=" else "+="
+            out.append((1, f"sign flipped: {line} should {'subtract' if other == '-=' else 'add'}"
+                           f" (`{other}`, not `{st.op}`)",
+                        lambda st=st, other=other: _replace_statement(answer, st,
+                                                                      st.with_(op=other))))
+        reads = []
+        for a in preorder_traversal(st.rhs):
+            if isinstance(a, Indexed) and a not in reads:
+                reads.append(a)
+        for r in reads:
+            idx = tuple(r.indices)
+            name = ref_name(r)
+            info = answer.tensors.get(name)
+            for k, e in enumerate(idx):
+                moving = e.free_symbols & loop_vars
+                if not moving:
+                    continue
+                # time shifts first, and among them reads of forward values: in a sum
+                # over t, h[t] * g[t+1] and h[t-1] * g[t] are the same repair
+                rank = (2 if moving & block_vars else 4) + (1 if is_grad_name(name) else 0)
+                for d in (-1, 1):
+                    new = IndexedBase(name)[idx[:k] + (e + d,) + idx[k + 1:]]
+                    when = "one step too late" if d < 0 else "one step too early"
+                    var = sorted(moving, key=str)[0]
+                    out.append((rank, f"an index is off by one: in {line}, {name} is read "
+                                      f"{when} (its index {var} is off by one)",
+                                edit_read(st, r, new)))
+            for k in range(len(idx)):
+                for m in range(k + 1, len(idx)):
+                    if info is not None and info.ranges[k] != info.ranges[m]:
+                        continue
+                    sw = list(idx)
+                    sw[k], sw[m] = sw[m], sw[k]
+                    out.append((2.5, f"indices transposed: in {line}, {name} is read with its "
+                                     f"indices in the wrong order",
+                                edit_read(st, r, IndexedBase(name)[tuple(sw)])))
+        for a in preorder_traversal(st.rhs):
+            if isinstance(a, Add):
+                for term in a.args:
+                    out.append((3.5, f"sign flipped in one term: in {line}, the term "
+                                     f"{_fmt(term)} has the wrong sign",
+                                lambda st=st, a=a, term=term: _replace_statement(
+                                    answer, st, st.with_(rhs=st.rhs.xreplace({a: a - 2 * term})))))
+    out = sorted((x for x in out if x[0] <= max_rank), key=lambda x: x[0])
+    return [(words, build) for _, words, build in out[:MAX_EDITS]]
+
+
+def repair(answer: Program, right, max_rank: float = 4, suspects=None) -> str | None:
+    """The words of the first single edit for which right(program) holds, or None.
+    `right` judges an edited program (True only if every asked value agrees);
+    `max_rank` 3 tries only block directions, signs, time shifts and transposes."""
+    for words, build in candidate_edits(answer, max_rank, suspects):
+        try:
+            if right(build()):
+                return words
+        except TimeLimitError:
+            raise
+        except (DeriveError, ArithmeticError, ValueError, TypeError, IndexError):
+            continue        # the edit breaks the program: not this one
+    return None
