@@ -115,7 +115,25 @@ def check_answer(spec: Spec, label: str, text: str, show_answer: bool = False,
         verdict.message = str(e)
     finally:
         _MEMO.clear()
+    if show_answer and verdict.reference is not None:
+        verdict.reference = _verified(spec, label, verdict.reference)
     return verdict
+
+
+def _verified(spec: Spec, label: str, reference: str) -> str:
+    """The reference with its numeric check: a derived answer is never shown unchecked
+    (the check itself judges with the unverified derivation: it shows nothing)."""
+    from .solve import solve_part
+    try:
+        ans = solve_part(spec, label, verify=True)
+    except DeriveError as e:
+        return f"(not shown: the derived answer could not be verified: {e})"
+    v = ans.verification
+    if v is None:
+        return reference
+    if not v.passed:
+        return "(not shown: the derived answer failed its numeric check)"
+    return f"{reference}\nverified: {v.summary()}"
 
 
 # --------------------------------------------------------------------------

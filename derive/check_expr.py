@@ -377,7 +377,7 @@ def check_expression_part(spec, part, text: str, verdict, show_answer: bool):
         else:
             diag = _cost_diagnosis(ln.value, cands[0].value, spec, part) if cost \
                 else _diagnose_against(ln.value, cands, squared, spec)
-            wrong.append((ln, f"{_name(ln, cands[0], squared)} is not right", diag, point))
+            wrong.append((ln, f"{_name(ln, cands[0])} is not right", diag, point))
     if wrong:
         verdict.verdict = "incorrect"
         ln, msg, diag, point = wrong[0]
@@ -391,17 +391,18 @@ def check_expression_part(spec, part, text: str, verdict, show_answer: bool):
     if not covered:
         verdict.verdict = "incorrect"
         verdict.message = (f"the part asks for {primary[0].label}; the answer gives "
-                           f"{', '.join(_name(ln, r, False) for ln, r, _ in judged)} only")
+                           f"{', '.join(_name(ln, r) for ln, r, _ in judged)} only")
         verdict.diagnosis = [f"{primary[0].label} is missing"]
         return
     verdict.verdict = "correct"
-    named = ", ".join(dict.fromkeys(_name(ln, r, False) for ln, r, _ in judged))
+    named = ", ".join(dict.fromkeys(_name(ln, r) for ln, r, _ in judged))
     notes = "; ".join(n for _, _, n in judged if n)
     verdict.message = f"correct: {named} {'is' if len(judged) == 1 else 'are'} right" + \
         (f" ({notes})" if notes else "")
 
 
-def _name(ln: Line, r, squared: bool) -> str:
+def _name(ln: Line, r) -> str:
+    """The quantity as the student named it (sigma_W^2), else the engine's label."""
     return ln.label if ln.label else r.label
 
 

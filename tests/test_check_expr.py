@@ -227,9 +227,15 @@ def test_a_wrong_expression_shows_a_point_but_never_the_answer():
     assert "sqrt(2)/sqrt(m+n)" not in said and "sqrt(2/(m+n))" not in said
 
 
-def test_show_answer_gives_every_result_of_the_part():
-    v = check_answer(spec_of("resnet_variance"), "b", "sigma_W = 1", show_answer=True)
-    assert "sigma_W = " in v.reference and "sigma_W ≈ " in v.reference
+def test_show_answer_gives_every_result_of_the_part_verified():
+    v = check_answer(spec_of("he_init"), "a", "Var(z1) = 1", show_answer=True)
+    assert "Var(z1) = " in v.reference and "E(z1) = 0" in v.reference
+    assert "verified: Monte Carlo" in v.reference and "passed" in v.reference
+
+
+def test_show_answer_of_a_loop_part_carries_its_finite_difference_check():
+    v = check_answer(load_spec(resolve_problem("softmax")), "a", "x", show_answer=True)
+    assert "s.grad[b, j]" in v.reference and "verified: finite differences" in v.reference
 
 
 @pytest.mark.parametrize("text, message", [
@@ -247,11 +253,11 @@ def test_unusable_expression_answers_exit_2_with_where(text, message):
 def test_a_parse_error_points_into_the_right_line_and_column():
     result = CliRunner().invoke(cli, ["check", "glorot_init:f", "a = sqrt(6/(m+n))\nE(W) = 0 +"])
     assert result.exit_code == 2
-    assert "answer:2:" in result.output
+    assert "answer:2:11: expected an expression, found end of line" in result.output
     lines = result.output.splitlines()
     shown = next(i for i, l in enumerate(lines) if l.strip() == "E(W) = 0 +")
-    assert lines[shown + 1].index("^") == lines[shown].index("+") + 1 or \
-        lines[shown + 1].index("^") >= lines[shown].index("0")
+    # the caret sits just past the '+', in the student's own line (label included)
+    assert lines[shown + 1].index("^") == lines[shown].index("+") + 1
 
 
 def test_json_verdict_of_an_expression_answer():

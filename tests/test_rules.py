@@ -16,7 +16,6 @@ A function without a rule raises DerivationError naming the function.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 import pytest
