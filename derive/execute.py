@@ -222,8 +222,10 @@ class Executor:
                     value = value * shape[k]
                 else:
                     value = value.sum(axis=k, keepdims=True)
-        red_shape = plan.red_shape
         layout = self.layout(plan.name)
+        if plan.direct is not None and self._write_direct(plan, arr, value, grid, layout):
+            return
+        red_shape = plan.red_shape
         key, refs = _grid_key(plan.index_vars, grid, layout)
         hit = plan.positions.get(key) if key is not None else None
         if hit is None:
@@ -258,6 +260,29 @@ class Executor:
             arr[idx] += plan.sign * value
         else:
             np.add.at(arr, idx, plan.sign * value)
+
+    def _write_direct(self, plan: "_Plan", arr, value, grid, layout) -> bool:
+        """The write as a slice assignment, when every target index is a loop variable
+        (each once) or a value fixed by an enclosing block: no index arrays, no masks.
+        False when a loop runs past the axis (the general path masks it)."""
+        idx = []
+        for d, off, n in zip(plan.direct, layout[1], arr.shape):
+            if d[0] == "loop":
+                a, b = d[2] - off, d[3] - off
+                if a < 0 or b >= n:
+                    return False
+                idx.append(slice(b, a - 1 if a > 0 else None, -1) if d[4] else slice(a, b + 1))
+            else:
+                i = int(d[1](self, grid)) - off
+                if i < 0 or i >= n:
+                    return True             # written outside the tensor: nothing to write
+                idx.append(i)
+        v = value.reshape([value.shape[k] for k in plan.kept]).transpose(plan.perm)
+        if plan.op == "=":
+            arr[tuple(idx)] = v
+        else:
+            arr[tuple(idx)] += plan.sign * v
+        return True
 
     # ---- expressions -------------------------------------------------------
 
@@ -453,6 +478,27 @@ class _Plan:
         self.summed = [k for k, lp in enumerate(loops) if lp.var not in target_vars]
         self.red_shape = tuple(1 if (st.op != "=" and lp.var not in target_vars) else shape[k]
                                for k, lp in enumerate(loops))
+        # a direct write: each target index a loop variable (once) or free of loop variables
+        pos = {lp.var: k for k, lp in enumerate(loops)}
+        direct, axes = [], []
+        for e in tidx:
+            if e in pos and pos[e] not in axes:
+                k = pos[e]
+                vals = self.grid[e].ravel()
+                direct.append(("loop", k, int(vals.min()), int(vals.max()), loops[k].reverse))
+                axes.append(k)
+            elif not (getattr(e, "free_symbols", set()) & set(pos)):
+                direct.append(("fixed", ex.compile(e)))
+            else:
+                direct = None
+                break
+        if direct is not None and st.op == "=" and self.summed:
+            direct = None                   # '=' over a summed loop: the last write wins
+        self.direct = direct
+        if direct is not None:
+            self.kept = [k for k in range(len(loops)) if k not in set(self.summed)] \
+                if st.op != "=" else list(range(len(loops)))
+            self.perm = [self.kept.index(k) for k in axes]
 
 
 def _sigma(x):
