@@ -40,6 +40,7 @@ class Verdict:
     diagnosis: list = field(default_factory=list)
     counterexample: dict | None = None
     reference: str | None = None
+    reference_check: str | None = None   # the numeric check of the reference (--show-answer)
 
     @property
     def exit_code(self) -> int:
@@ -51,6 +52,7 @@ class Verdict:
                "counterexample": self.counterexample}
         if self.reference is not None:
             out["reference"] = self.reference
+            out["reference_check"] = self.reference_check
         return out
 
 
@@ -116,24 +118,26 @@ def check_answer(spec: Spec, label: str, text: str, show_answer: bool = False,
     finally:
         _MEMO.clear()
     if show_answer and verdict.reference is not None:
-        verdict.reference = _verified(spec, label, verdict.reference)
+        _verify_reference(spec, label, verdict)
     return verdict
 
 
-def _verified(spec: Spec, label: str, reference: str) -> str:
-    """The reference with its numeric check: a derived answer is never shown unchecked
-    (the check itself judges with the unverified derivation: it shows nothing)."""
+def _verify_reference(spec: Spec, label: str, verdict: Verdict):
+    """A derived answer is never shown unchecked: the reference gets its numeric check, or
+    is withheld (the check itself judges with the unverified derivation and shows
+    nothing of it)."""
     from .solve import solve_part
     try:
-        ans = solve_part(spec, label, verify=True)
+        v = solve_part(spec, label, verify=True).verification
     except DeriveError as e:
-        return f"(not shown: the derived answer could not be verified: {e})"
-    v = ans.verification
-    if v is None:
-        return reference
-    if not v.passed:
-        return "(not shown: the derived answer failed its numeric check)"
-    return f"{reference}\nverified: {v.summary()}"
+        verdict.reference = None
+        verdict.reference_check = f"not shown: the derived answer could not be verified: {e}"
+        return
+    if v is not None and not v.passed:
+        verdict.reference = None
+        verdict.reference_check = "not shown: the derived answer failed its numeric check"
+    elif v is not None:
+        verdict.reference_check = f"verified: {v.summary()}"
 
 
 # --------------------------------------------------------------------------

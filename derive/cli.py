@@ -397,6 +397,8 @@ def format_verdict(v) -> str:
     if v.reference:
         lines.append("  reference answer:")
         lines.extend("    " + l for l in v.reference.split("\n"))
+    if v.reference_check:
+        lines.append("    " + v.reference_check)
     return "\n".join(lines)
 
 

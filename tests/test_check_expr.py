@@ -230,12 +230,13 @@ def test_a_wrong_expression_shows_a_point_but_never_the_answer():
 def test_show_answer_gives_every_result_of_the_part_verified():
     v = check_answer(spec_of("he_init"), "a", "Var(z1) = 1", show_answer=True)
     assert "Var(z1) = " in v.reference and "E(z1) = 0" in v.reference
-    assert "verified: Monte Carlo" in v.reference and "passed" in v.reference
+    assert v.reference_check.startswith("verified: Monte Carlo") and "passed" in v.reference_check
 
 
 def test_show_answer_of_a_loop_part_carries_its_finite_difference_check():
     v = check_answer(load_spec(resolve_problem("softmax")), "a", "x", show_answer=True)
-    assert "s.grad[b, j]" in v.reference and "verified: finite differences" in v.reference
+    assert "s.grad[b, j]" in v.reference
+    assert v.reference_check.startswith("verified: finite differences")
 
 
 @pytest.mark.parametrize("text, message", [
