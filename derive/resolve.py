@@ -164,6 +164,7 @@ class Resolver:
                     st.ranges[n.id] = self.scope.indices.get(n.id)
         target_indices = [st.index_expr(n, tname, k, in_target=True)
                           for k, n in enumerate(idx_nodes)]
+        self.recurrent_temporary(s, st, tname, idx_nodes, target_indices, outer)
         rhs, opened = st.expr(s.value)
         rhs = st.close(rhs, opened)
         info = self.scope.tensors.get(tname)
@@ -206,6 +207,21 @@ class Resolver:
         out = self.desugar(target, s.op, rhs, loops, line, tname, outer)
         self.written_before.add(tname)
         return out
+
+    def recurrent_temporary(self, s, st, tname, idx_nodes, target_indices, outer):
+        """An answer's new tensor defined by a recurrence reads itself in its first
+        statement (`d[t, m] = ... d[t+1, M]`): declare it before the right-hand side,
+        when every target index is a loop index of known range."""
+        if not self.answer or tname in self.scope.tensors or is_grad_name(tname) \
+                or not _reads_name(s.value, tname):
+            return
+        known = {lp.var.name: lp for lp in outer}
+        for n in st.loop_nodes:
+            if st.ranges.get(n) is None:
+                return                      # a range only the right-hand side tells
+            known[n] = make_loop(index_var(n), *st.ranges[n])
+        if all(isinstance(i, sp.Symbol) and i.name in known for i in target_indices):
+            self.new_temporary(s.target, tname, target_indices, tuple(known.values()))
 
     def check_write_ranges(self, s, idx_nodes, target_indices, info, loops, outer):
         """A plain loop index that may run past the axis it writes is a mistake."""
@@ -399,6 +415,19 @@ def _count_name(node, name: str) -> int:
         if hasattr(node, attr):
             total += _count_name(getattr(node, attr), name)
     return total
+
+
+def _reads_name(node, name: str) -> bool:
+    """Whether the syntax tree reads tensor `name` (x or x[...])."""
+    if isinstance(node, N.Name):
+        return node.id == name
+    if isinstance(node, N.Index):
+        return (isinstance(node.base, N.Name) and node.base.id == name) or \
+            any(_reads_name(i, name) for i in node.indices)
+    for attr in ("left", "right", "operand"):
+        if hasattr(node, attr) and _reads_name(getattr(node, attr), name):
+            return True
+    return any(_reads_name(a, name) for a in getattr(node, "args", []) or [])
 
 
 def _mentions_capital(node, scope) -> bool:

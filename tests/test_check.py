@@ -540,9 +540,14 @@ ROWS = [
                     "(yhat[t, C] - y[t, C]) + U[M, m] * z.grad[t+1, M])",
              "for t in T..1:\n    for m: d[t, m] = (1 - h[t, m]^2) * (V[C, m] * "
              "(yhat[t, C] - y[t, C]) + U[M, m] * d[t+1, M])").replace("z.grad[t, m]", "d[t, m]"),
-        "correct", id="recurrent_temporary",
-        xfail="a temporary defined by a recurrence (d[t] from d[t+1]) is rejected as "
-              "'unknown tensor d': it is read in its own first statement"),
+        "correct", id="recurrent_temporary"),
+    row("vanilla_rnn_bptt", "b",
+        edit(RNN_B, "for t in T..1:\n    for m: z.grad[t, m] = (1 - h[t, m]^2) * (V[C, m] * "
+                    "(yhat[t, C] - y[t, C]) + U[M, m] * z.grad[t+1, M])",
+             "for t in T..1:\n    for m: d[t, m] = (1 - h[t, m]^2) * (V[C, m] * "
+             "(yhat[t, C] - y[t, C]) + U[M, m] * d[t, M])").replace("z.grad[t, m]", "d[t, m]"),
+        "incorrect", "in line 2, d is read one step too early",
+        id="recurrent_temporary_reads_itself_unshifted"),
     # ---- mlp_numeric (seed 003) ----
     row("mlp_numeric", "vectorized", NUMERIC_VEC, "correct", id="no_for"),
     row("mlp_numeric", "vectorized", NUMERIC_VEC_LOOPS, "correct", id="loops_via_y_grad"),
