@@ -134,7 +134,10 @@ def parse_line(spec, scope, line: Line, full_text: str):
         if opened:
             r.err(node, "an expression answer cannot sum over capital indices")
     except NotationError as e:
-        raise NotationError(e.message, "answer", line.number, e.column, full_text) from None
+        message = e.message
+        if message.startswith("unexpected") and message.endswith("after the expression"):
+            message += " (write a product with *, e.g. T*log(J) or n*v*sigma_W^2)"
+        raise NotationError(message, "answer", line.number, e.column, full_text) from None
     return value
 
 
@@ -479,7 +482,9 @@ def _judge(ln: Line, cands, squared: bool, spec, part, cost: bool, wrapped: bool
             if r.relation == "≈":
                 note = "the approximation"
             if ln.label is not None and ln.relation != r.relation and r.relation != "≈":
-                note = f"{r.label} {r.relation} is the derived relation"
+                note = f"the value is right; the derived statement is a bound, {r.label} " \
+                       f"{r.relation} this value" if r.relation in ("≤", "≥") else \
+                       f"the derived relation is {r.relation}"
             return True, None, note
         if same is None:
             return None, None, ""

@@ -286,3 +286,14 @@ def test_equivalence_is_decided_by_points_when_simplify_cannot():
     assert equivalent(sp.sqrt(x ** 2), x)[0] is True
     same, point = equivalent(x + 1, x)
     assert same is False and point["expected"] != point["got"]
+
+
+def test_an_equality_for_a_bound_is_accepted_with_a_note():
+    v = check_answer(spec_of("init_variance"), "d", "Var(u) = 1/4")
+    assert v.verdict == "correct" and "a bound, Var(u) ≤ this value" in v.message
+
+
+def test_juxtaposition_gets_a_hint_to_write_the_product():
+    v = check_answer(spec_of("rnn_unroll"), "b", "O(T log J)")
+    assert v.verdict == "unusable"
+    assert "answer:1:5: unexpected 'log' after the expression (write a product with *" in v.message
