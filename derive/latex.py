@@ -527,7 +527,7 @@ _GREEK = {"sigma": r"\sigma", "mu": r"\mu", "eps": r"\epsilon", "epsilon": r"\ep
 _FORMULA = re.compile(
     r"(?P<sup>\*\*\s*(?P<s1>\w+|\([^()]*\))|\^\s*(?P<s2>\w+|\([^()]*\)))"
     r"|(?P<sub>\b(?P<b>[A-Za-z]+)_(?P<i>[A-Za-z0-9])\b)"
-    r"|(?P<greek>\b(?:%s)\b)|(?P<squared>\b(?:sigma|mu)2\b)"
+    r"|(?P<greek>\b(?:%s)\b)|(?P<squared>\b(?:sigma|mu)2(?P<grad>_grad)?\b)"
     r"|(?P<rel><=|>=|!=|->)"
     r"|(?P<times>(?<=[\w)\]])\s*\*\s*(?=[\w(]))" % "|".join(_GREEK))
 _RELATIONS = {"<=": r"$\le$", ">=": r"$\ge$", "!=": r"$\ne$", "->": r"$\to$"}
@@ -550,7 +550,8 @@ def plain_formulas(text: str) -> str:
             base = "$%s$" % _GREEK[base] if base in _GREEK else escape_text(base)
             out.append(r"%s\textsubscript{%s}" % (base, m.group("i")))
         elif m.group("squared"):
-            out.append("$%s^2$" % _GREEK[m.group("squared")[:-1]])
+            name = m.group("squared").removesuffix("_grad")[:-1]
+            out.append("$%s^2%s$" % (_GREEK[name], r"_{\mathrm{grad}}" if m.group("grad") else ""))
         elif m.group("greek"):
             out.append("$%s$" % _GREEK[m.group("greek")])
         elif m.group("rel"):

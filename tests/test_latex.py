@@ -229,5 +229,10 @@ def test_plain_formulas_in_engine_text():
         r"Var = d$\cdot$$\sigma$\textsubscript{W}\textsuperscript{2} $\le$ 1/4"
 
 
+def test_the_layer_variances_of_a_recurrence_are_greek_in_text():
+    assert message_latex("sigma2_grad(L) = 1, sigma2(0) = 1") == \
+        r"$\sigma^2_{\mathrm{grad}}$(L) = 1, $\sigma^2$(0) = 1"
+
+
 def test_the_default_printer_needs_no_spec():
     assert NotationLatexPrinter().doprint(ref("Whr", [j, i])) == r"\mathrm{Whr}[j,i]"
