@@ -36,7 +36,7 @@ from sympy.printing.str import StrPrinter
 from .backward import Backward, derive_backward
 from .errors import DeriveError
 from .functions import ind, maxf, minf, relu, sigma, step
-from .program import (affine, Block, Loop, Program, Statement, TensorScalar, format_items,
+from .program import (as_expr, affine, Block, Loop, Program, Statement, TensorScalar, format_items,
                       format_statement, grad_name, is_grad_name, reads, ref_indices,
                       ref_name)
 
@@ -1101,7 +1101,7 @@ class ModuleWriter:
         syms = set()
         for st in _statements(items):
             for e in [st.rhs] + [lp.lo for lp in st.loops] + [lp.hi for lp in st.loops]:
-                for s in sp.sympify(e).free_symbols:
+                for s in as_expr(e).free_symbols:
                     if s.name in g.symbols and not isinstance(s, TensorScalar):
                         syms.add(s)
         return syms
@@ -1145,13 +1145,13 @@ class ModuleWriter:
         used = set()
         for st, outer in _walk(items):
             for lp in tuple(outer) + tuple(st.loops):
-                used |= sp.sympify(lp.lo).free_symbols | sp.sympify(lp.hi).free_symbols
+                used |= as_expr(lp.lo).free_symbols | as_expr(lp.hi).free_symbols
             used |= st.rhs.free_symbols
             for e in ref_indices(st.target):
                 used |= e.free_symbols
         for n in self._tensor_names(items, plan):
             for lo, hi in self.program.tensors[n].ranges:
-                used |= sp.sympify(lo).free_symbols | sp.sympify(hi).free_symbols
+                used |= as_expr(lo).free_symbols | as_expr(hi).free_symbols
         missing = [s for s in self.program.sizes.values() if s in used and s not in known]
         return lines, [g.size_names[s] for s in missing]
 

@@ -38,7 +38,7 @@ from sympy import Indexed
 from .backward import Backward, Step, derive_backward
 from .errors import DeriveError, SpecError
 from .execute import concrete
-from .program import (affine, Block, Loop, Program, Statement, TensorScalar, format_expr,
+from .program import (as_expr, affine, Block, Loop, Program, Statement, TensorScalar, format_expr,
                       format_statement, grad_name, is_grad_name, ref_indices,
                       ref_name)
 from .verify import Check, Verification
@@ -297,7 +297,7 @@ def provably_nonneg(d) -> bool:
     Sizes become s + 2 with s >= 0; a negative ceil(log2 u) term is cancelled by a
     positive one with a larger argument and coefficient, or bounded by u - 1; what
     is left must be a polynomial with non-negative coefficients."""
-    d = sp.expand(sp.sympify(d))
+    d = sp.expand(as_expr(d))
     if d.is_Number:
         return bool(d >= 0)
     if d.has(sp.Max, sp.Min):
@@ -351,7 +351,7 @@ def smax(a, b):
 
 def _madd(x, y):
     """x + y with maxima kept outermost: max(a, b) + c = max(a + c, b + c)."""
-    xs, ys = sp.Max.make_args(sp.sympify(x)), sp.Max.make_args(sp.sympify(y))
+    xs, ys = sp.Max.make_args(as_expr(x)), sp.Max.make_args(as_expr(y))
     out = None
     for a in xs:
         for b in ys:
@@ -362,7 +362,7 @@ def _madd(x, y):
 def _mscale(x, k):
     """k x for k >= 0, maxima kept outermost."""
     out = None
-    for a in sp.Max.make_args(sp.sympify(x)):
+    for a in sp.Max.make_args(as_expr(x)):
         out = smax(out, sp.expand(a * k))
     return out
 
@@ -372,7 +372,7 @@ class Time(dict):
 
     @staticmethod
     def const(x) -> "Time":
-        return Time({None: sp.sympify(x)})
+        return Time({None: as_expr(x)})
 
     def plus(self, d) -> "Time":
         return Time({k: _madd(v, d) for k, v in self.items()})
@@ -856,7 +856,7 @@ class Counted:
 
 
 def _compile_index(e, variables, size_subs):
-    e = sp.expand(sp.sympify(e).xreplace(size_subs))
+    e = sp.expand(as_expr(e).xreplace(size_subs))
     if e.is_Integer:
         return (int(e), ())
     aff = affine(e, variables)
@@ -1033,7 +1033,7 @@ def _term_key(term, sizes) -> dict:
 
 
 def _dominant_terms(e, sizes, only=None) -> list:
-    e = sp.expand(_asymptotic(sp.sympify(e), sizes))
+    e = sp.expand(_asymptotic(as_expr(e), sizes))
     keys = []
     for term in sp.Add.make_args(e):
         if term == 0:
@@ -1254,7 +1254,7 @@ def check_by_counting(program: Program, cost: Cost, size_list, present_at_start=
         errs = {}
         for name, formula, counted in ((f"{label}work", cost.work, c.work),
                                        (f"{label}depth", cost.depth, c.depth)):
-            v = sp.sympify(formula).xreplace(subs)
+            v = as_expr(formula).xreplace(subs)
             v = int(v) if v.is_Integer else float(v)
             rows.append((dict(sizes), name, v, counted))
             errs[name] = abs(v - counted) / max(abs(counted), 1)
@@ -1406,7 +1406,7 @@ def _work_steps(cost: Cost, analysed: Program, prog: Program, only, what) -> lis
 
 def _loop_name(program: Program, size) -> str:
     for name, (lo, hi) in program.indices.items():
-        if size in sp.sympify(hi).free_symbols:
+        if size in as_expr(hi).free_symbols:
             return name
     return str(size)
 

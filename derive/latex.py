@@ -16,7 +16,7 @@ from sympy.core.function import AppliedUndef
 from sympy.printing.latex import LatexPrinter
 
 from .functions import maxf, minf, relu, sigma, step
-from .program import (Block, Program, Statement, base_of, implicit_loops, is_grad_name,
+from .program import (as_expr, Block, Program, Statement, base_of, implicit_loops, is_grad_name,
                       is_ref)
 from .rules import DERIVATIVES, PARTIALS, RULE_TEXT
 
@@ -488,7 +488,7 @@ def value_latex(value, printer=None) -> str:
     if isinstance(value, sp.Basic):
         return p.doprint(value)
     if isinstance(value, (int, float)):
-        return p.doprint(sp.sympify(value))
+        return p.doprint(as_expr(value))
     return r"\text{%s}" % escape_text(str(value))
 
 

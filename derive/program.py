@@ -24,6 +24,20 @@ class TensorScalar(Symbol):
     """A scalar tensor of the program (distinct from a size or parameter symbol)."""
 
 
+def as_expr(x) -> sp.Basic:
+    """A SymPy object from an engine value (a SymPy object, int or float), never from
+    text: strings are refused (text from users is parsed by derive.notation)."""
+    if isinstance(x, sp.Basic):
+        return x
+    if isinstance(x, bool):
+        return sp.true if x else sp.false
+    if isinstance(x, int):
+        return sp.Integer(x)
+    if isinstance(x, float):
+        return sp.Float(x)
+    raise TypeError(f"not an expression: {type(x).__name__}")
+
+
 def index_var(name: str) -> Symbol:
     """The SymPy symbol of a loop index."""
     return Symbol(name, integer=True)

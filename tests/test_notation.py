@@ -488,3 +488,13 @@ def test_random_text_raises_only_derive_errors(make_scope, text):
 @given(row=st.sampled_from(VALID), edits=st.lists(MUTATION, min_size=1, max_size=4))
 def test_mutated_statements_raise_only_derive_errors(make_scope, row, edits):
     _fails_cleanly(make_scope(INDEX, TENSORS, SYMBOLS, FUNCTIONS), _mutate(row[1], edits))
+
+
+def test_engine_values_are_never_made_from_text():
+    import sympy as sp
+    from derive.program import as_expr
+    assert as_expr(2) == sp.Integer(2) and as_expr(0.5) == sp.Float(0.5)
+    x = sp.Symbol("x")
+    assert as_expr(x) is x
+    with pytest.raises(TypeError):
+        as_expr("x + 1")
