@@ -67,6 +67,15 @@ def read_lines(text: str) -> list:
             continue
         label, rel, rest = split_relation(code)
         pad = len(code) - len(rest)
+        # a chain `sigma_W = 1/sqrt(d) = d^(-1/2)`: every link is an answer for the label
+        while True:
+            more, rel2, tail = split_relation(rest)
+            if more is None or rel2 != "=" or rel != "=":
+                break
+            head = rest[:len(rest) - len(tail) - 1]
+            out.append(Line(k, label or None, rel, " " * pad + head))
+            pad += len(rest) - len(tail)
+            rest = tail
         out.append(Line(k, label or None, rel, " " * pad + rest))
     if not out:
         raise NotationError("expected an expression, or lines such as `sigma_W = 1/sqrt(n)`",
@@ -135,7 +144,8 @@ def parse_line(spec, scope, line: Line, full_text: str):
             r.err(node, "an expression answer cannot sum over capital indices")
     except NotationError as e:
         message = e.message
-        if message.startswith("unexpected") and message.endswith("after the expression"):
+        juxtaposed = re.match(r"unexpected '[A-Za-z0-9_(]", message)
+        if juxtaposed and message.endswith("after the expression"):
             message += " (write a product with *, e.g. T*log(J) or n*v*sigma_W^2)"
         raise NotationError(message, "answer", line.number, e.column, full_text) from None
     return value
@@ -398,9 +408,9 @@ def check_expression_part(spec, part, text: str, verdict, show_answer: bool):
         verdict.diagnosis = [f"{primary[0].label} is missing"]
         return
     verdict.verdict = "correct"
-    named = ", ".join(dict.fromkeys(_name(ln, r) for ln, r, _ in judged))
-    notes = "; ".join(n for _, _, n in judged if n)
-    verdict.message = f"correct: {named} {'is' if len(judged) == 1 else 'are'} right" + \
+    names = list(dict.fromkeys(_name(ln, r) for ln, r, _ in judged))
+    notes = "; ".join(dict.fromkeys(n for _, _, n in judged if n))
+    verdict.message = f"correct: {', '.join(names)} {'is' if len(names) == 1 else 'are'} right" + \
         (f" ({notes})" if notes else "")
 
 

@@ -49,6 +49,8 @@ ROWS = [
     row("init_variance:a", "sigma_W = d^(-1/2)", "correct", id="power"),
     row("init_variance:a", "sigma_W^2 = 1/d\nE(y) = 0", "correct", id="squared_and_mean"),
     row("init_variance:a", "sigma_W = -1/sqrt(d)", "incorrect", SIGN, id="sign"),
+    row("init_variance:a", "sigma_W = 1/sqrt(d) = d^(-1/2)", "correct", id="chain"),
+    row("init_variance:a", "sigma_W = 1/sqrt(d) = 1/d", "incorrect", SQUARE, id="chain_wrong_link"),
     row("init_variance:a", "sigma_W = 2/sqrt(d)", "incorrect", FACTOR + ": the answer is 2 times",
         id="factor"),
     row("init_variance:a", "sigma_W = 1/d", "incorrect", SQUARE, id="variance_for_sd"),
