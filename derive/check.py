@@ -267,6 +267,18 @@ def _check_loops(spec: Spec, part, text: str, verdict: Verdict, show_answer: boo
     verdict.verdict = "incorrect"
     sizes, seed, g, a, b, fwd, symvals = first_bad
     verdict.message = f"{g} differs from the correct gradient"
+    verdict.diagnosis = list(order) or ["no common mistake recognized: compare your statements "
+                                        "with the forward program one read at a time"]
+    try:
+        _explain(spec, bw, answer, wanted, unit, first_bad, ref_env, ans_env, order, verdict)
+    except TimeLimitError:
+        # the verdict stands: only the search for its explanation ran out of time
+        verdict.diagnosis.append("(the search for the mistake stopped at the time limit)")
+
+
+def _explain(spec, bw, answer, wanted, unit, first_bad, ref_env, ans_env, order, verdict):
+    """Diagnosis, counterexample and, if still unnamed, the smallest repair."""
+    sizes, seed, g, a, b, fwd, symvals = first_bad
     verdict.diagnosis = order + _diagnose(spec, bw, answer, g, a, b, sizes, seed, symvals, fwd,
                                           unit)
     if verdict.diagnosis[-1].startswith("no common mistake"):

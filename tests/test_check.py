@@ -1058,3 +1058,14 @@ def test_the_reference_is_derived_once_per_process(monkeypatch):
         assert check("softmax", "c", "for b, j: s.grad[b, j] += exp(s[b, j]) * Z.grad[b]"
                      ).verdict == "correct"
     assert len(calls) <= 1
+
+
+def test_a_time_limit_during_the_diagnosis_keeps_the_verdict(monkeypatch):
+    import derive.check as C
+
+    def slow(*args, **kwargs):
+        raise C.TimeLimitError("the check took longer than 10 s and was stopped")
+    monkeypatch.setattr(C, "_counterexample", slow)
+    v = check("softmax", "a", SOFTMAX_A_WRONG)
+    assert v.verdict == "incorrect" and v.exit_code == 1
+    assert "stopped at the time limit" in v.diagnosis[-1]
