@@ -363,9 +363,10 @@ def check_expression_part(spec, part, text: str, verdict, show_answer: bool):
     lines = read_lines(text)
     if sum(1 for ln in lines if ln.label is None) > 1 or \
             (len(lines) > 1 and any(ln.label is None for ln in lines)):
+        bare = next(ln for ln in lines if ln.label is None)
         raise NotationError("give one quantity per line as NAME = expression "
                             f"(e.g. `{primary[0].label} = ...`)", "answer",
-                            lines[1].number, 1, text)
+                            bare.number, 1, text)
     cost = part.kind == "cost"
     judged, wrong, covered = [], [], False
     for ln in lines:
