@@ -24,6 +24,7 @@ from .execute import Executor, random_symbols, run
 from .program import (Block, Program, format_statement, grad_name, is_grad_name,
                       base_of, ref_name, reads)
 from .resolve import build_program
+from .check_expr import check_expression_part
 from .spec import Spec, parse_values
 
 TIME_LIMIT = 10.0        # seconds per check
@@ -87,7 +88,7 @@ def check_answer(spec: Spec, label: str, text: str, show_answer: bool = False,
             elif part.kind == "numeric":
                 _check_numeric(spec, part, text, verdict, show_answer)
             elif part.kind in ("variance", "mean", "solve", "choice", "cost"):
-                _check_expression(spec, part, text, verdict, show_answer)
+                check_expression_part(spec, part, text, verdict, show_answer)
             elif part.kind == "loops":
                 _check_forward_loops(spec, part, text, verdict, show_answer)
             elif part.kind == "update":
@@ -321,7 +322,7 @@ def _repair_loops(spec, bw, answer, wanted, unit, first_bad, ce, max_rank) -> st
             for sz, sd, sv, fw in contexts]
     # the statements whose result is wrong where the reference has the same tensor
     ans = _run(spec, answer, bw.sources, unit, sizes, seed, symvals, fwd)
-    ref = refs[-2]
+    ref = _run(spec, bw.program, bw.sources, unit, sizes, seed, symvals, fwd)   # memoized
     suspects = [st for st in answer.statements()
                 if st.target_name not in ref or st.target_name not in ans
                 or not _close(ref[st.target_name], ans[st.target_name])]
@@ -639,25 +640,29 @@ def _check_forward_loops(spec: Spec, part, text, verdict, show_answer):
         for seed in (0, 1):
             fwd = run(spec.program, sizes, None, seed=seed)
             base = {k: v for k, v in fwd.items() if k not in names}
-            r = Executor(reference, sizes)
-            r.env = {k: v.copy() for k, v in base.items()}
-            r.run()
-            a = Executor(answer, sizes)
-            a.env = {k: v.copy() for k, v in base.items()}
-            a.run()
+            want = _run_loops(reference, sizes, base, names)
+            got = _run_loops(answer, sizes, base, names)
             for n in names:
-                if not _close(r.array(n), a.array(n)):
+                if not _close(want[n], got[n]):
                     verdict.verdict = "incorrect"
                     verdict.message = f"{n} differs from the program's definition"
-                    verdict.diagnosis = (_diagnose_values(r.array(n), a.array(n), sizes) or
-                                         _forward_terms(reference, base, sizes, n, r.array(n),
-                                                        a.array(n)))
+                    verdict.diagnosis = (_diagnose_values(want[n], got[n], sizes) or
+                                         _forward_terms(reference, base, sizes, n, want[n],
+                                                        got[n]))
                     if not verdict.diagnosis:
                         found = _repair_forward(spec, reference, answer, names)
                         verdict.diagnosis = [found] if found else []
                     return
     verdict.verdict = "correct"
     verdict.message = "correct: the loops compute the same values (2 seeds at 2 sizes)"
+
+
+def _run_loops(program, sizes, base, names) -> dict:
+    """`names` computed by `program` from the other forward values `base`."""
+    ex = Executor(program, sizes)
+    ex.env = {k: v.copy() for k, v in base.items()}
+    ex.run()
+    return {n: ex.array(n) for n in names}
 
 
 def _repair_forward(spec, reference, answer, names) -> str | None:
@@ -667,17 +672,12 @@ def _repair_forward(spec, reference, answer, names) -> str | None:
     for sizes in _sizes_for_check(spec):
         fwd = _forward(spec, sizes, 0, random_symbols(spec.program, 0))
         base = {k: v for k, v in fwd.items() if k not in names}
-        r = Executor(reference, sizes)
-        r.env = {k: v.copy() for k, v in base.items()}
-        r.run()
-        cases.append((sizes, base, {n: r.array(n) for n in names}))
+        cases.append((sizes, base, _run_loops(reference, sizes, base, names)))
 
     def right(program) -> bool:
         for sizes, base, want in cases:
-            a = Executor(program, sizes)
-            a.env = {k: v.copy() for k, v in base.items()}
-            a.run()
-            if not all(_close(want[n], a.array(n)) for n in names):
+            got = _run_loops(program, sizes, base, names)
+            if not all(_close(want[n], got[n]) for n in names):
                 return False
         return True
     return repair(answer, right)
@@ -806,8 +806,3 @@ def _check_numeric(spec: Spec, part, text, verdict, show_answer, rtol=1e-3, atol
 # --------------------------------------------------------------------------
 # expression answers (moments, solutions, choices, costs)
 # --------------------------------------------------------------------------
-
-
-def _check_expression(spec: Spec, part, text, verdict, show_answer):
-    from .check_expr import check_expression_part
-    check_expression_part(spec, part, text, verdict, show_answer)

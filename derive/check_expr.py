@@ -25,7 +25,7 @@ from .errors import NotationError
 
 RELATIONS = ("<=", ">=", "~=", "≤", "≥", "≈", "=")
 _SAME_RELATION = {"<=": "≤", ">=": "≥", "~=": "≈"}
-ORDER_WRAPPERS = ("O", "Theta", "Θ", "Omega", "Ω")
+ORDER_WRAPPERS = ("O", "Theta", "Θ", "Omega", "Ω")   # O(T): the growth T
 
 
 @dataclass
@@ -90,7 +90,7 @@ def norm_label(s: str) -> str:
 
 def strip_order(line: Line) -> bool:
     """`O(T log N)` -> `T log N` in place (columns kept); True when wrapped."""
-    m = re.match(r"^(\s*)(O|Theta|Θ|Omega|Ω)\s*\(", line.text)
+    m = re.match(r"^(\s*)(%s)\s*\(" % "|".join(ORDER_WRAPPERS), line.text)
     if not m:
         return False
     depth, start = 0, m.end() - 1
@@ -120,15 +120,8 @@ def answer_scope(spec, results):
             scope.symbols.setdefault(s.name, s)
         for f in r.value.atoms(sp.core.function.AppliedUndef):
             scope.functions.setdefault(f.func.__name__, (f.func, len(f.args)))
-        for f in _label_functions(r.label):
-            scope.functions.setdefault(f, (sp.Function(f), 1))
     scope.symbols.setdefault("pi", sp.pi)
     return scope
-
-
-def _label_functions(label: str) -> list:
-    m = re.match(r"^([A-Za-z_][A-Za-z_0-9]*)\(", label)
-    return [m.group(1)] if m and m.group(1) not in ("Var", "E", "max") else []
 
 
 def parse_line(spec, scope, line: Line, full_text: str):
@@ -370,7 +363,8 @@ def check_expression_part(spec, part, text: str, verdict, show_answer: bool):
     cost = part.kind == "cost"
     judged, wrong, covered = [], [], False
     for ln in lines:
-        wrapped = strip_order(ln) if cost else False
+        if cost:
+            strip_order(ln)
         ln.value = parse_line(spec, scope, ln, text)
         cands, squared = _candidates(ln, results, primary, cost)
         if not cands:
@@ -380,7 +374,7 @@ def check_expression_part(spec, part, text: str, verdict, show_answer: bool):
             continue
         if any(r in primary for r in cands):
             covered = True
-        ok, point, note = _judge(ln, cands, squared, spec, part, cost, wrapped)
+        ok, point, note = _judge(ln, cands, squared, spec, part, cost)
         if ok is None:
             verdict.verdict = "unusable"
             verdict.message = (f"line {ln.number}: the answer could not be compared with "
@@ -469,7 +463,7 @@ def _candidates(ln: Line, results, primary, cost: bool):
     return squared, bool(squared)
 
 
-def _judge(ln: Line, cands, squared: bool, spec, part, cost: bool, wrapped: bool):
+def _judge(ln: Line, cands, squared: bool, spec, part, cost: bool):
     """(correct? True/False/None, counterexample point, note)."""
     if cost:
         grow = part.args.get("in")

@@ -11,10 +11,12 @@ wrong there, without showing the reference.
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 from sympy import Add, Indexed, IndexedBase, preorder_traversal
 
 from .errors import DeriveError, TimeLimitError
-from .program import Block, Loop, Program, format_expr, is_grad_name, ref_name
+from .program import Block, Program, format_expr, is_grad_name, ref_name
 
 MAX_EDITS = 40     # programs tried, at most (each is one run of the answer)
 
@@ -29,18 +31,10 @@ def _replace_statement(program: Program, st, new) -> Program:
 
 def _reverse_block(program: Program, block: Block) -> Program:
     def rec(items):
-        out = []
-        for it in items:
-            if it is block:
-                out.append(Block(tuple(Loop(lp.var, lp.lo, lp.hi, not lp.reverse)
-                                       for lp in it.loops), it.body, it.line))
-            elif isinstance(it, Block):
-                out.append(Block(it.loops, rec(it.body), it.line))
-            else:
-                out.append(it)
-        return out
-    return Program(rec(program.items), program.tensors, program.indices, program.symbols,
-                   program.functions, program.sizes)
+        return [Block(tuple(lp.reversed() for lp in it.loops), it.body, it.line) if it is block
+                else Block(it.loops, rec(it.body), it.line) if isinstance(it, Block) else it
+                for it in items]
+    return replace(program, items=rec(program.items))
 
 
 def _blocks(items):

@@ -118,10 +118,10 @@ class Executor:
 
     # ---- running -----------------------------------------------------------
     #
-    # Each statement is planned once per executor (its loop grids, its sequential
-    # loop, its right-hand side compiled to a closure over NumPy): a block runs the
-    # same statements for every t, and walking SymPy trees again each time would
-    # cost more than the arithmetic.
+    # Each statement is planned once per sizes and symbol values (its loop grids, its
+    # sequential loop, its right-hand side compiled to a closure over NumPy), shared by
+    # every executor: a block runs the same statements for every t, and walking SymPy
+    # trees again each time would cost more than the arithmetic.
 
     def run(self, items=None, fixed=None):
         items = self.program.items if items is None else items
@@ -191,9 +191,6 @@ class Executor:
                         values = sorted(values, reverse=bool(delta > 0))
                     return lp, values
         return None
-
-    def execute(self, st: Statement, fixed):
-        self._execute(self._plan(st), fixed)
 
     def _execute(self, plan: "_Plan", fixed):
         if plan.total == 0:
@@ -338,15 +335,15 @@ class Executor:
             return mul
         if e.is_Pow:
             base = self.compile(e.base)
-            ex = e.exp
-            if ex == sp.S.Half:
+            p = e.exp
+            if p == sp.S.Half:
                 return lambda ex, grid: np.sqrt(np.asarray(base(ex, grid), dtype=float))
-            if ex.is_Integer:
-                k = int(ex)
+            if p.is_Integer:
+                k = int(p)
                 if k >= 0:
                     return lambda ex, grid: np.asarray(base(ex, grid), dtype=float) ** k
                 return lambda ex, grid: 1.0 / np.asarray(base(ex, grid), dtype=float) ** (-k)
-            power = self.compile(ex)
+            power = self.compile(p)
             return lambda ex, grid: (np.asarray(base(ex, grid), dtype=float)
                                  ** np.asarray(power(ex, grid), dtype=float))
         fn = _FUNCS.get(type(e))
@@ -379,9 +376,6 @@ class Executor:
                 return total
             return undefined
         raise ExecutionError(f"cannot run {type(e).__name__}: {e}")
-
-    def gather(self, e: Indexed, grid):
-        return self.compile(e)(self, grid)
 
     def _gather(self, e: Indexed):
         name = e.base.label.name
@@ -496,8 +490,7 @@ class _Plan:
             direct = None                   # '=' over a summed loop: the last write wins
         self.direct = direct
         if direct is not None:
-            self.kept = [k for k in range(len(loops)) if k not in set(self.summed)] \
-                if st.op != "=" else list(range(len(loops)))
+            self.kept = [k for k in range(len(loops)) if k not in self.summed]   # '=': all
             self.perm = [self.kept.index(k) for k in axes]
 
 

@@ -1064,7 +1064,7 @@ def solve_for(lhs, rhs, symbol) -> list:
         r = _simp(r)
         if r.is_real is False:
             continue
-        point = _sample_point(r + lhs + rhs - symbol)
+        point = _sample_point(sp.Tuple(r, lhs, rhs))     # every symbol of the equation
         v = complex(sp.N(r.xreplace(point)))
         if abs(v.imag) > 1e-12:
             continue
