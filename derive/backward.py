@@ -15,8 +15,8 @@ import sympy as sp
 
 from .errors import DerivationError
 from .program import (Block, Loop, Program, Statement, TensorInfo, base_of, format_expr,
-                      format_statement, grad_name, is_grad_name, reads, ref, ref_indices,
-                      ref_name)
+                      format_statement, grad_name, is_grad_name, overwriting, reads, ref,
+                      ref_indices, ref_name)
 from .rules import derivative, rule_for
 
 
@@ -142,6 +142,8 @@ def derive_backward(program: Program, sources, targets, through=None,
                 out.extend(adjoints(it, outer))
         return out
 
+    overwrites = {id(s) for s in overwriting(sub)}
+
     def adjoints(st: Statement, outer=()) -> list:
         y = st.target_name
         if y not in up:
@@ -149,12 +151,21 @@ def derive_backward(program: Program, sources, targets, through=None,
         wanted = [r for r in st.reads() if ref_name(r) in down and ref_name(r) in up]
         # a recurrence's own gradient first: it must be complete before others read it
         wanted.sort(key=lambda r: ref_name(r) != y)
+        ygrad = ref(grad_tensor(y), ref_indices(st.target))
+        out, kill = [], []
+        if id(st) in overwrites:
+            # `=` overwrote the element: what was there before no longer reaches the
+            # sources, so its gradient starts again from zero (kept first, when the new
+            # value was computed from the old one: y = 2*y)
+            kill = [Statement(ygrad, "=", sp.S.Zero, st.loops, st.line)]
+            if any(ref_name(r) == y for r in wanted):
+                hold = ref(_held_gradient(tensors, y), ref_indices(st.target))
+                out = [Statement(hold, "=", ygrad, st.loops, st.line)] + kill
+                ygrad, kill = hold, []
         if not wanted:
-            return []
+            return out + kill
         steps.append(Step("visit", f"statement `{format_statement(st, program.indices)}`",
                           st))
-        ygrad = ref(grad_tensor(y), ref_indices(st.target))
-        out = []
         for occ in wanted:
             x = sp.Dummy("x")
             local = derivative(st.rhs.xreplace({occ: x}), x).xreplace({x: occ})
@@ -177,14 +188,41 @@ def derive_backward(program: Program, sources, targets, through=None,
             new = reindex(new, tensors)
             steps.append(Step("emit", format_statement(new, program.indices), new))
             out.append(new)
-        return out
+        return out + kill
 
     items = visit(sub.items)
+    _refuse_overwritten_reads(items, sub, overwrites, program)
     result = Program(items, tensors, program.indices, program.symbols, program.functions,
                      program.sizes)
     if simplify:
         simplify_backward(result, program, targets, sources, steps)
     return Backward(result, sub, list(sources), targets, steps, average_over)
+
+
+def _held_gradient(tensors: dict, y: str) -> str:
+    """A temporary that holds y.grad while an in-place update of y is differentiated."""
+    info = tensors[y]
+    name = next(n for n in [f"{y}_gnew"] + [f"{y}_gnew{k}" for k in range(2, 100)]
+                if n not in tensors)
+    tensors[name] = TensorInfo(name, info.axes, info.ranges, "temporary", None)
+    return name
+
+
+def _refuse_overwritten_reads(items, sub: Program, overwrites: set, program: Program):
+    """The backward program reads forward values as they are at the end of the forward
+    pass: a tensor the forward program overwrites has lost its earlier values."""
+    lost = {s.target_name for s in sub.statements() if id(s) in overwrites}
+    if not lost:
+        return
+    probe = Program(items, program.tensors)
+    for st in probe.statements():
+        for r in st.reads():
+            if ref_name(r) in lost:
+                raise DerivationError(
+                    f"the forward program overwrites {ref_name(r)} (an `=` into a value "
+                    f"already written), and backpropagation needs its earlier values: give "
+                    f"{ref_name(r)} an index per step (e.g. {ref_name(r)}[t, ...]) so that "
+                    f"every value is kept")
 
 
 def _average_size(loops, program, index_name):

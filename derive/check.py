@@ -10,10 +10,7 @@ unless asked for.
 """
 from __future__ import annotations
 
-import signal
-import threading
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import sympy as sp
@@ -21,84 +18,104 @@ import sympy as sp
 from .errors import (DeriveError, IndexRangeError, LimitError, NotationError,
                      TimeLimitError)
 from .execute import Executor, random_symbols, run
+from .limits import MEMORY_BUDGET, memory_budget, time_limit
 from .program import (Block, Program, format_statement, grad_name, is_grad_name,
                       base_of, ref_name, reads)
 from .resolve import build_program
 from .check_expr import check_expression_part
-from .spec import Spec, parse_values
+from .check_numbers import agree, read_values
+from .spec import Spec
 
 TIME_LIMIT = 10.0        # seconds per check
 CHECK_GRID = 2_000_000   # iterations of one statement while checking
 RTOL = 1e-7
+SEEDS_PER_SIZE = 3       # random points judged at each check size
+MAX_DRAWS = 8            # draws per size to find points where the reference is finite
+
+EXIT_CODES = {"correct": 0, "incorrect": 1, "unusable": 2, "error": 3}
+REPORT = ("this is a bug in derive, not in your answer: please report it with the "
+          "command you ran")
+
+
+@dataclass
+class Quantity:
+    """One quantity a part asks for, judged on its own."""
+    name: str
+    verdict: str                      # correct | incorrect | missing
+    message: str = ""
+
+    def as_dict(self) -> dict:
+        return {"name": self.name, "verdict": self.verdict, "message": self.message}
 
 
 @dataclass
 class Verdict:
     problem: str
     part: str
-    verdict: str                      # correct | incorrect | unusable
+    verdict: str                      # correct | incorrect | unusable | error
     message: str = ""
     diagnosis: list = field(default_factory=list)
     counterexample: dict | None = None
     reference: str | None = None
     reference_check: str | None = None   # the numeric check of the reference (--show-answer)
+    quantities: list = field(default_factory=list)   # [Quantity], in the order asked
+    max_score: float = 1.0
+    all_or_nothing: bool = False
+    limited: bool = False             # unusable because a time or memory limit was hit
 
     @property
     def exit_code(self) -> int:
-        return {"correct": 0, "incorrect": 1}.get(self.verdict, 2)
+        return EXIT_CODES.get(self.verdict, 3)
+
+    @property
+    def score(self) -> float:
+        """The points earned: all of them when correct; else, per quantity, a share of the
+        points for each correct one (none with all_or_nothing, or for unusable input)."""
+        if self.verdict == "correct":
+            return self.max_score
+        if self.verdict != "incorrect" or self.all_or_nothing or not self.quantities:
+            return 0.0
+        right = sum(q.verdict == "correct" for q in self.quantities)
+        return round(self.max_score * right / len(self.quantities), 6)
+
+    def judge(self, name: str, verdict: str, message: str = "") -> Quantity:
+        """Record the verdict of one quantity (the first one recorded for a name counts)."""
+        for q in self.quantities:
+            if q.name == name:
+                return q
+        q = Quantity(name, verdict, message)
+        self.quantities.append(q)
+        return q
 
     def as_dict(self) -> dict:
         out = {"problem": self.problem, "part": self.part, "verdict": self.verdict,
-               "message": self.message, "diagnosis": self.diagnosis,
-               "counterexample": self.counterexample}
+               "exit_code": self.exit_code, "message": self.message,
+               "diagnosis": self.diagnosis, "counterexample": self.counterexample,
+               "quantities": [q.as_dict() for q in self.quantities],
+               "score": self.score, "max_score": self.max_score}
         if self.reference is not None:
             out["reference"] = self.reference
             out["reference_check"] = self.reference_check
         return out
 
 
-@contextmanager
-def time_limit(seconds: float):
-    """Raise LimitError after `seconds` (main thread only; elsewhere no limit)."""
-    if threading.current_thread() is not threading.main_thread() or not seconds:
-        yield
-        return
-
-    def handler(signum, frame):
-        raise TimeLimitError(f"the check took longer than {seconds:g} s and was stopped")
-    old = signal.signal(signal.SIGALRM, handler)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old)
-
-
 def check_answer(spec: Spec, label: str, text: str, show_answer: bool = False,
-                 time_limit_s: float = TIME_LIMIT) -> Verdict:
-    """Judge `text` as the answer to `spec`'s part `label`."""
+                 time_limit_s: float = TIME_LIMIT,
+                 memory_bytes: int = MEMORY_BUDGET) -> Verdict:
+    """Judge `text` as the answer to `spec`'s part `label`, within a time limit (in any
+    thread) and a memory budget.  Never raises for anything in the text: a mistake of
+    derive's own comes back as the verdict "error" (exit code 3)."""
     part = spec.part(label)
-    verdict = Verdict(spec.id, label, "unusable")
+    verdict = Verdict(spec.id, label, "unusable", max_score=spec.points(label),
+                      all_or_nothing=bool(part.args.get("all_or_nothing", False)))
     _MEMO.clear()
     try:
-        with time_limit(time_limit_s), np.errstate(all="ignore"):
-            if part.kind in ("backprop", "gradient"):
-                _check_loops(spec, part, text, verdict, show_answer)
-            elif part.kind == "numeric":
-                _check_numeric(spec, part, text, verdict, show_answer)
-            elif part.kind in ("variance", "mean", "solve", "choice", "cost"):
-                check_expression_part(spec, part, text, verdict, show_answer)
-            elif part.kind == "loops":
-                _check_forward_loops(spec, part, text, verdict, show_answer)
-            elif part.kind == "update":
-                _check_update(spec, part, text, verdict, show_answer)
-            else:
-                verdict.message = (f"part {label} is a {part.kind} part: it is read by the "
-                                   "instructor and cannot be checked automatically")
+        with time_limit(time_limit_s), memory_budget(memory_bytes), \
+                np.errstate(all="ignore"):
+            _dispatch(spec, part, text, verdict, show_answer)
     except LimitError as e:
-        verdict.verdict = "unusable"
-        verdict.message = str(e)
+        _unusable(verdict, str(e))
+        verdict.limited = isinstance(e, TimeLimitError) or "memory" in str(e)
     except IndexRangeError as e:
         verdict.verdict = "incorrect"
         verdict.message = "an index runs over the wrong range"
@@ -110,17 +127,51 @@ def check_answer(spec: Spec, label: str, text: str, show_answer: bool = False,
             verdict.diagnosis.insert(0, f"gradient with respect to the wrong tensor: the "
                                         f"answer computes {tensor}, the part asks for "
                                         f"{', '.join(wanted)}")
+        for g in wanted:
+            verdict.judge(g, "incorrect", "an index runs over the wrong range")
     except NotationError as e:
-        verdict.verdict = "unusable"
-        verdict.message = e.format()
+        _unusable(verdict, e.format())
     except DeriveError as e:
-        verdict.verdict = "unusable"
-        verdict.message = str(e)
+        _unusable(verdict, str(e))
+    except MemoryError:
+        _unusable(verdict, "the check ran out of memory and was stopped")
+        verdict.limited = True
+    except RecursionError:
+        _unusable(verdict, "the answer is nested too deeply to check")
+    except Exception as e:  # noqa: BLE001 - derive's own mistake: never a traceback
+        verdict.verdict = "error"
+        verdict.message = (f"internal error while checking ({type(e).__name__}: {e}); "
+                           f"{REPORT}")
+        verdict.diagnosis, verdict.counterexample = [], None
     finally:
         _MEMO.clear()
     if show_answer and verdict.reference is not None:
         _verify_reference(spec, label, verdict)
     return verdict
+
+
+def _dispatch(spec: Spec, part, text: str, verdict: Verdict, show_answer: bool):
+    if part.kind in ("backprop", "gradient"):
+        _check_loops(spec, part, text, verdict, show_answer)
+    elif part.kind == "numeric":
+        _check_numeric(spec, part, text, verdict, show_answer)
+    elif part.kind in ("variance", "mean", "solve", "choice", "cost"):
+        check_expression_part(spec, part, text, verdict, show_answer)
+    elif part.kind == "loops":
+        _check_forward_loops(spec, part, text, verdict, show_answer)
+    elif part.kind == "update":
+        _check_update(spec, part, text, verdict, show_answer)
+    else:
+        verdict.message = (f"part {part.label} is a {part.kind} part: it is read by the "
+                           "instructor and cannot be checked automatically")
+
+
+def _unusable(verdict: Verdict, message: str):
+    """Unusable input: nothing is judged (a time or memory limit included)."""
+    verdict.verdict = "unusable"
+    verdict.message = message
+    verdict.diagnosis, verdict.counterexample = [], None
+    verdict.quantities = []
 
 
 def _verify_reference(spec: Spec, label: str, verdict: Verdict):
@@ -178,11 +229,6 @@ def _final_scalars(spec: Spec, sources) -> list:
     return [s for s in sources if not spec.program.tensors[s].axes and s not in read]
 
 
-def _sizes_for_check(spec: Spec) -> list:
-    base = spec.default_sizes()
-    return [base, {k: v + 1 for k, v in base.items()}]
-
-
 _MEMO: dict = {}   # runs of one check: a diagnosis runs the same variants for each gradient
 
 
@@ -214,6 +260,28 @@ def _run_once(spec, program, sources, unit, sizes, seed, symvals, forward_env):
     return ex.env
 
 
+def _sizes_for_check(spec: Spec) -> list:
+    return spec.check_sizes()
+
+
+def _points(spec: Spec, bw, unit, wanted):
+    """(sizes, seed, symbol values, forward values, reference values) at each check size,
+    SEEDS_PER_SIZE of them, drawn where the forward values and the reference's gradients
+    are finite (a point where the reference is not finite never decides)."""
+    for sizes in _sizes_for_check(spec):
+        found = 0
+        for seed in range(MAX_DRAWS):
+            if found == SEEDS_PER_SIZE:
+                break
+            symvals = random_symbols(spec.program, seed)
+            fwd = _forward(spec, sizes, seed, symvals)
+            ref_env = _run(spec, bw.program, bw.sources, unit, sizes, seed, symvals, fwd)
+            if not all(np.all(np.isfinite(ref_env[g])) for g in wanted):
+                continue
+            found += 1
+            yield sizes, seed, symvals, fwd, ref_env
+
+
 def _check_loops(spec: Spec, part, text: str, verdict: Verdict, show_answer: bool):
     bw = _reference(spec, part)
     if show_answer:
@@ -223,58 +291,82 @@ def _check_loops(spec: Spec, part, text: str, verdict: Verdict, show_answer: boo
     written = answer.written()
     wanted = [grad_name(t) for t in bw.targets]
     missing = [g for g in wanted if g not in written]
-    if missing:
-        others = [w for w in written if is_grad_name(w) and w not in wanted
-                  and w not in bw.program.written()]     # not an intermediate (Yt.grad)
-        verdict.verdict = "incorrect"
-        verdict.message = f"the answer does not compute {', '.join(missing)}"
-        if others:
-            verdict.diagnosis.append(
-                f"gradient with respect to the wrong tensor: the answer computes "
-                f"{', '.join(others)}, the part asks for {', '.join(wanted)}")
-        else:
-            verdict.diagnosis.append(f"no statement writes {', '.join(missing)}")
-        return
+    for g in missing:
+        verdict.judge(g, "missing", f"no statement writes {g}")
     order = _order_problems(answer)
     if order:
         verdict.verdict = "incorrect"
         verdict.message = "a gradient is read before it is complete"
         verdict.diagnosis = order
+        for g in wanted:
+            verdict.judge(g, "incorrect", "read before it is complete")
         return
     tensors = {**bw.program.tensors, **answer.tensors}
     answer.tensors = tensors
     unit = _final_scalars(spec, bw.sources)
-    first_bad = None
-    for sizes in _sizes_for_check(spec):
-        for seed in (0, 1, 2):
-            symvals = random_symbols(spec.program, seed)
-            fwd = run(spec.program, sizes, None, seed=seed, symbol_values=symvals)
-            ref_env = _run(spec, bw.program, bw.sources, unit, sizes, seed, symvals, fwd)
-            ans_env = _run(spec, answer, bw.sources, unit, sizes, seed, symvals, fwd)
-            for g in wanted:
-                a, b = ref_env[g], ans_env[g]
-                if not _close(a, b):
-                    first_bad = (sizes, seed, g, a, b, fwd, symvals)
-                    break
-            if first_bad:
-                break
-        if first_bad:
+    judged = [g for g in wanted if g not in missing]
+    if not judged:
+        _report_missing(verdict, bw, written, wanted, missing)
+        return
+    bad: dict = {}            # gradient -> (sizes, seed, g, a, b, fwd, symvals)
+    envs: dict = {}           # gradient -> (reference values, answer values) where it failed
+    n_points = 0
+    for sizes, seed, symvals, fwd, ref_env in _points(spec, bw, unit, wanted):
+        n_points += 1
+        ans_env = _run(spec, answer, bw.sources, unit, sizes, seed, symvals, fwd)
+        for g in judged:
+            if g not in bad and not _close(ref_env[g], ans_env[g]):
+                bad[g] = (sizes, seed, g, ref_env[g], ans_env[g], fwd, symvals)
+                envs[g] = (ref_env, ans_env)
+        if len(bad) == len(judged):
             break
-    if first_bad is None:
+    if not n_points:
+        raise DeriveError("no random inputs were found at which the correct gradient is "
+                          "finite: the check cannot judge this part (ask the instructor to "
+                          "declare the domain of the inputs)")
+    for g in judged:
+        verdict.judge(g, "incorrect" if g in bad else "correct",
+                      "differs from the correct gradient" if g in bad else
+                      "agrees with the correct gradient")
+    verdict.quantities.sort(key=lambda q: wanted.index(q.name))
+    if not bad and not missing:
         verdict.verdict = "correct"
         verdict.message = (f"correct: {', '.join(wanted)} agree with the derived answer on "
-                           f"random inputs (3 seeds at 2 sizes)")
+                           f"random inputs ({SEEDS_PER_SIZE} seeds at "
+                           f"{len(_sizes_for_check(spec))} sizes)")
         return
     verdict.verdict = "incorrect"
-    sizes, seed, g, a, b, fwd, symvals = first_bad
-    verdict.message = f"{g} differs from the correct gradient"
-    verdict.diagnosis = list(order) or ["no common mistake recognized: compare your statements "
-                                        "with the forward program one read at a time"]
+    if missing:
+        _report_missing(verdict, bw, written, wanted, missing)
+        if not bad:
+            return
+    first = next(g for g in wanted if g in bad)
+    first_bad = bad[first]
+    ref_env, ans_env = envs[first]
+    verdict.message = "; ".join(filter(None, [verdict.message if missing else "",
+                                              f"{first} differs from the correct gradient"]))
+    diagnosis = list(verdict.diagnosis)
+    verdict.diagnosis = diagnosis + ["no common mistake recognized: compare your statements "
+                                     "with the forward program one read at a time"]
     try:
-        _explain(spec, bw, answer, wanted, unit, first_bad, ref_env, ans_env, order, verdict)
+        _explain(spec, bw, answer, judged, unit, first_bad, ref_env, ans_env, diagnosis,
+                 verdict)
     except TimeLimitError:
         # the verdict stands: only the search for its explanation ran out of time
         verdict.diagnosis.append("(the search for the mistake stopped at the time limit)")
+
+
+def _report_missing(verdict: Verdict, bw, written, wanted, missing):
+    verdict.verdict = "incorrect"
+    others = [w for w in written if is_grad_name(w) and w not in wanted
+              and w not in bw.program.written()]     # not an intermediate (Yt.grad)
+    verdict.message = f"the answer does not compute {', '.join(missing)}"
+    if others:
+        verdict.diagnosis.append(
+            f"gradient with respect to the wrong tensor: the answer computes "
+            f"{', '.join(others)}, the part asks for {', '.join(wanted)}")
+    else:
+        verdict.diagnosis.append(f"no statement writes {', '.join(missing)}")
 
 
 def _explain(spec, bw, answer, wanted, unit, first_bad, ref_env, ans_env, order, verdict):
@@ -333,7 +425,7 @@ def _repair_loops(spec, bw, answer, wanted, unit, first_bad, ce, max_rank) -> st
             if not all(w in env and _close(r[w], env[w]) for w in wanted):
                 return False
         return True
-    return repair(answer, right, max_rank, suspects)
+    return repair(answer, right, max_rank, suspects, spec.program)
 
 
 def answer_scope(spec: Spec):
@@ -611,10 +703,21 @@ def _offset(spec, bw, g, axis) -> int:
 
 
 def _small_inputs(spec: Spec, sizes: dict) -> dict:
-    """Inputs with one decimal, so a counterexample is easy to follow."""
-    from .execute import random_inputs
-    raw = random_inputs(spec.program, sizes, 0)
-    return {k: np.round(v, 1) for k, v in raw.items()}
+    """Inputs with one decimal (two, or as drawn, where rounding leaves the domain of the
+    program), so a counterexample is easy to follow."""
+    prog = spec.program
+    env = run(prog, sizes, None, seed=0, symbol_values=random_symbols(prog, 0))
+    raw = {n: env[n] for n, i in prog.tensors.items() if i.role in ("input", "parameter")}
+    for digits in (1, 2):
+        rounded = {k: np.round(v, digits) for k, v in raw.items()}
+        if _finite_run(prog, sizes, rounded):
+            return rounded
+    return raw
+
+
+def _finite_run(prog, sizes, inputs) -> bool:
+    env = run(prog, sizes, inputs, seed=0, symbol_values=random_symbols(prog, 0))
+    return all(np.all(np.isfinite(v)) for v in env.values())
 
 
 # --------------------------------------------------------------------------
@@ -634,8 +737,12 @@ def _check_forward_loops(spec: Spec, part, text, verdict, show_answer):
         verdict.reference = reference.text()
     scope = spec.scope.copy()
     for n in names:     # the answer recomputes these tensors
-        scope.tensors[n].role = "computed"
+        scope.tensors[n] = replace(scope.tensors[n], role="computed")
     answer = build_program(text, scope, "answer", None, 0, answer=True)
+    for n in names:
+        if n not in answer.written():
+            verdict.judge(n, "missing", f"no statement writes {n}")
+    first = None
     for sizes in _sizes_for_check(spec):
         for seed in (0, 1):
             fwd = run(spec.program, sizes, None, seed=seed)
@@ -644,17 +751,29 @@ def _check_forward_loops(spec: Spec, part, text, verdict, show_answer):
             got = _run_loops(answer, sizes, base, names)
             for n in names:
                 if not _close(want[n], got[n]):
-                    verdict.verdict = "incorrect"
-                    verdict.message = f"{n} differs from the program's definition"
-                    verdict.diagnosis = (_diagnose_values(want[n], got[n], sizes) or
-                                         _forward_terms(reference, base, sizes, n, want[n],
-                                                        got[n]))
-                    if not verdict.diagnosis:
-                        found = _repair_forward(spec, reference, answer, names)
-                        verdict.diagnosis = [found] if found else []
-                    return
-    verdict.verdict = "correct"
-    verdict.message = "correct: the loops compute the same values (2 seeds at 2 sizes)"
+                    if verdict.judge(n, "incorrect", "differs from the program's "
+                                     "definition").verdict == "incorrect" and first is None:
+                        first = (n, want[n], got[n], sizes, base)
+    for n in names:
+        verdict.judge(n, "correct", "computes the same values")
+    verdict.quantities.sort(key=lambda q: names.index(q.name))
+    missing = [q.name for q in verdict.quantities if q.verdict == "missing"]
+    if first is None and not missing:
+        verdict.verdict = "correct"
+        verdict.message = "correct: the loops compute the same values (2 seeds at 2 sizes)"
+        return
+    verdict.verdict = "incorrect"
+    if first is None:
+        verdict.message = f"the answer does not compute {', '.join(missing)}"
+        verdict.diagnosis = [f"no statement writes {', '.join(missing)}"]
+        return
+    n, want, got, sizes, base = first
+    verdict.message = f"{n} differs from the program's definition"
+    verdict.diagnosis = (_diagnose_values(want, got, sizes) or
+                         _forward_terms(reference, base, sizes, n, want, got))
+    if not verdict.diagnosis:
+        found = _repair_forward(spec, reference, answer, names)
+        verdict.diagnosis = [found] if found else []
 
 
 def _run_loops(program, sizes, base, names) -> dict:
@@ -699,6 +818,8 @@ def _check_update(spec: Spec, part, text, verdict, show_answer):
     if not updated:
         verdict.verdict = "incorrect"
         verdict.message = f"the answer updates none of {', '.join(params)}"
+        for n in params:
+            verdict.judge(n, "missing", "not updated")
         return
     from .verify import run_backward
     sizes = spec.default_sizes()
@@ -711,16 +832,25 @@ def _check_update(spec: Spec, part, text, verdict, show_answer):
     ex.run()
     wrong = []
     for n in params:
+        if n not in updated:
+            verdict.judge(n, "missing", "not updated")
+            continue
         want = env[n] - rate * env[grad_name(n)]
         got = ex.array(n)
         if not _close(want, got):
             wrong.append(n)
+            verdict.judge(n, "incorrect", "not a gradient-descent step")
             if _close(env[n] + rate * env[grad_name(n)], got):
                 verdict.diagnosis.append(f"sign flipped: {n} moves along its gradient, "
                                          "which climbs the loss instead of descending")
-    if wrong:      # every parameter is judged: one mistake must not hide another
+        else:
+            verdict.judge(n, "correct", "a gradient-descent step")
+    missing = [n for n in params if n not in updated]
+    if wrong or missing:  # every parameter is judged: one mistake must not hide another
         verdict.verdict = "incorrect"
-        verdict.message = (f"the update of {', '.join(wrong)} is not a gradient-descent step")
+        verdict.message = "; ".join(filter(None, [
+            f"the update of {', '.join(wrong)} is not a gradient-descent step" if wrong else "",
+            f"not updated: {', '.join(missing)}" if missing else ""]))
         return
     verdict.verdict = "correct"
     verdict.message = f"correct: {', '.join(params)} take a gradient-descent step"
@@ -762,45 +892,63 @@ def _diagnose_values(a, b, sizes) -> list:
 # --------------------------------------------------------------------------
 
 
-def _check_numeric(spec: Spec, part, text, verdict, show_answer, rtol=1e-3, atol=1e-6):
+def _check_numeric(spec: Spec, part, text, verdict, show_answer):
+    """Each asked value judged on its own: correct, incorrect or missing.  Numbers are
+    read at the precision written (derive.check_numbers)."""
     from .solve import solve_part
     ans = solve_part(spec, part.label, verify=False)
     if show_answer:
         verdict.reference = "\n".join(f"{k} = {np.asarray(v).tolist()}"
                                       for k, v in ans.values.items())
-    given = parse_values(text, spec.scope, "answer", 0, key=None)
+    given = read_values(text, spec.scope)
     if not given:
         raise NotationError("expected value lines such as `W.grad = [[6, 12], [0, 0]]`",
                             "answer", 1, 1, text)
-    wrong = []
-    for name, value in given.items():
+    asked = list(ans.values)
+    for name, _, _, line, node in given:
         if name not in ans.values:
-            wrong.append(f"{name} is not asked for in this part "
-                         f"(asked: {', '.join(ans.values)})")
+            raise NotationError(f"{name} is not asked for in this part; it asks for "
+                                f"{', '.join(asked)}", "answer", line, node.col, text)
+    wrong = []
+    seen = set()
+    for name, got, ulps, _, _ in given:
+        if name in seen:
             continue
+        seen.add(name)
         want = np.asarray(ans.values[name], dtype=float)
-        got = np.asarray(value, dtype=float)
         if got.shape != want.shape:
-            wrong.append(f"{name} has shape {list(got.shape)}, expected {list(want.shape)}")
-            continue
-        bad = ~np.isclose(got, want, rtol=rtol, atol=atol)
-        if bad.any():
-            at = np.unravel_index(int(np.argmax(bad)), bad.shape) if bad.ndim else ()
-            entry = f"{name}[{', '.join(str(int(i)) for i in at)}]" if at else name
-            msg = f"{entry} is {float(got[at]):g}, which is not right"
-            if np.allclose(-got, want, rtol=rtol, atol=atol):
-                msg += " (the sign of the whole quantity is flipped)"
+            msg = f"{name} has shape {list(got.shape)}, expected {list(want.shape)}"
             wrong.append(msg)
-    missing = [k for k in ans.values if k not in given]
-    if wrong:
+            verdict.judge(name, "incorrect", msg)
+            continue
+        ok = agree(got, np.broadcast_to(ulps, got.shape), want)
+        if ok.all():
+            verdict.judge(name, "correct", "matches")
+            continue
+        at = np.unravel_index(int(np.argmin(ok)), ok.shape) if ok.ndim else ()
+        entry = f"{name}[{', '.join(str(int(i)) for i in at)}]" if at else name
+        msg = f"{entry} is {float(got[at]):g}, which is not right"
+        if agree(-got, np.broadcast_to(ulps, got.shape), want).all():
+            msg += " (the sign of the whole quantity is flipped)"
+        wrong.append(msg)
+        verdict.judge(name, "incorrect", msg)
+    missing = [k for k in asked if k not in seen]
+    for k in missing:
+        verdict.judge(k, "missing", "not given")
+    verdict.quantities.sort(key=lambda q: asked.index(q.name))
+    if wrong or missing:
         verdict.verdict = "incorrect"
-        verdict.message = f"{len(wrong)} of {len(given)} quantities are wrong"
-        verdict.diagnosis = wrong
+        parts = []
+        if wrong:
+            parts.append(f"{len(wrong)} of {len(asked)} quantities are wrong")
+        if missing:
+            parts.append(f"{len(missing)} of {len(asked)} not given ({', '.join(missing)})")
+        verdict.message = "; ".join(parts)
+        verdict.diagnosis = wrong + ([f"missing: {', '.join(missing)} (the part asks for "
+                                      f"{', '.join(asked)})"] if missing else [])
         return
     verdict.verdict = "correct"
-    verdict.message = "correct: every value given matches"
-    if missing:
-        verdict.message += f" (not given: {', '.join(missing)})"
+    verdict.message = f"correct: {', '.join(asked)} {'is' if len(asked) == 1 else 'are'} right"
 
 
 # --------------------------------------------------------------------------

@@ -160,69 +160,135 @@ def _frozen(*exprs):
 
 
 class Points:
-    """Exact random rational points for the symbols of a check (sizes >= 2)."""
+    """Exact random rational points for the symbols of a check (sizes >= 2), each symbol
+    inside its declared range."""
 
-    def __init__(self, symbols, n: int = 6, seed: int = 0):
-        rng = random.Random(seed)
+    def __init__(self, symbols, n: int = 6, seed: int = 0, ranges: dict | None = None):
+        self.rng = random.Random(seed)
         self.symbols = sorted(symbols, key=lambda s: s.name)
+        self.ranges = ranges or {}
         # first a small point, easy to follow as a counterexample (distinct values, so
         # that swapped sizes and a missing square show), then random ones
-        small = {s: (sp.Integer(2 + k) if s.is_integer else sp.Rational(3 + 2 * k, 2))
-                 for k, s in enumerate(self.symbols)}
-        self.points = [small]
-        for _ in range(n - 1):
-            p = {}
-            for s in self.symbols:
-                if s.is_integer:
-                    p[s] = sp.Integer(rng.randint(2, 9))
-                elif s.is_positive or s.is_nonnegative:
-                    p[s] = sp.Rational(rng.randint(1, 40), rng.randint(1, 9))
-                else:
-                    p[s] = sp.Rational(rng.randint(-40, 40), rng.randint(1, 9))
-            self.points.append(p)
+        small = {s: self._small(s, k) for k, s in enumerate(self.symbols)}
+        self.points = [small] + [self.draw() for _ in range(n - 1)]
+
+    def _small(self, s, k):
+        rg = self.ranges.get(s.name)
+        if rg is not None:
+            return self._inside(rg, s.is_integer, (k + 1) / (len(self.symbols) + 1))
+        return sp.Integer(2 + k) if s.is_integer else sp.Rational(3 + 2 * k, 2)
+
+    def _inside(self, rg, integer: bool, frac: float):
+        """A value at fraction `frac` of the way through a range (lo, hi, open, open)."""
+        lo, hi = rg[0], rg[1]
+        if lo == -sp.oo and hi == sp.oo:
+            lo, hi = sp.Integer(-5), sp.Integer(5)
+        elif hi == sp.oo:
+            hi = lo + 10
+        elif lo == -sp.oo:
+            lo = hi - 10
+        q = sp.Rational(round(frac * 40), 40)
+        q = min(max(q, sp.Rational(1, 40)), sp.Rational(39, 40))
+        v = lo + (hi - lo) * q
+        if integer:
+            v = sp.ceiling(v) if rg[2] else sp.floor(v) if v > lo else lo
+            return sp.Integer(min(max(v, sp.ceiling(lo)), sp.floor(hi)))
+        return v
+
+    def draw(self) -> dict:
+        rng = self.rng
+        p = {}
+        for s in self.symbols:
+            rg = self.ranges.get(s.name)
+            if rg is not None:
+                p[s] = self._inside(rg, s.is_integer, rng.random())
+            elif s.is_integer:
+                p[s] = sp.Integer(rng.randint(2, 9))
+            elif s.is_positive or s.is_nonnegative:
+                p[s] = sp.Rational(rng.randint(1, 40), rng.randint(1, 9))
+            else:
+                p[s] = sp.Rational(rng.randint(-40, 40), rng.randint(1, 9))
+        return p
 
     def values(self, e):
-        out = []
-        for p in self.points:
-            try:
-                v = e.xreplace(p).evalf(30)
-                out.append(complex(v) if v.is_number else None)
-            except (TypeError, ValueError, ZeroDivisionError, ArithmeticError):
-                out.append(None)
-        return out
+        """The value of `e` at each point: a complex number, NONFINITE where it is
+        infinite or undefined (log(0), 0/0), or None where it cannot be evaluated."""
+        return [value_at(e, p) for p in self.points]
+
+    def defined(self, e, want: int = 4, tries: int = 40):
+        """Points where `e` (the reference) is finite: more are drawn until there are
+        `want` of them, or `tries` in all; the points kept are those."""
+        vals = self.values(e)
+        while sum(_finite(v) for v in vals) < want and len(self.points) < tries:
+            p = self.draw()
+            self.points.append(p)
+            vals.append(value_at(e, p))
+        return vals
+
+
+NONFINITE = complex(float("nan"), float("nan"))
+
+
+def _finite(v) -> bool:
+    return v is not None and not (v != v)      # NaN != NaN
+
+
+def value_at(e, p):
+    try:
+        v = e.xreplace(p)
+        if v.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
+            return NONFINITE
+        v = v.evalf(30)
+        if not v.is_number:
+            return None
+        if v.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
+            return NONFINITE
+        z = complex(v)
+        return z if z == z and abs(z) != float("inf") else NONFINITE
+    except (TypeError, ValueError, ZeroDivisionError, ArithmeticError):
+        return None
 
 
 def _agree(va, vb) -> bool | None:
-    """True/False over the points both evaluate at; None if there is no such point."""
+    """Does `va` (the answer) agree with `vb` (the reference) at every point where the
+    reference is finite?  An answer that is infinite or undefined where the reference is
+    finite differs.  None if no point decides."""
     seen = False
     for a, b in zip(va, vb):
-        if a is None or b is None:
+        if not _finite(b) or a is None:
             continue
         seen = True
-        if abs(a - b) > 1e-20 * max(1.0, abs(b)):
+        if not _finite(a) or abs(a - b) > 1e-20 * max(1.0, abs(b)):
             return False
     return True if seen else None
 
 
-def equivalent(a, b, points: Points | None = None):
-    """(True | False | None, a point where they differ).
+def equivalent(a, b, points: Points | None = None, ranges: dict | None = None):
+    """(True | False | None, a point where they differ), for the answer `a` and the
+    reference `b`.
 
     Exact random points first: a difference there (30 digits, far beyond rounding) is
     decisive, with the point as the counterexample, and spares simplifying a wrong
-    answer.  If they agree everywhere, a zero simplified difference is the proof; if
-    SymPy cannot simplify it to zero, the agreement at every point decides.  None if no
-    point could be evaluated and nothing was proven."""
+    answer.  Points where the reference is not finite are skipped (others drawn); an
+    answer that is not finite where the reference is, differs.  If they agree
+    everywhere, a zero simplified difference is the proof; if SymPy cannot simplify it to
+    zero, the agreement at every point decides.  None if no point could be evaluated and
+    nothing was proven."""
     a, b = _frozen(a, b)
+    if a.has(sp.zoo, sp.nan, sp.oo, -sp.oo) and not b.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
+        return False, {"expected": "a finite value", "got": "not finite (" + _fmt(a) + ")"}
     if a == b:
         return True, None
-    pts = points or Points(a.free_symbols | b.free_symbols)
+    pts = points or Points(a.free_symbols | b.free_symbols, ranges=ranges)
     if not set(pts.symbols) >= (a.free_symbols | b.free_symbols):
-        pts = Points(a.free_symbols | b.free_symbols)
-    va, vb = pts.values(a), pts.values(b)
+        pts = Points(a.free_symbols | b.free_symbols, ranges=ranges)
+    vb = pts.defined(b)
+    va = pts.values(a)
     same = _agree(va, vb)
     if same is False:
         for p, x, y in zip(pts.points, va, vb):
-            if x is not None and y is not None and abs(x - y) > 1e-20 * max(1.0, abs(y)):
+            if x is not None and _finite(y) and (not _finite(x) or
+                                                 abs(x - y) > 1e-20 * max(1.0, abs(y))):
                 shown = {str(k): str(v) for k, v in p.items() if not str(k).startswith("_")}
                 return False, shown | {"expected": _show(y), "got": _show(x)}
     d = a - b
@@ -232,6 +298,8 @@ def equivalent(a, b, points: Points | None = None):
 
 
 def _show(z: complex) -> str:
+    if not _finite(z):
+        return "not finite"
     return f"{z.real:.8g}" if abs(z.imag) < 1e-12 else f"{z:.6g}"
 
 
@@ -244,7 +312,7 @@ def diagnose(got, want, spec) -> list:
     """The usual mistakes that turn `want` into `got`, in words (never showing `want`)."""
     got, want = _frozen(got, want)
     symbols = got.free_symbols | want.free_symbols
-    pts = Points(symbols, n=4, seed=1)
+    pts = Points(symbols, n=4, seed=1, ranges=spec.program.ranges)
     target = pts.values(got)
 
     def is_(e) -> bool:
@@ -368,24 +436,36 @@ def check_expression_part(spec, part, text: str, verdict, show_answer: bool):
         ln.value = parse_line(spec, scope, ln, text)
         cands, squared = _candidates(ln, results, primary, cost)
         if not cands:
-            asked = ", ".join(dict.fromkeys(r.label for r in results))
-            wrong.append((ln, f"{ln.label} is not asked for in this part (asked: {asked})",
-                          [], None))
-            continue
+            asked = " or ".join(dict.fromkeys(r.label for r in primary))
+            also = [r.label for r in results if r not in primary]
+            hint = f" (it may also state {', '.join(dict.fromkeys(also))})" if also else ""
+            raise NotationError(f"{ln.label} is not a quantity of this part: it asks for "
+                                f"{asked}{hint}", "answer", ln.number, 1, text)
         if any(r in primary for r in cands):
             covered = True
         ok, point, note = _judge(ln, cands, squared, spec, part, cost)
         if ok is None:
             verdict.verdict = "unusable"
             verdict.message = (f"line {ln.number}: the answer could not be compared with "
-                               f"{cands[0].label} (it could not be evaluated)")
+                               f"{cands[0].label}: no point was found where both can be "
+                               "evaluated")
+            verdict.quantities = []
             return
+        quantity = primary[0].label if any(r in primary for r in cands) else cands[0].label
         if ok:
             judged.append((ln, cands[0], note))
+            verdict.judge(quantity, "correct", "right")
         else:
             diag = _cost_diagnosis(ln.value, cands[0].value, spec, part) if cost \
                 else _diagnose_against(ln.value, cands, squared, spec)
             wrong.append((ln, f"{_name(ln, cands[0])} is not right", diag, point))
+            for q in verdict.quantities:        # a wrong line outweighs a right one
+                if q.name == quantity:
+                    q.verdict, q.message = "incorrect", "not right"
+            verdict.judge(quantity, "incorrect", "not right")
+    if not covered:
+        verdict.judge(primary[0].label, "missing", "not given")
+    verdict.quantities.sort(key=lambda q: q.name != primary[0].label)
     if wrong:
         verdict.verdict = "incorrect"
         ln, msg, diag, point = wrong[0]
@@ -481,7 +561,9 @@ def _judge(ln: Line, cands, squared: bool, spec, part, cost: bool):
     first_point = None
     for r in cands:
         want = r.value ** 2 if squared else r.value
-        same, point = equivalent(ln.value, want)
+        if _rounded_match(ln.text, want):
+            return True, None, "the value, rounded as written"
+        same, point = equivalent(ln.value, want, ranges=spec.program.ranges)
         if same:
             note = ""
             if r.relation == "≈":
@@ -495,6 +577,27 @@ def _judge(ln: Line, cands, squared: bool, spec, part, cost: bool):
             return None, None, ""
         first_point = first_point or point
     return False, first_point, ""
+
+
+_DECIMAL = re.compile(r"\s*[-+]?(\d+\.\d*|\.\d+)([eE][-+]?\d+)?\s*")
+
+
+def _rounded_match(text: str, want) -> bool:
+    """A bare decimal for a number: right when the number rounds to it (at least two
+    significant digits, derive.check_numbers)."""
+    from .check_numbers import agree, significant, MIN_DIGITS
+    if not _DECIMAL.fullmatch(text) or want.free_symbols:
+        return False
+    try:
+        w = complex(want.evalf(30))
+    except (TypeError, ValueError):
+        return False
+    if abs(w.imag) > 1e-12 or w != w:
+        return False
+    digits, half = significant(text.strip().lstrip("+-"))
+    if digits < MIN_DIGITS:
+        return False
+    return bool(agree(float(text), half, w.real))
 
 
 def _cost_diagnosis(got, want, spec, part) -> list:
@@ -532,6 +635,7 @@ def _check_choice(part, ans, text, verdict, show_answer):
         return
     ok = match[0].lower() == str(result.value).lower()
     verdict.verdict = "correct" if ok else "incorrect"
+    verdict.judge(result.label, verdict.verdict, "the option")
     verdict.message = "correct" if ok else f"{match[0]!r} is not the right option"
     if not ok:
         verdict.diagnosis = [f"compare the two quantities: {result.label}"]

@@ -10,13 +10,47 @@ from .errors import DeriveError
 from .spec import find_problems, default_problems_dir, load_spec, resolve_problem
 
 
+INTERNAL = ("internal error: derive failed on this input (a bug in derive, not in your "
+            "input); please report it with the command you ran")
+
+
+def _wants_json(args) -> bool:
+    return "--json" in args
+
+
 class _Group(click.Group):
+    """Every failure gets one exit code: 2 bad input (a message, no traceback), 3 an
+    internal error (a one-line apology), 130 an interrupt (Ctrl-C)."""
+
     def invoke(self, ctx):
+        as_json = _wants_json(list(getattr(ctx, "_protected_args", [])) + list(ctx.args))
         try:
             return super().invoke(ctx)
         except DeriveError as e:
-            click.echo(f"error: {e}", err=True)
-            ctx.exit(2)
+            _fail(ctx, 2, f"error: {e}", str(e), as_json)
+        except click.UsageError as e:
+            if not as_json:
+                raise
+            _fail(ctx, 2, "", e.format_message(), True)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except KeyboardInterrupt:
+            _fail(ctx, 130, "interrupted", "interrupted", as_json)
+        except BrokenPipeError:
+            ctx.exit(141)
+        except Exception as e:  # noqa: BLE001 - never a traceback
+            _fail(ctx, 3, f"{INTERNAL} ({type(e).__name__}: {e})",
+                  f"{INTERNAL} ({type(e).__name__}: {e})", as_json, "error")
+
+
+def _fail(ctx, code: int, text: str, message: str, as_json: bool, verdict="unusable"):
+    if as_json:
+        import json
+        click.echo(json.dumps({"verdict": verdict if code != 130 else "interrupted",
+                               "exit_code": code, "message": message}, indent=2))
+    elif text:
+        click.echo(text, err=True)
+    ctx.exit(code)
 
 
 def _problems_dir(ctx):
@@ -349,12 +383,13 @@ def check(ctx, target, answer, answer_file, as_json, show_answer, batch, results
 
     The ANSWER is in the course notation (loops, statements, values or an
     expression), given as an argument, with --file, or as '-' for standard
-    input.  Exit code 0: correct, 1: incorrect, 2: unusable input."""
+    input.  Exit code 0: correct, 1: incorrect, 2: unusable input (or a time or
+    memory limit), 3: an internal error of derive."""
     import json
     from .check import check_answer
     if batch:
         from .check_batch import check_batch
-        ctx.exit(check_batch(ctx, batch, results or "results.csv", _problems_dir(ctx)))
+        ctx.exit(check_batch(batch, results or "results.csv", _problems_dir(ctx)))
     if not target:
         raise click.UsageError("give PROBLEM:PART and the answer (or --batch FILE)")
     problem, part = _split_target(target)
@@ -379,8 +414,14 @@ def check(ctx, target, answer, answer_file, as_json, show_answer, batch, results
 
 
 def format_verdict(v) -> str:
-    head = {"correct": "CORRECT", "incorrect": "INCORRECT", "unusable": "CANNOT CHECK"}[v.verdict]
+    head = {"correct": "CORRECT", "incorrect": "INCORRECT", "unusable": "CANNOT CHECK",
+            "error": "INTERNAL ERROR"}[v.verdict]
     lines = [f"{v.problem}:{v.part}: {head}", f"  {v.message}".replace("\n", "\n  ")]
+    if len(v.quantities) > 1 or (v.verdict == "incorrect" and v.quantities):
+        lines.append("  per quantity: " + ", ".join(f"{q.name} {q.verdict}"
+                                                    for q in v.quantities)
+                     + (f" (score {v.score:g} of {v.max_score:g})"
+                        if v.verdict == "incorrect" else ""))
     for d in v.diagnosis:
         lines.append(f"  - {d}")
     ce = v.counterexample
@@ -421,17 +462,38 @@ def main():
     """The `derive` command.  When the command is done, the process ends at once: tearing
     down the interpreter (freeing every SymPy object one by one) would add a fifth to a
     `derive check`, with nothing left to write."""
+    as_json = _wants_json(sys.argv[1:])
     try:
-        cli(standalone_mode=True)
-        code = 0
+        code = cli.main(standalone_mode=False)
+        code = code if isinstance(code, int) else 0
+    except click.exceptions.Abort:          # Ctrl-C while click was reading arguments
+        code = _say(130, "interrupted", as_json)
+    except KeyboardInterrupt:
+        code = _say(130, "interrupted", as_json)
+    except click.ClickException as e:
+        if as_json:
+            code = _say(e.exit_code, e.format_message(), True)
+        else:
+            e.show()
+            code = e.exit_code
     except SystemExit as e:
-        code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
-        if e.code is not None and not isinstance(e.code, int):
-            click.echo(str(e.code), err=True)
+        code = e.code if isinstance(e.code, int) else (0 if e.code is None else 2)
     except DeriveError as e:  # pragma: no cover - raised outside a command
-        click.echo(f"error: {e}", err=True)
-        code = 2
+        code = _say(2, f"error: {e}", as_json)
+    except Exception as e:  # noqa: BLE001 - never a traceback
+        code = _say(3, f"{INTERNAL} ({type(e).__name__}: {e})", as_json)
     _exit_now(code)
+
+
+def _say(code: int, message: str, as_json: bool) -> int:
+    if as_json:
+        import json
+        click.echo(json.dumps({"verdict": "unusable" if code == 2 else
+                               "interrupted" if code == 130 else "error",
+                               "exit_code": code, "message": message}, indent=2))
+    else:
+        click.echo(message, err=True)
+    return code
 
 
 def _exit_now(code: int):

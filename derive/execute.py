@@ -14,6 +14,7 @@ import sympy as sp
 from sympy import Indexed
 
 from .errors import DeriveError, LimitError
+from .limits import allocate
 from .functions import ind, maxf, minf, relu, sigma, step
 from .program import Block, Program, Statement, TensorScalar, ref_indices, ref_name
 
@@ -107,6 +108,7 @@ class Executor:
             if int(np.prod(shape, dtype=object)) > self.max_grid:
                 raise LimitError(f"{name} would have {'x'.join(map(str, shape))} elements; "
                                  f"the limit is {self.max_grid}")
+            allocate(8 * int(np.prod(shape, dtype=np.int64)), name)
             self.env[name] = np.zeros(shape)
         return self.env[name]
 
@@ -470,6 +472,12 @@ class _Plan:
         self.positions: dict = {}     # (layout, grid values) -> where to write
         target_vars = set().union(*[i.free_symbols for i in tidx]) if tidx else set()
         self.summed = [k for k, lp in enumerate(loops) if lp.var not in target_vars]
+        if st.op == "=" and self.summed:
+            # '=' sets each element once: a loop its target does not have would either
+            # sum (the meaning of '+=') or keep only the last value; neither is '='
+            raise ExecutionError(f"`{st.target} = ...` runs over "
+                                 f"{', '.join(loops[k].var.name for k in self.summed)}, "
+                                 "which its target does not have")
         self.red_shape = tuple(1 if (st.op != "=" and lp.var not in target_vars) else shape[k]
                                for k, lp in enumerate(loops))
         # a direct write: each target index a loop variable (once) or free of loop variables
@@ -486,8 +494,6 @@ class _Plan:
             else:
                 direct = None
                 break
-        if direct is not None and st.op == "=" and self.summed:
-            direct = None                   # '=' over a summed loop: the last write wins
         self.direct = direct
         if direct is not None:
             self.kept = [k for k in range(len(loops)) if k not in self.summed]   # '=': all
@@ -513,8 +519,10 @@ _RELS = {"<": np.less, ">": np.greater, "<=": np.less_equal, ">=": np.greater_eq
          "==": np.equal, "!=": np.not_equal}
 
 
-def random_inputs(program: Program, sizes: dict, seed: int = 0, names=None) -> dict:
-    """Standard normal values for every input and parameter (or for `names`)."""
+def random_inputs(program: Program, sizes: dict, seed: int = 0, names=None,
+                  domains: dict | None = None) -> dict:
+    """Random values for every input and parameter (or for `names`), drawn from each
+    tensor's domain (`domains` overrides it by name)."""
     rng = np.random.default_rng(seed)
     out = {}
     for name, info in program.tensors.items():
@@ -523,15 +531,18 @@ def random_inputs(program: Program, sizes: dict, seed: int = 0, names=None) -> d
         if names is not None and name not in names:
             continue
         shape, _ = tensor_layout(info, sizes)
-        out[name] = draw(rng, shape, getattr(info, "domain", "real"))
+        out[name] = draw(rng, shape, (domains or {}).get(name, info.domain))
     return out
 
 
 def draw(rng, shape, domain: str = "real"):
-    """Random values of a domain: probability and onehot sum to 1 over the last axis."""
+    """Random values of a domain: positive, unit (in (0, 1)), probability and onehot
+    (summing to 1 over the last axis), else standard normal."""
     z = rng.standard_normal(shape)
     if domain == "positive":
         return np.abs(z) + 0.1
+    if domain == "unit":
+        return 0.05 + 0.9 * (0.5 * (1.0 + np.tanh(z)))
     if domain == "probability" and len(shape):
         e = np.exp(z - z.max(axis=-1, keepdims=True))
         return e / e.sum(axis=-1, keepdims=True)
@@ -540,28 +551,104 @@ def draw(rng, shape, domain: str = "real"):
     return z
 
 
+def under_roots(program: Program) -> list:
+    """The inputs and parameters read inside a log, a square root or a fractional power:
+    where real values need positive arguments."""
+    hit = program.__dict__.get("_under_roots")
+    if hit is not None:
+        return hit
+    found = program.__dict__["_under_roots"] = []
+    for st in program.statements():
+        for a in sp.preorder_traversal(st.rhs):
+            if isinstance(a, sp.log) or (a.is_Pow and not a.exp.is_Integer):
+                arg = a.args[0]
+                for r in (x for x in sp.preorder_traversal(arg)
+                          if isinstance(x, (Indexed, TensorScalar))):
+                    name = ref_name(r)
+                    info = program.tensors.get(name)
+                    if info is not None and info.role in ("input", "parameter") \
+                            and name not in found:
+                        found.append(name)
+    return found
+
+
+# the domains tried, in order, for the inputs read under a root or a log whose domain the
+# spec leaves real, until the forward values are finite
+_ESCALATION = ("positive", "unit")
+
+
 def random_symbols(program: Program, seed: int = 0) -> dict:
-    """Values for non-size symbols: in [0.5, 1.5] (positive), integers 2..4."""
+    """Values for non-size symbols: in their declared range, else in [0.5, 1.5]
+    (integers 2..4)."""
     rng = np.random.default_rng(seed + 7919)
     out = {}
+    ranges = getattr(program, "ranges", None) or {}
     for name, sym in program.symbols.items():
         if name in program.sizes:
             continue
+        rg = ranges.get(name)
         if sym.is_integer:
-            out[name] = int(rng.integers(2, 5))
+            lo, hi = (2, 4) if rg is None else _integer_span(rg)
+            out[name] = int(rng.integers(lo, hi + 1))
+        elif rg is not None:
+            out[name] = float(rng.uniform(*_real_span(rg)))
         else:
             out[name] = float(rng.uniform(0.5, 1.5))
     return out
 
 
+def _real_span(rg) -> tuple:
+    """A finite interval strictly inside a declared range (lo, hi, lo_open, hi_open)."""
+    lo, hi = float(rg[0]), float(rg[1])
+    if np.isinf(lo) and np.isinf(hi):
+        return (0.5, 1.5)
+    if np.isinf(hi):
+        return (lo + 0.5, lo + 1.5) if lo >= 0 or lo > -1 else (0.5, 1.5)
+    if np.isinf(lo):
+        return (hi - 1.5, hi - 0.5)
+    width = hi - lo
+    return (lo + 0.1 * width, hi - 0.1 * width)
+
+
+def _integer_span(rg) -> tuple:
+    lo = 2 if np.isinf(float(rg[0])) else int(np.floor(float(rg[0]))) + (1 if rg[2] else 0)
+    hi = lo + 2 if np.isinf(float(rg[1])) else int(np.ceil(float(rg[1]))) - (1 if rg[3] else 0)
+    return (lo, max(lo, hi))
+
+
 def run(program: Program, sizes: dict, inputs: dict | None = None, seed: int = 0,
         symbol_values: dict | None = None) -> dict:
-    """Run `program` for concrete sizes; returns every tensor by name."""
-    ex = Executor(program, sizes, {**random_symbols(program, seed), **(symbol_values or {})})
+    """Run `program` for concrete sizes; returns every tensor by name.
+
+    Inputs not given are drawn at random from their domains; where the forward values
+    come out infinite or NaN, the inputs read under a root or a log are drawn again,
+    positive, then in (0, 1), before the values are returned as they are."""
     given = dict(inputs) if inputs is not None else {}
-    for name, value in random_inputs(program, sizes, seed).items():
-        given.setdefault(name, value)
-    for name, value in given.items():
+    drawn = [n for n, i in program.tensors.items()
+             if i.role in ("input", "parameter") and n not in given]
+    free = [n for n in under_roots(program) if n in drawn and (
+        program.tensors[n].domain == "real" or program.tensors[n].domain_inferred)] \
+        if drawn else []
+    env = None
+    for domain in (None,) + (_ESCALATION if free else ()):
+        domains = {n: domain for n in free} if domain else None
+        env = _run_once(program, sizes, given, seed, symbol_values, domains)
+        if _finite(env, program):
+            break
+    return env
+
+
+def _finite(env: dict, program: Program) -> bool:
+    return all(np.all(np.isfinite(v)) for n, v in env.items()
+               if n in program.tensors and program.tensors[n].role in ("computed", "temporary"))
+
+
+def _run_once(program, sizes, given, seed, symbol_values, domains) -> dict:
+    ex = Executor(program, sizes, {**random_symbols(program, seed), **(symbol_values or {})})
+    values = dict(given)
+    for name, value in random_inputs(program, sizes, seed, domains=domains).items():
+        values.setdefault(name, value)
+    for name, value in values.items():
         if name not in program.tensors:
             continue
         shape, _ = ex.layout(name)
@@ -572,7 +659,8 @@ def run(program: Program, sizes: dict, inputs: dict | None = None, seed: int = 0
             else:
                 raise ExecutionError(f"{name} has shape {arr.shape}, expected {shape}")
         ex.env[name] = arr
-    ex.run()
+    with np.errstate(all="ignore"):
+        ex.run()
     for name in program.tensors:
         ex.array(name)
     return ex.env

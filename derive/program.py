@@ -106,6 +106,49 @@ def affine(e, variables):
     return const, coeffs
 
 
+def index_range(e, loops) -> tuple | None:
+    """(smallest, largest) value of an affine index expression over `loops`, or None."""
+    by_var = {lp.var: lp for lp in loops}
+    aff = affine(e, list(by_var))
+    if aff is None:
+        return None
+    lo = hi = aff[0]
+    for v, c in aff[1].items():
+        a, b = by_var[v].lo, by_var[v].hi
+        lo, hi = (lo + c * a, hi + c * b) if c > 0 else (lo + c * b, hi + c * a)
+    return sp.expand(lo), sp.expand(hi)
+
+
+def may_overlap(a: "Statement", outer_a, b: "Statement", outer_b) -> bool:
+    """Can two writes hit the same element?  False only when some axis provably differs."""
+    if a.target_name != b.target_name:
+        return False
+    for ea, eb in zip(ref_indices(a.target), ref_indices(b.target)):
+        ra = index_range(ea, tuple(outer_a) + tuple(a.loops))
+        rb = index_range(eb, tuple(outer_b) + tuple(b.loops))
+        if ra is None or rb is None:
+            continue
+        if (ra[1] - rb[0]).is_negative or (rb[1] - ra[0]).is_negative:
+            return False
+    return True
+
+
+def overwriting(program: "Program") -> list:
+    """The `=` statements that may overwrite a value already written: one an earlier
+    statement wrote, or one the same statement wrote in an earlier step of an enclosing
+    block (a block index that is not an index of the target)."""
+    out, earlier = [], []
+    for st, outer in program.walk():
+        if st.op == "=":
+            tvars = set().union(*[i.free_symbols for i in ref_indices(st.target)]) \
+                if ref_indices(st.target) else set()
+            again = any(lp.var not in tvars for lp in tuple(outer) + tuple(st.loops))
+            if again or any(may_overlap(st, outer, e, eo) for e, eo in earlier):
+                out.append(st)
+        earlier.append((st, outer))
+    return out
+
+
 @dataclass(frozen=True)
 class Loop:
     """`for var in lo..hi` (inclusive, lo <= hi); `reverse` runs it from hi down to lo."""
@@ -145,7 +188,8 @@ class TensorInfo:
     ranges: tuple          # (lo, hi) per axis, SymPy, inclusive
     role: str = "computed"  # input | parameter | computed | temporary | gradient
     latex: str | None = None
-    domain: str = "real"    # real | positive | probability | onehot (values of an input)
+    domain: str = "real"    # real | positive | unit | probability | onehot (input values)
+    domain_inferred: bool = False   # positive because it is read under a root or a log
 
     @property
     def rank(self) -> int:
@@ -187,6 +231,8 @@ class Program:
     symbols: dict = field(default_factory=dict)     # name -> Symbol (sizes too)
     functions: dict = field(default_factory=dict)   # name -> undefined Function
     sizes: dict = field(default_factory=dict)       # size name -> Symbol
+    # symbol name -> (lo, hi, lo open?, hi open?): where random values are drawn
+    ranges: dict = field(default_factory=dict)
 
     def walk(self) -> Iterator[tuple[Statement, tuple]]:
         """Every statement with the loops of its enclosing blocks."""
@@ -227,7 +273,7 @@ class Program:
                         out.append(new)
             return out
         return Program(rec(self.items), self.tensors if tensors is None else tensors,
-                       self.indices, self.symbols, self.functions, self.sizes)
+                       self.indices, self.symbols, self.functions, self.sizes, self.ranges)
 
 
 # --------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from . import notation as N
 from .errors import IndexRangeError, LimitError, NotationError
 from .functions import VOCABULARY, comparison
 from .program import (Block, Loop, Program, make_loop, Statement, TensorInfo, base_of, grad_name,
-                      index_var, is_grad_name, ref)
+                      index_var, is_grad_name, reads, ref, ref_indices, ref_name)
 
 MAX_EXPONENT = 100
 MAX_INT_DIGITS = 100
@@ -69,6 +69,7 @@ class Resolver:
         self.line_offset = line_offset
         self.answer = answer
         self.written_before: set[str] = set()
+        self.writers: dict[str, int] = {}     # tensor name -> statements writing it
         self.temp_count: dict[str, int] = {}
 
     # ---- errors ------------------------------------------------------------
@@ -84,6 +85,7 @@ class Resolver:
     # ---- programs ----------------------------------------------------------
 
     def program(self, items) -> list:
+        self.writers = _writer_counts(items)
         return self.items(items, ())
 
     def items(self, items, outer: tuple) -> list:
@@ -285,13 +287,22 @@ class Resolver:
     # ---- Einstein desugaring -----------------------------------------------
 
     def desugar(self, target, op, rhs, loops, line, tname, outer=()) -> list[Statement]:
-        """Top-level Einstein sums become `+=` loops; nested ones, temporaries."""
+        """Top-level Einstein sums become `+=` loops; nested ones, temporaries.
+
+        `=` keeps its meaning: the target element becomes the value of the whole
+        right-hand side, sums included.  Its sums are added into the target after it is
+        set to the other terms (or to 0), unless the statement is the only write of each
+        element (then the tensor's zeros are the start and the terms are added); sums
+        that read the target itself are computed into a temporary first."""
         pre: list[Statement] = []
         terms = sp.Add.make_args(rhs)
-        if not any(_strip_esum(t)[1] is not None for t in terms):
+        summed = [t for t in terms if _strip_esum(t)[1] is not None]
+        if summed and op == "=" and any(_reads_tensor(t, tname) for t in summed):
+            summed = []            # lifted into temporaries below, read by one `=`
+        if not summed:
             rhs = self.lift_nested(rhs, loops, line, tname, pre, outer)
             return pre + [Statement(target, op, rhs, loops, line)]
-        fresh = op == "=" and tname not in self.written_before
+        once = op == "=" and self.written_once(tname, target, tuple(outer) + tuple(loops))
         out, rest = [], []
         sign = -1 if op == "-=" else 1
         for t in terms:
@@ -303,12 +314,25 @@ class Resolver:
             out.append(_signed(target, sign, body, loops + sums, line,
                                f"line {line}: the sum over "
                                f"{', '.join(s.var.name for s in sums)}"))
+        if op == "=" and not once:
+            r = self.lift_nested(sp.Add(*rest), loops, line, tname, pre, outer)
+            return pre + [Statement(target, "=", r, loops, line)] + out
         if rest:
             r = self.lift_nested(sp.Add(*rest), loops, line, tname, pre, outer)
-            if op == "=" and not fresh:
-                return pre + [Statement(target, "=", r, loops, line)] + out
             out.append(_signed(target, sign, r, loops, line, None))
         return pre + out
+
+    def written_once(self, tname, target, loops) -> bool:
+        """Is this statement the only write of each element of its target?  (the tensor
+        has no other writer, and every loop, the enclosing blocks' too, is a distinct
+        plain index of the target)"""
+        if tname in self.written_before or self.writers.get(tname, 0) > 1:
+            return False
+        indices = ref_indices(target)
+        plain = [i for i in indices if isinstance(i, sp.Symbol)]
+        if len(set(plain)) != len(plain):
+            return False
+        return all(lp.var in plain for lp in loops)
 
     def lift_nested(self, expr, loops, line, tname, pre: list, outer=()) -> sp.Expr:
         """Replace each nested Einstein sum by a temporary tensor of its own."""
@@ -417,6 +441,31 @@ def _count_name(node, name: str) -> int:
     return total
 
 
+def _writer_counts(items) -> dict:
+    """How many statements of a syntax tree write each tensor name."""
+    counts: dict = {}
+
+    def rec(items):
+        for it in items:
+            if isinstance(it, N.Block):
+                rec(it.body)
+                continue
+            t = it.target.base if isinstance(it.target, N.Index) else it.target
+            if isinstance(t, N.Grad):
+                name = grad_name(t.base.id)
+            elif isinstance(t, N.Name):
+                name = t.id
+            else:
+                continue
+            counts[name] = counts.get(name, 0) + 1
+    rec(items)
+    return counts
+
+
+def _reads_tensor(expr, name: str) -> bool:
+    return any(ref_name(r) == name for r in reads(expr))
+
+
 def _reads_name(node, name: str) -> bool:
     """Whether the syntax tree reads tensor `name` (x or x[...])."""
     if isinstance(node, N.Name):
@@ -505,6 +554,10 @@ class _StmtState:
             self._cap_totals[name] = _capital_count(self.s.value, name)
         return self._cap_totals[name]
 
+    def holds_all(self, node, name: str) -> bool:
+        """Does the syntax tree `node` hold every occurrence of the capital `name`?"""
+        return _capital_count(node, name) == self.capital_total(name)
+
     def capital(self, node):
         name = node.id
         if name not in self.capitals:
@@ -535,11 +588,9 @@ class _StmtState:
             v, o = self.expr(node.operand)
             return (-v if node.op == "-" else v), o
         if isinstance(node, N.BinOp):
-            (a, oa), (b, ob) = self.expr(node.left), self.expr(node.right)
             if node.op in "+-":
-                a = self.close(a, oa - ob)
-                b = self.close(b, ob - oa)
-                return (a + b if node.op == "+" else a - b), oa & ob
+                return self.terms(node)
+            (a, oa), (b, ob) = self.expr(node.left), self.expr(node.right)
             if node.op in "*/" and _digits(a) + _digits(b) > MAX_NUMBER_DIGITS:
                 r.err(node, "the numbers in this product are too large", limit=True)
             if node.op == "*":
@@ -557,6 +608,41 @@ class _StmtState:
         if isinstance(node, N.ListLit):
             r.err(node, "a list is not an expression (lists are for numeric values)")
         r.err(node, "unexpected expression")
+
+    def terms(self, node):
+        """A sum of terms (`a + b - c`, flattened through parentheses and signs).
+
+        The rule for capital indices: a capital index is summed over the smallest part
+        of the statement that holds all its occurrences.  When that part is this sum,
+        each term that holds the index carries its own sum and the other terms are not
+        summed (`A[j] + W[j, I]*x[I] + V[j, I]*y[I]`); when the sum holds only some of
+        the occurrences, the index is summed over the product around it, this whole
+        sum included (`p.grad[b, J] * (p[b, J] + 1)` is the sum over j of the product)."""
+        flat = []                           # (sign, syntax node)
+
+        def rec(n, sign):
+            if isinstance(n, N.BinOp) and n.op in "+-":
+                rec(n.left, sign)
+                rec(n.right, sign if n.op == "+" else -sign)
+            elif isinstance(n, N.Unary):
+                rec(n.operand, sign if n.op == "+" else -sign)
+            else:
+                flat.append((sign, n))
+        rec(node, 1)
+        values = [(sign, n) + self.expr(n) for sign, n in flat]
+        opened = set().union(*[o for _, _, _, o in values])
+        here = {c for c in opened
+                if sum(_capital_count(n, c) for _, n, _, _ in values) == self.capital_total(c)}
+        held = [o & here for _, _, _, o in values]
+        kinds = {frozenset(h) for h in held if h}
+        if len(kinds) == 1:
+            # the terms that hold the indices all hold the same ones: one sum over them
+            # (the same value as a sum per term, in one loop)
+            inside = sp.Add(*[sign * v for (sign, _, v, _), h in zip(values, held) if h])
+            outside = sp.Add(*[sign * v for (sign, _, v, _), h in zip(values, held) if not h])
+            return self.close(inside, here) + outside, opened - here
+        total = sp.Add(*[sign * self.close(v, h) for (sign, _, v, _), h in zip(values, held)])
+        return total, opened - here
 
     def power(self, node, a, b):
         if b.is_Number:
@@ -633,7 +719,7 @@ class _StmtState:
         values, opened = [], set()
         for a in node.args:
             v, o = self.expr(a)
-            inside = {c for c in o if _capital_count(a, c) == self.capital_total(c)}
+            inside = {c for c in o if self.holds_all(a, c)}
             values.append(self.close(v, inside))
             opened |= o - inside
         if fname in VOCABULARY:

@@ -20,8 +20,8 @@ from .resolve import Resolver, Scope, build_program, number
 
 ROLES = ("input", "parameter", "computed")
 # values an input takes in numeric checks: probability and onehot sum to 1 over the last axis
-DOMAINS = ("real", "positive", "probability", "onehot")
-COMMON_KEYS = {"ask", "text", "points", "note", "seed_answer", "seed_note"}
+DOMAINS = ("real", "positive", "unit", "probability", "onehot")
+COMMON_KEYS = {"ask", "text", "points", "all_or_nothing", "note", "seed_answer", "seed_note"}
 PART_KEYS = {
     "backprop": {"from", "to", "through", "average_over", "claim"},
     "loops": {"of"},
@@ -85,6 +85,25 @@ class Spec:
     @property
     def tensors(self) -> dict:
         return self.program.tensors
+
+    def check_sizes(self) -> list:
+        """Sizes a check runs at: the spec's own, then a set in which every size differs
+        from every other and is at least 3 (so a batch has 3 examples and a recurrence
+        runs 3 steps), which tells apart answers that agree only when sizes are equal."""
+        base = self.default_sizes()
+        distinct, used = {}, set()
+        for name in sorted(base, key=lambda n: (base[n], list(base).index(n))):
+            v = max(3, base[name] + 1)
+            while v in used:
+                v += 1
+            used.add(v)
+            distinct[name] = v
+        distinct = {name: distinct[name] for name in base}
+        return [base, distinct] if distinct != base else [base]
+
+    def points(self, label: str) -> float:
+        """The points a part is worth (`points:`, default 1)."""
+        return float(self.part(label).args.get("points", 1))
 
     def default_sizes(self) -> dict:
         """Concrete sizes for runs: the spec's, else small distinct values."""
@@ -226,6 +245,7 @@ def parse_spec(text: str, path: str = "<spec>") -> Spec:
         indices[name] = _range(L, value, f"index.{name}", sizes)
 
     symbols: dict = {}
+    ranges: dict = {}
     raw_symbols = data.get("symbols") or {}
     if not isinstance(raw_symbols, dict):
         L.fail("expected a mapping of symbol names to assumptions", "symbols")
@@ -240,18 +260,35 @@ def parse_spec(text: str, path: str = "<spec>") -> Spec:
             L.fail("expected a mapping such as {positive: true}", key)
         assumptions = {}
         for a, v in opts.items():
-            if a in ("positive", "integer", "nonnegative", "real"):
+            if a in ("positive", "integer", "nonnegative"):
                 if not isinstance(v, bool):
                     L.fail("expected true or false", f"{key}.{a}")
                 assumptions[a] = v
+            elif a == "real":
+                if v is not True:
+                    L.fail("symbols are real numbers: leave real out, or write real: true",
+                           f"{key}.{a}")
             elif a == "latex":
                 symbol_latex[name] = str(v)
+            elif a == "range":
+                ranges[name] = _symbol_range(L, f"{key}.range", v)
             else:
-                L.fail("unknown key (allowed: positive, integer, nonnegative, real, latex)",
+                L.fail("unknown key (allowed: positive, nonnegative, integer, range, latex)",
                        f"{key}.{a}")
         if name in sizes:
             L.fail(f"{name!r} is already a size of an index range", key)
-        symbols[name] = sp.Symbol(name, real=True, **assumptions)
+        if name in ranges:
+            lo, hi, lo_open, _ = ranges[name]
+            if lo > 0 or (lo == 0 and lo_open):
+                assumptions.setdefault("positive", True)
+            elif lo >= 0:
+                assumptions.setdefault("nonnegative", True)
+            if assumptions.get("positive") is False and (lo > 0 or (lo == 0 and lo_open)):
+                L.fail("the range is positive, but positive: false is given", key)
+        try:
+            symbols[name] = sp.Symbol(name, real=True, **assumptions)
+        except Exception as e:   # noqa: BLE001 - contradictory assumptions
+            L.fail(f"contradictory assumptions ({e})", key)
 
     functions: dict = {}
     raw_functions = data.get("functions") or {}
@@ -327,6 +364,9 @@ def parse_spec(text: str, path: str = "<spec>") -> Spec:
         elif info.role == "computed" and name not in written:
             L.fail("declared computed, but the program never writes it", f"tensors.{name}.role")
     program = build_program(program_text, scope, path, "program", offset)
+    program.ranges = ranges
+    _infer_domains(program, {n for n, o in raw_tensors.items()
+                             if isinstance(o, dict) and "domain" in o})
     for name in program.written():
         if name in infos and infos[name].role in ("input", "parameter"):
             L.fail(f"the program writes {name!r}, declared {infos[name].role}",
@@ -394,6 +434,38 @@ def parse_spec(text: str, path: str = "<spec>") -> Spec:
                 scope, data)
 
 
+def _symbol_range(L, key, value) -> tuple:
+    """`(0, 1)`, `[0, 1)`, `(0, inf)` -> (lo, hi, lo open?, hi open?), lo < hi."""
+    m = re.fullmatch(r"\s*([\[(])\s*([^,]+?)\s*,\s*([^,]+?)\s*([\])])\s*", str(value))
+    if not m:
+        L.fail("expected an interval such as '(0, 1)', '[0, 1)' or '(0, inf)'", key)
+
+    def bound(t, side):
+        t = t.strip().lower()
+        if t in ("inf", "+inf", "oo", "infinity") and side == "hi":
+            return sp.oo
+        if t in ("-inf", "-oo", "-infinity") and side == "lo":
+            return -sp.oo
+        if not re.fullmatch(r"-?(\d+(\.\d*)?|\.\d+)(e-?\d+)?", t):
+            L.fail(f"bad bound {t!r}: expected a number, or inf", key)
+        return number(t)
+    lo, hi = bound(m.group(2), "lo"), bound(m.group(3), "hi")
+    if not lo < hi:
+        L.fail("the lower bound must be below the upper bound", key)
+    lo_open = m.group(1) == "(" or lo == -sp.oo
+    hi_open = m.group(4) == ")" or hi == sp.oo
+    return (lo, hi, lo_open, hi_open)
+
+
+def _infer_domains(program: Program, declared: set):
+    """Inputs read under a root or a log are drawn positive, unless the spec says."""
+    from .execute import under_roots
+    for name in under_roots(program):
+        info = program.tensors[name]
+        if name not in declared and info.domain == "real":
+            info.domain, info.domain_inferred = "positive", True
+
+
 def _written_names(text, path, offset) -> set:
     names = set()
 
@@ -428,6 +500,12 @@ def _tensor_list(L, key, value, program, allow=("params",)):
 
 
 def _check_part(L, key, kind, args, program, n_statements, indices, symbols):
+    if "points" in args:
+        pts = args["points"]
+        if isinstance(pts, bool) or not isinstance(pts, (int, float)) or not pts > 0:
+            L.fail("expected a positive number of points", f"{key}.points")
+    if "all_or_nothing" in args and not isinstance(args["all_or_nothing"], bool):
+        L.fail("expected true or false", f"{key}.all_or_nothing")
     for k in ("from", "to"):
         if k in args and kind in ("backprop", "gradient", "numeric", "update"):
             args[k] = _tensor_list(L, f"{key}.{k}", args[k], program)

@@ -582,11 +582,9 @@ parts:
 """)
 
 
-@pytest.mark.xfail(raises=VerificationError, strict=True,
-                   reason="`=` into an already-written tensor is differentiated like `+=`: "
-                          "the overwritten value's reads still receive gradient (x.grad = 3 "
-                          "y.grad instead of 2 y.grad)")
 def test_assignment_overwrite_kills_the_old_gradient():
+    """Once broke: `=` into an already-written tensor was differentiated like `+=`: the
+    overwritten value's reads still received gradient (x.grad = 3 y.grad, not 2 y.grad)."""
     _derive_and_verify("""index: {j: J}
 tensors:
   x: {shape: [j], role: input}
@@ -600,10 +598,9 @@ parts:
 """)
 
 
-@pytest.mark.xfail(raises=VerificationError, strict=True,
-                   reason="an in-place update y = 2*y gives `y.grad += 2*y.grad` (3x) "
-                          "instead of scaling the gradient (y.grad = 2*y.grad)")
 def test_in_place_update_scales_the_gradient():
+    """Once broke: an in-place update y = 2*y gave `y.grad += 2*y.grad` (3x) instead of
+    scaling the gradient (y.grad = 2*y.grad)."""
     _derive_and_verify("""index: {j: J}
 tensors:
   x: {shape: [j], role: input}

@@ -563,7 +563,7 @@ ROWS = [
                                           "x.grad[j] = z.grad[I] * W[I, j]"),
         "incorrect", WRONG_TENSOR + ": the answer computes x.grad", id="wrong_tensor"),
     row("mlp_numeric", "backward", "W.grad = [[6, 12], [0, 0]]\nx.grad = [-6, 6]\nv.grad = [2, 0]",
-        "correct", id="seed_003_values"),
+        "incorrect", "missing: y.grad, h.grad, z.grad", id="seed_003_values_partial"),
     row("mlp_numeric", "backward", "y.grad = 2\nh.grad = [6, -2]\nz.grad = [6, 0]\n"
                                    "x.grad = [-6, 6]\nv.grad = [2, 0]\nW.grad = [[6, 12], [0, 0]]",
         "correct", id="every_value"),
@@ -574,7 +574,7 @@ ROWS = [
         "W.grad[0, 1] is 0, which is not right", id="transposed"),
     row("mlp_numeric", "backward", "W.grad = [6, 12, 0, 0]", "incorrect",
         "W.grad has shape [4], expected [2, 2]", id="flattened"),
-    row("mlp_numeric", "backward", "z = [1, -3]", "incorrect", "z is not asked for in this part",
+    row("mlp_numeric", "backward", "z = [1, -3]", "unusable", "z is not asked for in this part",
         id="forward_value"),
     row("mlp_numeric", "backward", "v.grad = [1, 0]", "incorrect", "v.grad[0] is 1", id="half_v"),
     # ---- mlp_regression (seed 004 problem 1) ----
@@ -756,9 +756,15 @@ def test_seed_001_residual_backprop_without_the_skip_is_incorrect(resnet_with_ba
 def test_seed_003_numbers_for_mlp_numeric_are_correct():
     forward = check("mlp_numeric", "forward", "z = [1, -3]\nh = [1, 0]\ny = 3\nC = 2")
     assert forward.verdict == "correct", forward.diagnosis
+    # the seed prints 3 of the 6 values the part asks for: right as far as it goes, and
+    # judged per quantity (3 correct, 3 missing), so not CORRECT
     v = check("mlp_numeric", "backward",
               "W.grad = [[6, 12], [0, 0]]\nx.grad = [-6, 6]\nv.grad = [2, 0]")
-    assert v.verdict == "correct", v.diagnosis
+    assert v.verdict == "incorrect", v.diagnosis
+    assert {q.name: q.verdict for q in v.quantities} == {
+        "y.grad": "missing", "h.grad": "missing", "z.grad": "missing",
+        "x.grad": "correct", "v.grad": "correct", "W.grad": "correct"}
+    assert v.score == 0.5
 
 
 # Seed 002 section 2, translated to problems/mlp_ce_l2.yaml's names: dL/dy_j = y_nj / y_j
@@ -917,7 +923,9 @@ def test_batch_writes_one_result_row_per_student(tmp_path):
             ("cy", "softmax", "full", SOFTMAX_FULL_E),
             ("dee", "batchnorm", "a", edit(BATCHNORM_MERGED, "/ (B-1)", "/ B")),
             ("eve", "softmax", "a", "for b, j: s.grad[b, j] += ("),
-            ("fay", "mlp_numeric", "backward", "W.grad = [[6, 12], [0, 0]]"),
+            ("fay", "mlp_numeric", "backward", "y.grad = 2\nh.grad = [6, -2]\nz.grad = [6, 0]\n"
+                                               "x.grad = [-6, 6]\nv.grad = [2, 0]\n"
+                                               "W.grad = [[6, 12], [0, 0]]"),
             ("gus", "nosuchproblem", "a", "x = 1"),
             ("hal", "softmax", "zz", SOFTMAX_A_RIGHT)]
     with open(students, "w", newline="") as f:
@@ -926,8 +934,10 @@ def test_batch_writes_one_result_row_per_student(tmp_path):
         w.writerows(rows)
     out = tmp_path / "results.csv"
     result = CliRunner().invoke(cli, ["check", "--batch", str(students), "-o", str(out)])
-    assert result.exit_code == 0, (result.output, result.stderr)
-    assert "checking" in result.stderr                    # the progress display
+    # two rows name no problem or part of the course: judged "unusable", and the batch
+    # says that some rows could not be judged (exit 2)
+    assert result.exit_code == 2, (result.output, result.stderr)
+    assert "2 row(s) could not be judged" in result.stderr
     assert "8 answers: 3 correct, 2 incorrect, 3 unusable" in result.output
     with open(out, newline="") as f:
         got = list(csv.DictReader(f))

@@ -39,7 +39,8 @@ CORRECT = [
                         "for b, j: s.grad[b, j] += p[b, j] * (p.grad[b, j] + e[b])"),
     ("relu_unit", "a", "w.grad[i] = y.grad * step(z) * x[i]"),
     ("mlp_regression", "e", "yhat.grad[k] = 2 * (yhat[k] - y[k])"),
-    ("mlp_numeric", "backward", "W.grad = [[6, 12], [0, 0]]\nx.grad = [-6, 6]\nv.grad = [2, 0]"),
+    ("mlp_numeric", "backward", "y.grad = 2\nh.grad = [6, -2]\nz.grad = [6, 0]\n"
+                                "x.grad = [-6, 6]\nv.grad = [2, 0]\nW.grad = [[6, 12], [0, 0]]"),
     ("ugrnn", "a", "for t in 1..T, b, j, i: Rt[b, t, j] += Whr[j, i] * h[b, t-1, i]\n"
                    "for t in 1..T, b, j, k: Rt[b, t, j] += Wxr[j, k] * x[b, t, k]\n"
                    "for t in 1..T, b, j: Rt[b, t, j] -= BR[j]"),
