@@ -451,7 +451,7 @@ def check_expression_part(spec, part, text: str, verdict, show_answer: bool):
                                "evaluated")
             verdict.quantities = []
             return
-        quantity = primary[0].label if any(r in primary for r in cands) else cands[0].label
+        quantity = cands[0].label if ln.label is not None else primary[0].label
         if ok:
             judged.append((ln, cands[0], note))
             verdict.judge(quantity, "correct", "right")
@@ -494,14 +494,19 @@ def _name(ln: Line, r) -> str:
     return ln.label if ln.label else r.label
 
 
+def _like_first(value, cands) -> list:
+    """The forms of a quantity, those of the answer's shape first: a recurrence (with
+    sigma2(l) in it) beside the recurrence, a closed form beside the closed form."""
+    apps = {a.func for a in value.atoms(sp.core.function.AppliedUndef)}
+    return sorted(cands, key=lambda r: {a.func for a in r.value.atoms(
+        sp.core.function.AppliedUndef)} != apps)
+
+
 def _diagnose_against(value, cands, squared: bool, spec) -> list:
     """The first recognized mistake against any form of the quantity (the exact or the
     approximate root; the recurrence or its solution, same shape as the answer first)."""
-    apps = {a.func for a in value.atoms(sp.core.function.AppliedUndef)}
-    ordered = sorted(cands, key=lambda r: {a.func for a in r.value.atoms(
-        sp.core.function.AppliedUndef)} != apps)
     first = None
-    for r in ordered:
+    for r in _like_first(value, cands):
         diag = diagnose(value, r.value ** 2 if squared else r.value, spec)
         if not diag[-1].startswith("no common mistake"):
             return diag
@@ -559,7 +564,7 @@ def _judge(ln: Line, cands, squared: bool, spec, part, cost: bool):
                 return True, None, f"grows as {shown}" + (f" in {grow}" if grow else "")
         return False, None, ""
     first_point = None
-    for r in cands:
+    for r in _like_first(ln.value, cands):     # a counterexample compares like with like
         want = r.value ** 2 if squared else r.value
         if _rounded_match(ln.text, want):
             return True, None, "the value, rounded as written"
