@@ -293,14 +293,7 @@ def _check_loops(spec: Spec, part, text: str, verdict: Verdict, show_answer: boo
     missing = [g for g in wanted if g not in written]
     for g in missing:
         verdict.judge(g, "missing", f"no statement writes {g}")
-    order = _order_problems(answer)
-    if order:
-        verdict.verdict = "incorrect"
-        verdict.message = "a gradient is read before it is complete"
-        verdict.diagnosis = order
-        for g in wanted:
-            verdict.judge(g, "incorrect", "read before it is complete")
-        return
+    order = _order_problems(answer)     # named first if the values come out wrong
     tensors = {**bw.program.tensors, **answer.tensors}
     answer.tensors = tensors
     unit = _final_scalars(spec, bw.sources)
@@ -345,6 +338,10 @@ def _check_loops(spec: Spec, part, text: str, verdict: Verdict, show_answer: boo
     ref_env, ans_env = envs[first]
     verdict.message = "; ".join(filter(None, [verdict.message if missing else "",
                                               f"{first} differs from the correct gradient"]))
+    if order:
+        verdict.message = "a gradient is read before it is complete; " + verdict.message
+        verdict.diagnosis += order
+        return
     diagnosis = list(verdict.diagnosis)
     verdict.diagnosis = diagnosis + ["no common mistake recognized: compare your statements "
                                      "with the forward program one read at a time"]
@@ -390,7 +387,7 @@ def _explain(spec, bw, answer, wanted, unit, first_bad, ref_env, ans_env, order,
     if unnamed or diag[0].startswith("a term is missing"):
         # an edit of the answer itself may say where (a shifted read reads zeros: missing)
         found = _repair_loops(spec, bw, answer, wanted, unit, first_bad,
-                              verdict.counterexample, 4 if unnamed else 3)
+                              verdict.counterexample, 4.5 if unnamed else 3)
         if found:
             verdict.diagnosis = [found]
 
@@ -415,9 +412,7 @@ def _repair_loops(spec, bw, answer, wanted, unit, first_bad, ce, max_rank) -> st
     # the statements whose result is wrong where the reference has the same tensor
     ans = _run(spec, answer, bw.sources, unit, sizes, seed, symvals, fwd)
     ref = _run(spec, bw.program, bw.sources, unit, sizes, seed, symvals, fwd)   # memoized
-    suspects = [st for st in answer.statements()
-                if st.target_name not in ref or st.target_name not in ans
-                or not _close(ref[st.target_name], ans[st.target_name])]
+    suspects = _suspects(answer, wanted, ref, ans)
 
     def right(program) -> bool:
         for (sz, sd, sv, fw), r in zip(contexts, refs):
@@ -426,6 +421,31 @@ def _repair_loops(spec, bw, answer, wanted, unit, first_bad, ce, max_rank) -> st
                 return False
         return True
     return repair(answer, right, max_rank, suspects, spec.program)
+
+
+def _suspects(answer: Program, wanted, ref: dict, ans: dict) -> list:
+    """The statements an edit may fix: those whose result is wrong where the reference
+    has the same tensor, and the answer's own temporaries that feed only wrong
+    gradients (a temporary that also feeds a right gradient is most likely right)."""
+    wrong = {g for g in wanted if not (g in ans and _close(ref[g], ans[g]))}
+    stmts = answer.statements()
+    feeds: dict = {}                    # tensor -> the asked gradients it reaches
+    for st in reversed(stmts):
+        reach = set(feeds.get(st.target_name, set()))
+        if st.target_name in wanted:
+            reach.add(st.target_name)
+        feeds[st.target_name] = reach
+        for r in st.reads():
+            feeds.setdefault(ref_name(r), set()).update(reach)
+    out = []
+    for st in stmts:
+        name = st.target_name
+        if name in ref and name in ans:
+            if not _close(ref[name], ans[name]):
+                out.append(st)
+        elif feeds.get(name) and feeds[name] <= wrong:
+            out.append(st)
+    return out or [st for st in stmts if st.target_name not in ref]
 
 
 def answer_scope(spec: Spec):
@@ -812,9 +832,8 @@ def _check_update(spec: Spec, part, text, verdict, show_answer):
     if show_answer:
         verdict.reference = "\n".join(str(r.value) for r in ans.results)
     scope = answer_scope(spec)
-    for n in params:
-        scope.tensors[n] = type(scope.tensors[n])(**{**scope.tensors[n].__dict__,
-                                                      "role": "computed"})
+    for n in params:        # written by the answer, starting from their values
+        scope.tensors[n] = replace(scope.tensors[n], role="updated")
     answer = build_program(text, scope, "answer", None, 0, answer=True)
     updated = [n for n in params if n in answer.written()]
     if not updated:
@@ -930,8 +949,15 @@ def _check_numeric(spec: Spec, part, text, verdict, show_answer):
         at = np.unravel_index(int(np.argmin(ok)), ok.shape) if ok.ndim else ()
         entry = f"{name}[{', '.join(str(int(i)) for i in at)}]" if at else name
         msg = f"{entry} is {float(got[at]):g}, which is not right"
-        if agree(-got, np.broadcast_to(ulps, got.shape), want).all():
+        ulp = np.broadcast_to(ulps, got.shape)
+        if agree(-got, ulp, want).all():
             msg += " (the sign of the whole quantity is flipped)"
+        elif got.ndim == 2 and got.shape[0] == got.shape[1] and agree(got.T, ulp.T, want).all():
+            msg += f" ({name} is transposed: its rows and columns are swapped)"
+        elif np.any(want) and np.all((want == 0) | (got != 0)):
+            ratio = got[want != 0] / want[want != 0]
+            if np.allclose(ratio, ratio.flat[0]) and ratio.flat[0] not in (0, 1):
+                msg += f" (the whole quantity is {ratio.flat[0]:g} times the right one)"
         wrong.append(msg)
         verdict.judge(name, "incorrect", msg)
     missing = [k for k in asked if k not in seen]

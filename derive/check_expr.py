@@ -568,6 +568,8 @@ def _judge(ln: Line, cands, squared: bool, spec, part, cost: bool):
         want = r.value ** 2 if squared else r.value
         if _rounded_match(ln.text, want):
             return True, None, "the value, rounded as written"
+        if _decimals_match(ln, want, spec):
+            return True, None, "with its decimals, rounded as written"
         same, point = equivalent(ln.value, want, ranges=spec.program.ranges)
         if same:
             note = ""
@@ -603,6 +605,56 @@ def _rounded_match(text: str, want) -> bool:
     if digits < MIN_DIGITS:
         return False
     return bool(agree(float(text), half, w.real))
+
+
+_LITERAL = re.compile(r"(?<![\w.])(\d+\.\d*|\.\d+)([eE][-+]?\d+)?")
+MAX_DECIMALS = 4        # decimals in one answer line allowed their rounding
+
+
+def _decimals_match(ln: Line, want, spec) -> bool:
+    """An expression with decimal coefficients (`1.414/sqrt(n)` for sqrt(2)/sqrt(n)):
+    right when, at every point, the correct value lies between the answer's values with
+    each decimal moved by half a unit in its last digit (each with at least two
+    significant digits)."""
+    from .check_numbers import MIN_DIGITS, significant
+    from .resolve import number
+    found = _LITERAL.findall(ln.text)
+    if not found or len(found) > MAX_DECIMALS:
+        return False
+    marks, halves = {}, {}
+    for mant, expo in found:
+        digits, half = significant(mant + expo)
+        if digits < MIN_DIGITS:
+            return False
+        value = number(mant + expo)
+        if value in marks:
+            continue
+        marks[value] = sp.Dummy("dec")
+        halves[marks[value]] = (value, sp.Rational(half).limit_denominator(10 ** 12))
+    value = ln.value.xreplace(marks)
+    if not any(m in value.free_symbols for m in marks.values()):
+        return False            # the decimals combined with other numbers: no rounding
+    got, ref = _frozen(value, want)
+    pts = Points(ref.free_symbols | (got.free_symbols - set(marks.values())),
+                 ranges=spec.program.ranges)
+    vb = pts.defined(ref)
+    corners = []
+    import itertools
+    for signs in itertools.product((-1, 1), repeat=len(halves)):
+        corners.append({m: v + s * h for s, (m, (v, h)) in zip(signs, halves.items())})
+    seen = False
+    for p, b in zip(pts.points, vb):
+        if not _finite(b) or abs(b.imag) > 1e-12:
+            continue
+        vals = [value_at(got.xreplace(c), p) for c in corners]
+        if any(v is None or not _finite(v) or abs(v.imag) > 1e-12 for v in vals):
+            return False
+        lo, hi = min(v.real for v in vals), max(v.real for v in vals)
+        slack = 1e-12 * max(1.0, abs(b.real))
+        if not lo - slack <= b.real <= hi + slack:
+            return False
+        seen = True
+    return seen
 
 
 def _cost_diagnosis(got, want, spec, part) -> list:

@@ -11,14 +11,14 @@ wrong there, without showing the reference.
 """
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
-from sympy import Add, Indexed, IndexedBase, preorder_traversal
+from sympy import Add, Indexed, IndexedBase, Mul, preorder_traversal
 
 from .errors import DeriveError, TimeLimitError
 from .program import Block, Program, format_expr, is_grad_name, ref_indices, ref_name
 
-MAX_EDITS = 60     # programs tried, at most (each is one run of the answer)
+MAX_EDITS = 120    # programs tried, at most (each is one run of the answer)
 
 
 def _fmt(e) -> str:
@@ -44,39 +44,65 @@ def _blocks(items):
             yield from _blocks(it.body)
 
 
+@dataclass
+class Local:
+    """A local derivative of the forward program: Y[i] depends on X[i] (same indices)
+    through one statement, with d Y / d X = `value`, or one of its factors."""
+    y: str
+    x: str
+    value: object          # SymPy, in the forward statement's indices `idx`
+    idx: tuple
+    whole: bool            # the whole derivative, or one factor of it
+
+
 def forward_facts(forward: Program | None):
     """What the forward program says about its tensors, for edits that name classroom
-    mistakes: {activation: (pre-activation, local derivative in forward terms)} for each
-    elementwise statement Y[i] = f(X[i]), and the forward tensors by shape."""
+    mistakes: {activation: (pre-activation, local derivative)} for each elementwise
+    statement Y[i] = f(X[i]); the local derivatives (and their factors) of every
+    statement with respect to each read at the target's own indices, by the shape of X;
+    and the forward tensors by shape."""
     from .backward import definitions, in_forward_terms
     from .rules import derivative
     if forward is None:
-        return {}, {}
-    acts, by_shape = {}, {}
+        return {}, {}, {}
+    acts, locals_, by_shape = {}, {}, {}
     defs = definitions(forward)
+
+    def shape_of(name):
+        info = forward.tensors.get(name)
+        return tuple(info.ranges) if info is not None else None
     for st in forward.statements():
         reads = st.reads()
         y = st.target_name
-        info = forward.tensors.get(y)
-        if info is not None:
-            by_shape.setdefault(tuple(info.ranges), [])
-            if y not in by_shape[tuple(info.ranges)]:
-                by_shape[tuple(info.ranges)].append(y)
-        if st.op != "=" or len(reads) != 1 or ref_indices(reads[0]) != ref_indices(st.target):
-            continue
-        (x,) = reads
-        try:
-            local = in_forward_terms(_local(st.rhs, x, derivative), defs)
-        except DeriveError:         # no derivative rule: no edit
-            continue
-        if local != 0 and local != 1:
-            acts[y] = (ref_name(x), local, ref_indices(x))
+        if shape_of(y) is not None and y not in by_shape.setdefault(shape_of(y), []):
+            by_shape[shape_of(y)].append(y)
+        for x in reads:
+            if ref_indices(x) != ref_indices(st.target) or ref_name(x) == y:
+                continue
+            try:
+                raw = _local(st.rhs, x, derivative)
+            except DeriveError:         # no derivative rule: no edit
+                continue
+            if st.op == "-=":
+                raw = -raw
+            mine = in_forward_terms(raw, defs)
+            seen = []
+            for value, whole in [(mine, True), (raw, True)] + [
+                    (f, False) for e in (mine, raw) for f in Mul.make_args(e)
+                    if not f.is_Number]:
+                if value.is_Number or value in seen:
+                    continue
+                seen.append(value)
+                locals_.setdefault(shape_of(ref_name(x)), []).append(
+                    Local(y, ref_name(x), value, ref_indices(x), whole))
+            same = [r for r in reads if ref_indices(r) == ref_indices(st.target)]
+            if st.op == "=" and same == [x] and mine not in (0, 1):
+                acts[y] = (ref_name(x), mine, ref_indices(x))      # y = f(x[i], bias[j])
     for name, info in forward.tensors.items():
         if info.role in ("input", "parameter"):
-            by_shape.setdefault(tuple(info.ranges), [])
-            if name not in by_shape[tuple(info.ranges)]:
+            if name not in by_shape.setdefault(tuple(info.ranges), []):
                 by_shape[tuple(info.ranges)].append(name)
-    return acts, by_shape
+    return acts, locals_, by_shape
 
 
 def _local(expr, read, derivative):
@@ -94,7 +120,9 @@ def candidate_edits(answer: Program, max_rank: float = 4, suspects=None, forward
     applied twice, a tensor of the wrong layer."""
     out = []
     block_vars = set()
-    acts, by_shape = forward_facts(forward)
+    acts, locals_, by_shape = forward_facts(forward)
+    own_temporaries = [n for n in answer.written() if not is_grad_name(n)
+                       and (forward is None or n not in forward.tensors)]
     pre_of = {y: x for y, (x, _, _) in acts.items()}
     act_of = {x: y for y, x in pre_of.items()}
 
@@ -119,23 +147,50 @@ def candidate_edits(answer: Program, max_rank: float = 4, suspects=None, forward
                            f" (`{other}`, not `{st.op}`)",
                         lambda st=st, other=other: _replace_statement(answer, st,
                                                                       st.with_(op=other))))
+        if isinstance(st.target, Indexed):
+            tix = tuple(st.target.indices)
+            for k, e in enumerate(tix):
+                moving = e.free_symbols & loop_vars
+                if not moving:
+                    continue
+                for d in (-1, 1):
+                    shifted = IndexedBase(ref_name(st.target))[tix[:k] + (e + d,) + tix[k + 1:]]
+                    out.append((2.2 if moving & block_vars else 4.05,
+                                f"an index is off by one: {line} writes {st.target_name} at "
+                                f"{_fmt(shifted)}, one step {'later' if d > 0 else 'earlier'} "
+                                f"than it should ({_fmt(st.target)})",
+                                lambda st=st, t=shifted: _replace_statement(
+                                    answer, st, st.with_(target=t))))
         if st.op == "=" and _repeats(st, loop_vars):
             out.append((0.5, f"`=` where `+=` belongs: {line} overwrites "
                              f"{st.target_name} at every step instead of adding to it",
                         lambda st=st: _replace_statement(answer, st, st.with_(op="+="))))
+        target_info = answer.tensors.get(st.target_name)
+        tidx = tuple(st.target.indices) if isinstance(st.target, Indexed) else ()
+        if target_info is not None:
+            # the statement's value should (not) carry a local derivative of the forward
+            # program at its own indices (a temporary such as d1[j] or dGt[b, x, y, j]);
+            # a scalar's (relu'(z) for z = w.x) may be missing anywhere
+            same = locals_.get(tuple(target_info.ranges), []) if tidx else []
+            for loc in same + [l for l in locals_.get((), []) if l not in same]:
+                here = loc.value.xreplace(dict(zip(loc.idx, tidx)))
+                for factor, words, rank in ((here, "is missing", 1.7 if loc.whole else 1.9),
+                                            (1 / here, "is applied twice",
+                                             1.8 if loc.whole else 2.0)):
+                    out.append((rank, _local_words(words, line, st.target_name, here, loc),
+                                lambda st=st, f=factor: _replace_statement(
+                                    answer, st, st.with_(rhs=st.rhs * f))))
         for r in [a for a in preorder_traversal(st.rhs) if isinstance(a, Indexed)]:
             name = ref_name(r)
             base = name[:-5] if is_grad_name(name) else name
-            if is_grad_name(name) and base in acts:
-                x, local, xidx = acts[base]
-                local_here = local.xreplace(dict(zip(xidx, r.indices)))
-                for new, words, rank in ((r * local_here, "is missing", 1.5),
-                                         (r / local_here, "is applied twice", 1.6)):
-                    out.append((rank, f"a local derivative {words}: in {line}, {name} should "
-                                      f"{'be' if words == 'is missing' else 'not be'} "
-                                      f"multiplied by {_fmt(local_here)}, the derivative of "
-                                      f"{base} with respect to {x}",
-                                edit_read(st, r, new)))
+            if is_grad_name(name):
+                for loc in [l for ls in locals_.values() for l in ls if l.y == base]:
+                    here = loc.value.xreplace(dict(zip(loc.idx, r.indices)))
+                    for new, words, rank in ((r * here, "is missing", 1.5 if loc.whole else 1.9),
+                                             (r / here, "is applied twice",
+                                              1.6 if loc.whole else 2.0)):
+                        out.append((rank, _local_words(words, line, name, here, loc),
+                                    edit_read(st, r, new)))
             if not is_grad_name(name):
                 swap = pre_of.get(name) or act_of.get(name)
                 if swap is not None:
@@ -145,19 +200,32 @@ def candidate_edits(answer: Program, max_rank: float = 4, suspects=None, forward
                                      f"is read where {swap} belongs",
                                 edit_read(st, r, IndexedBase(swap)[tuple(r.indices)])))
                 info = answer.tensors.get(name)
-                for other in (by_shape.get(tuple(info.ranges), []) if info else []):
+                same_shape = (by_shape.get(tuple(info.ranges), []) if info else []) + \
+                    [n for n in own_temporaries if info is not None
+                     and tuple(answer.tensors[n].ranges) == tuple(info.ranges)]
+                for other in same_shape:
                     if other != name and other != pre_of.get(name) and other != act_of.get(name):
-                        out.append((3.8, f"a tensor from the wrong layer: in {line}, {name} is "
-                                         f"read where {other} belongs",
+                        what = "the wrong quantity" if other in own_temporaries else \
+                            "a tensor from the wrong layer"
+                        out.append((3.8, f"{what}: in {line}, {name} is read where {other} "
+                                         f"belongs",
                                     edit_read(st, r, IndexedBase(other)[tuple(r.indices)])))
-                for k, e in enumerate(r.indices):
-                    flipped = _flip(e, loop_vars, info.ranges[k] if info else None)
-                    if flipped is not None:
-                        idx = tuple(r.indices)
-                        out.append((2.6, f"the kernel is not flipped: in {line}, {name} is read "
-                                         f"at {_fmt(flipped)} where it reads {_fmt(e)}",
-                                    edit_read(st, r, IndexedBase(name)[idx[:k] + (flipped,)
-                                                                       + idx[k + 1:]])))
+                flips = [(k, _flip(e, loop_vars)) for k, e in enumerate(r.indices)]
+                flips = [(k, f) for k, f in flips if f is not None]
+                idx = tuple(r.indices)
+                for k, flipped in flips:
+                    out.append((2.6, f"the kernel is not flipped: in {line}, {name} is read "
+                                     f"at {_fmt(flipped)} where it reads {_fmt(idx[k])}",
+                                edit_read(st, r, IndexedBase(name)[idx[:k] + (flipped,)
+                                                                   + idx[k + 1:]])))
+                if len(flips) > 1:
+                    both = list(idx)
+                    for k, flipped in flips:
+                        both[k] = flipped
+                    out.append((2.55, f"the kernel is not flipped: in {line}, {name} is read "
+                                      f"at {_fmt(IndexedBase(name)[tuple(both)])} where it "
+                                      f"reads {_fmt(r)}",
+                                edit_read(st, r, IndexedBase(name)[tuple(both)])))
         reads = []
         for a in preorder_traversal(st.rhs):
             if isinstance(a, Indexed) and a not in reads:
@@ -180,6 +248,12 @@ def candidate_edits(answer: Program, max_rank: float = 4, suspects=None, forward
                     out.append((rank, f"an index is off by one: in {line}, {name} is read "
                                       f"{when} (its index {var} is off by one)",
                                 edit_read(st, r, new)))
+                step = e.as_independent(*moving)[0]
+                if step.is_Integer and step != 0:       # t-1 where t+1 belongs
+                    new = IndexedBase(name)[idx[:k] + (e - 2 * step,) + idx[k + 1:]]
+                    out.append((rank + 0.3, f"an index steps the wrong way: in {line}, {name} is "
+                                            f"read at {_fmt(e)} where {_fmt(e - 2 * step)} "
+                                            f"belongs", edit_read(st, r, new)))
             for k in range(len(idx)):
                 for m in range(k + 1, len(idx)):
                     if info is not None and info.ranges[k] != info.ranges[m]:
@@ -189,6 +263,17 @@ def candidate_edits(answer: Program, max_rank: float = 4, suspects=None, forward
                     out.append((2.5, f"indices transposed: in {line}, {name} is read with its "
                                      f"indices in the wrong order",
                                 edit_read(st, r, IndexedBase(name)[tuple(sw)])))
+        everywhere = {}
+        for r in reads:
+            fl = [(k, _flip(e, loop_vars)) for k, e in enumerate(r.indices)]
+            if any(f is not None for _, f in fl):
+                everywhere[r] = IndexedBase(ref_name(r))[tuple(
+                    f if f is not None else e for (_, f), e in zip(fl, r.indices))]
+        if len(everywhere) > 1:
+            out.append((2.7, f"the kernel is not flipped: in {line}, every read at an offset "
+                             f"(x + dx) should be at the opposite offset (x - dx)",
+                        lambda st=st, m=everywhere: _replace_statement(
+                            answer, st, st.with_(rhs=st.rhs.xreplace(m)))))
         for a in preorder_traversal(st.rhs):
             if isinstance(a, Add):
                 for term in a.args:
@@ -196,8 +281,19 @@ def candidate_edits(answer: Program, max_rank: float = 4, suspects=None, forward
                                      f"{_fmt(term)} has the wrong sign",
                                 lambda st=st, a=a, term=term: _replace_statement(
                                     answer, st, st.with_(rhs=st.rhs.xreplace({a: a - 2 * term})))))
+                    out.append((3.2, f"an extra term: in {line}, the term {_fmt(term)} should "
+                                     f"not be there",
+                                lambda st=st, a=a, term=term: _replace_statement(
+                                    answer, st, st.with_(rhs=st.rhs.xreplace({a: a - term})))))
     out = sorted((x for x in out if x[0] <= max_rank), key=lambda x: x[0])
     return [(words, build) for _, words, build in out[:MAX_EDITS]]
+
+
+def _local_words(words, line, name, here, loc) -> str:
+    what = "the derivative" if loc.whole else "a factor of the derivative"
+    verb = "be" if words == "is missing" else "not be"
+    return (f"a local derivative {words}: in {line}, {name} should {verb} multiplied by "
+            f"{_fmt(here)} ({what} of {loc.y} with respect to {loc.x})")
 
 
 def _repeats(st, loop_vars) -> bool:
@@ -208,7 +304,7 @@ def _repeats(st, loop_vars) -> bool:
     return bool(loop_vars - tvars) or bool({lp.var for lp in st.loops} - tvars)
 
 
-def _flip(e, loop_vars, axis_range):
+def _flip(e, loop_vars):
     """A convolution read with its offset's sign flipped (u + dx <-> u - dx), or None."""
     terms = Add.make_args(e)
     moving = [t for t in terms if t.free_symbols & loop_vars]

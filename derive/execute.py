@@ -175,10 +175,17 @@ class Executor:
         return plan
 
     def sequential_loops(self, st: Statement):
-        """A loop index along which the statement depends on itself, in run order."""
+        """A loop index along which the statement depends on itself, in run order: one
+        that shifts a read of its own target, or, for `=`, one its target does not have
+        while it reads its target (each step reads what the one before wrote)."""
         tname = st.target_name
         tidx = ref_indices(st.target)
         own = {lp.var: lp for lp in st.loops}
+        if st.op == "=" and any(ref_name(r) == tname for r in st.reads()):
+            tvars = set().union(*[i.free_symbols for i in tidx]) if tidx else set()
+            for lp in st.loops:
+                if lp.var not in tvars:
+                    return lp, self.loop_values(lp)
         for r in st.reads():
             if ref_name(r) != tname or ref_indices(r) == tidx:
                 continue
@@ -206,12 +213,13 @@ class Executor:
         arr = self.array(plan.name)
         op, shape = plan.op, plan.shape
         if not plan.tidx:
+            if op == "=":           # the last write stays
+                arr[...] = np.broadcast_to(value, shape).reshape(-1)[-1] if value.ndim \
+                    else value
+                return
             # a broadcast value repeats along its size-1 axes
             total = value.sum() * (plan.total / value.size) if value.ndim else value
-            if op == "=":
-                arr[...] = total
-            else:
-                arr[...] += plan.sign * total
+            arr[...] += plan.sign * total
             return
         nd = len(shape)
         value = value.reshape((1,) * (nd - value.ndim) + value.shape) if value.ndim < nd else value
@@ -472,12 +480,6 @@ class _Plan:
         self.positions: dict = {}     # (layout, grid values) -> where to write
         target_vars = set().union(*[i.free_symbols for i in tidx]) if tidx else set()
         self.summed = [k for k, lp in enumerate(loops) if lp.var not in target_vars]
-        if st.op == "=" and self.summed:
-            # '=' sets each element once: a loop its target does not have would either
-            # sum (the meaning of '+=') or keep only the last value; neither is '='
-            raise ExecutionError(f"`{st.target} = ...` runs over "
-                                 f"{', '.join(loops[k].var.name for k in self.summed)}, "
-                                 "which its target does not have")
         self.red_shape = tuple(1 if (st.op != "=" and lp.var not in target_vars) else shape[k]
                                for k, lp in enumerate(loops))
         # a direct write: each target index a loop variable (once) or free of loop variables
@@ -494,6 +496,8 @@ class _Plan:
             else:
                 direct = None
                 break
+        if direct is not None and st.op == "=" and self.summed:
+            direct = None                   # '=' over a loop its target lacks: last wins
         self.direct = direct
         if direct is not None:
             self.kept = [k for k in range(len(loops)) if k not in self.summed]   # '=': all

@@ -186,7 +186,7 @@ class TensorInfo:
     name: str
     axes: tuple            # index names, for display
     ranges: tuple          # (lo, hi) per axis, SymPy, inclusive
-    role: str = "computed"  # input | parameter | computed | temporary | gradient
+    role: str = "computed"  # input | parameter | computed | temporary | gradient | updated
     latex: str | None = None
     domain: str = "real"    # real | positive | unit | probability | onehot (input values)
     domain_inferred: bool = False   # positive because it is read under a root or a log

@@ -178,7 +178,9 @@ class Resolver:
             if name not in used:
                 self.err(node, f"loop index {name!r} is never used in the statement")
         target_vars = {v.name for v in sp.Tuple(*target_indices).free_symbols}
-        if s.op == "=":
+        if s.op == "=" and not self.answer:
+            # in an answer, `for b, j: Z[b] = ...` has its meaning (each j overwrites:
+            # the last one stays), and is judged; a spec means `+=` there
             for name, node in st.loop_nodes.items():
                 if name not in target_vars:
                     self.err(node, f"with '=', every loop index must appear in the target; "
@@ -208,6 +210,8 @@ class Resolver:
         line = s.line + self.line_offset
         out = self.desugar(target, s.op, rhs, loops, line, tname, outer)
         self.written_before.add(tname)
+        if len(out) > 1:
+            out = _recurrence_block(out, target, rhs, loops, line)
         return out
 
     def recurrent_temporary(self, s, st, tname, idx_nodes, target_indices, outer):
@@ -297,12 +301,21 @@ class Resolver:
         pre: list[Statement] = []
         terms = sp.Add.make_args(rhs)
         summed = [t for t in terms if _strip_esum(t)[1] is not None]
-        if summed and op == "=" and any(_reads_tensor(t, tname) for t in summed):
+        tvars = set().union(*[i.free_symbols for i in ref_indices(target)]) \
+            if ref_indices(target) else set()
+        if summed and op == "=" and (any(_reads_tensor(t, tname) for t in summed)
+                                     or any(lp.var not in tvars for lp in loops)):
             summed = []            # lifted into temporaries below, read by one `=`
         if not summed:
             rhs = self.lift_nested(rhs, loops, line, tname, pre, outer)
             return pre + [Statement(target, op, rhs, loops, line)]
-        once = op == "=" and self.written_once(tname, target, tuple(outer) + tuple(loops))
+        # a tensor written once, element by element, from zeros: the terms are added (the
+        # form the course writes); a tensor that may hold a value already (a parameter
+        # an update answer changes) is set first
+        info = self.scope.tensors.get(tname)
+        zeros = info is None or info.role in ("computed", "gradient", "temporary")
+        once = op == "=" and zeros and not _reads_tensor(rhs, tname) and \
+            self.written_once(tname, target, tuple(outer) + tuple(loops))
         out, rest = [], []
         sign = -1 if op == "-=" else 1
         for t in terms:
@@ -361,6 +374,26 @@ class Resolver:
         pre.extend(self.desugar(tmp, "=", inner, own_free, line, name, outer))
         self.written_before.add(name)
         return self.lift_nested(expr.xreplace({inner: tmp}), loops, line, tname, pre, outer)
+
+
+def _recurrence_block(stmts, target, rhs, loops, line) -> list:
+    """A statement that reads its own target one step away (`z.grad[t, m] = ... +
+    z.grad[t+1, M] ...` over `for t in T..1, m`) is a recurrence along that loop: when
+    desugaring split it into several statements (temporaries for its sums), they run
+    together at each step, in a block over the loop, as the one statement did."""
+    own = {lp.var: lp for lp in loops}
+    name, tidx = ref_name(target), ref_indices(target)
+    for r in reads(rhs):
+        if ref_name(r) != name or ref_indices(r) == tidx:
+            continue
+        for w, rd in zip(tidx, ref_indices(r)):
+            if w == rd or not sp.expand(rd - w).is_Number:     # a step away: t+1 for t
+                continue
+            for v in sorted(w.free_symbols & set(own), key=lambda x: x.name):
+                inner = [st.with_(loops=tuple(lp for lp in st.loops if lp.var != v))
+                         for st in stmts]
+                return [Block((own[v],), inner, line)]
+    return stmts
 
 
 def _signed(target, sign, body, loops, line, note):
@@ -601,8 +634,16 @@ class _StmtState:
                 return a / b, oa | ob
             return self.power(node, a, b), oa | ob
         if isinstance(node, N.Compare):
-            (a, oa), (b, ob) = self.expr(node.left), self.expr(node.right)
-            return comparison(node.op, a, b), oa | ob
+            # like a function's argument: a side that holds all of a capital's
+            # occurrences sums over it, `(w[I] * x[I] > 0)` compares the sum
+            sides = []
+            opened = set()
+            for n in (node.left, node.right):
+                v, o = self.expr(n)
+                inside = {c for c in o if self.holds_all(n, c)}
+                sides.append(self.close(v, inside))
+                opened |= o - inside
+            return comparison(node.op, *sides), opened
         if isinstance(node, N.Call):
             return self.call(node)
         if isinstance(node, N.ListLit):
