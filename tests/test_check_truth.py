@@ -21,7 +21,7 @@ from derive.backward import derive_backward
 from derive.check import check_answer
 from derive.cli import cli
 from derive.errors import DerivationError
-from derive.execute import ExecutionError, Executor, random_symbols, run
+from derive.execute import Executor, random_symbols, run
 from derive.resolve import build_program
 from derive.spec import load_spec, parse_spec, resolve_problem
 
@@ -143,18 +143,28 @@ def test_a_sum_that_reads_its_own_target_is_computed_before_it_is_overwritten():
         assert np.allclose(env["h"][t], np.tanh(y))
 
 
-def test_executor_refuses_assignment_over_a_loop_its_target_lacks():
-    from derive.program import Loop, Statement, index_var, ref
-    spec = parse_spec(BLOCK_SPEC)
-    j, i = index_var("j"), index_var("i")
-    J = spec.program.sizes["J"]
-    st = Statement(ref("y", [j]), "=", ref("W", [j, i]), (Loop(j, 0, J - 1), Loop(i, 0, J - 1)))
-    prog = spec.program.map(lambda s: s)
-    prog.items = [st]
-    ex = Executor(prog, {"T": 3, "J": 2})
-    ex.env["W"] = np.ones((2, 2))
-    with pytest.raises(ExecutionError, match="which its target does not have"):
-        ex.run()
+@pytest.mark.parametrize("text, want", [
+    # each j overwrites Z.grad[b]: the last j stays
+    ("for b, j: Z.grad[b] = p.grad[b, j]", lambda pg: pg[:, -1]),
+    ("for b, j in J-1..0: Z.grad[b] = p.grad[b, j]", lambda pg: pg[:, 0]),
+    # reading its own target, each step reads what the one before wrote: a sum
+    ("for b, j: Z.grad[b] = Z.grad[b] + p.grad[b, j]", lambda pg: pg.sum(axis=1)),
+], ids=["last_j", "descending", "reads_itself"])
+def test_assignment_over_a_loop_its_target_lacks_keeps_the_last_write(text, want):
+    spec = spec_of("softmax")
+    from derive.check import answer_scope
+    prog = build_program(text, answer_scope(spec), answer=True)
+    ex = Executor(prog, {"B": 3, "J": 4})
+    pg = np.random.default_rng(0).standard_normal((3, 4))
+    ex.env["p.grad"] = pg
+    ex.run()
+    assert np.allclose(ex.env["Z.grad"], want(pg))
+
+
+def test_a_spec_may_not_assign_over_a_loop_its_target_lacks():
+    from derive.errors import NotationError
+    with pytest.raises(NotationError, match="every loop index must appear in the target"):
+        parse_spec(BLOCK_SPEC.replace("h[t, j] = tanh(y[j])", "for j, i: h[t, j] = tanh(y[i])"))
 
 
 def test_backward_refuses_an_overwritten_value_it_needs():
