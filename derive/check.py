@@ -117,18 +117,7 @@ def check_answer(spec: Spec, label: str, text: str, show_answer: bool = False,
         _unusable(verdict, str(e))
         verdict.limited = isinstance(e, TimeLimitError) or "memory" in str(e)
     except IndexRangeError as e:
-        verdict.verdict = "incorrect"
-        verdict.message = "an index runs over the wrong range"
-        verdict.diagnosis = [f"{e.message} (line {e.line}): indices transposed or the "
-                             "wrong index for this tensor"]
-        wanted = [grad_name(t) for t in _wanted(spec, part)]
-        tensor = getattr(e, "tensor", None)
-        if wanted and tensor and is_grad_name(tensor) and tensor not in wanted:
-            verdict.diagnosis.insert(0, f"gradient with respect to the wrong tensor: the "
-                                        f"answer computes {tensor}, the part asks for "
-                                        f"{', '.join(wanted)}")
-        for g in wanted:
-            verdict.judge(g, "incorrect", "an index runs over the wrong range")
+        _range_error(spec, part, text, verdict, e, time_limit_s, memory_bytes)
     except NotationError as e:
         _unusable(verdict, e.format())
     except DeriveError as e:
@@ -148,6 +137,40 @@ def check_answer(spec: Spec, label: str, text: str, show_answer: bool = False,
     if show_answer and verdict.reference is not None:
         _verify_reference(spec, label, verdict)
     return verdict
+
+
+def _range_error(spec: Spec, part, text: str, verdict: Verdict, e, time_limit_s,
+                 memory_bytes):
+    """An index that runs past its axis: incorrect.  The other quantities are still
+    judged, on the answer without that line (when it still reads as a program)."""
+    verdict.verdict = "incorrect"
+    verdict.message = "an index runs over the wrong range"
+    verdict.diagnosis = [f"{e.message} (line {e.line}): indices transposed or the "
+                         "wrong index for this tensor"]
+    wanted = [grad_name(t) for t in _wanted(spec, part)]
+    tensor = getattr(e, "tensor", None)
+    if wanted and tensor and is_grad_name(tensor) and tensor not in wanted:
+        verdict.diagnosis.insert(0, f"gradient with respect to the wrong tensor: the "
+                                    f"answer computes {tensor}, the part asks for "
+                                    f"{', '.join(wanted)}")
+    rest = Verdict(spec.id, part.label, "unusable")
+    lines = text.split("\n")
+    if part.kind in ("backprop", "gradient") and 1 <= e.line <= len(lines):
+        without = "\n".join(lines[:e.line - 1] + [""] + lines[e.line:])
+        try:
+            with time_limit(time_limit_s), memory_budget(memory_bytes), \
+                    np.errstate(all="ignore"):
+                _check_loops(spec, part, without, rest, False)
+        except (DeriveError, ArithmeticError, ValueError):
+            rest.quantities = []
+    judged = {q.name: q for q in rest.quantities}
+    for g in wanted:
+        q = judged.get(g)
+        if g == tensor or q is None or q.verdict == "missing":
+            verdict.judge(g, "incorrect", "an index runs over the wrong range"
+                          if g == tensor else "not judged: the answer does not run as written")
+        else:
+            verdict.judge(g, q.verdict, q.message)
 
 
 def _dispatch(spec: Spec, part, text: str, verdict: Verdict, show_answer: bool):
@@ -384,7 +407,9 @@ def _explain(spec, bw, answer, wanted, unit, first_bad, ref_env, ans_env, order,
     verdict.counterexample = _counterexample(spec, bw, answer, g, unit)
     diag = verdict.diagnosis
     unnamed = diag[-1].startswith("no common mistake")
-    if unnamed or diag[0].startswith("a term is missing"):
+    vague = diag[0].startswith("a term is missing") or "a factor that changes" in diag[0] \
+        or "a constant factor is off: the answer is 0." in diag[0]
+    if unnamed or vague:
         # an edit of the answer itself may say where (a shifted read reads zeros: missing)
         found = _repair_loops(spec, bw, answer, wanted, unit, first_bad,
                               verdict.counterexample, 4.5 if unnamed else 3)

@@ -87,9 +87,13 @@ def forward_facts(forward: Program | None):
                 raw = -raw
             mine = in_forward_terms(raw, defs)
             seen = []
-            for value, whole in [(mine, True), (raw, True)] + [
-                    (f, False) for e in (mine, raw) for f in Mul.make_args(e)
-                    if not f.is_Number]:
+            parts = []
+            for e in (mine, raw):
+                fs = [f for f in Mul.make_args(e) if not f.is_Number]
+                parts += [(f, False) for f in fs]
+                parts += [(a * b, False) for k, a in enumerate(fs) for b in fs[k + 1:]
+                          if len(fs) > 2]           # two of three factors (a mask and 1/q)
+            for value, whole in [(mine, True), (raw, True)] + parts:
                 if value.is_Number or value in seen:
                     continue
                 seen.append(value)
@@ -210,22 +214,24 @@ def candidate_edits(answer: Program, max_rank: float = 4, suspects=None, forward
                         out.append((3.8, f"{what}: in {line}, {name} is read where {other} "
                                          f"belongs",
                                     edit_read(st, r, IndexedBase(other)[tuple(r.indices)])))
-                flips = [(k, _flip(e, loop_vars)) for k, e in enumerate(r.indices)]
-                flips = [(k, f) for k, f in flips if f is not None]
                 idx = tuple(r.indices)
-                for k, flipped in flips:
-                    out.append((2.6, f"the kernel is not flipped: in {line}, {name} is read "
-                                     f"at {_fmt(flipped)} where it reads {_fmt(idx[k])}",
-                                edit_read(st, r, IndexedBase(name)[idx[:k] + (flipped,)
-                                                                   + idx[k + 1:]])))
-                if len(flips) > 1:
-                    both = list(idx)
+                for which in (0, -1):       # u + dx: which of the two is the offset
+                    flips = [(k, _flip(e, loop_vars, which)) for k, e in enumerate(idx)]
+                    flips = [(k, f) for k, f in flips if f is not None]
                     for k, flipped in flips:
-                        both[k] = flipped
-                    out.append((2.55, f"the kernel is not flipped: in {line}, {name} is read "
-                                      f"at {_fmt(IndexedBase(name)[tuple(both)])} where it "
-                                      f"reads {_fmt(r)}",
-                                edit_read(st, r, IndexedBase(name)[tuple(both)])))
+                        out.append((2.6, f"the kernel is not flipped: in {line}, {name} is "
+                                         f"read at {_fmt(flipped)} where it reads "
+                                         f"{_fmt(idx[k])}",
+                                    edit_read(st, r, IndexedBase(name)[idx[:k] + (flipped,)
+                                                                       + idx[k + 1:]])))
+                    if len(flips) > 1:
+                        both = list(idx)
+                        for k, flipped in flips:
+                            both[k] = flipped
+                        new = IndexedBase(name)[tuple(both)]
+                        out.append((2.55, f"the kernel is not flipped: in {line}, {name} is "
+                                          f"read at {_fmt(new)} where it reads {_fmt(r)}",
+                                    edit_read(st, r, new)))
         reads = []
         for a in preorder_traversal(st.rhs):
             if isinstance(a, Indexed) and a not in reads:
@@ -263,17 +269,18 @@ def candidate_edits(answer: Program, max_rank: float = 4, suspects=None, forward
                     out.append((2.5, f"indices transposed: in {line}, {name} is read with its "
                                      f"indices in the wrong order",
                                 edit_read(st, r, IndexedBase(name)[tuple(sw)])))
-        everywhere = {}
-        for r in reads:
-            fl = [(k, _flip(e, loop_vars)) for k, e in enumerate(r.indices)]
-            if any(f is not None for _, f in fl):
-                everywhere[r] = IndexedBase(ref_name(r))[tuple(
-                    f if f is not None else e for (_, f), e in zip(fl, r.indices))]
-        if len(everywhere) > 1:
-            out.append((2.7, f"the kernel is not flipped: in {line}, every read at an offset "
-                             f"(x + dx) should be at the opposite offset (x - dx)",
-                        lambda st=st, m=everywhere: _replace_statement(
-                            answer, st, st.with_(rhs=st.rhs.xreplace(m)))))
+        for which in (0, -1):
+            everywhere = {}
+            for r in reads:
+                fl = [(k, _flip(e, loop_vars, which)) for k, e in enumerate(r.indices)]
+                if any(f is not None for _, f in fl):
+                    everywhere[r] = IndexedBase(ref_name(r))[tuple(
+                        f if f is not None else e for (_, f), e in zip(fl, r.indices))]
+            if len(everywhere) > 1:
+                out.append((2.7, f"the kernel is not flipped: in {line}, every read at an "
+                                 f"offset (x + dx) should be at the opposite offset (x - dx)",
+                            lambda st=st, m=everywhere: _replace_statement(
+                                answer, st, st.with_(rhs=st.rhs.xreplace(m)))))
         for a in preorder_traversal(st.rhs):
             if isinstance(a, Add):
                 for term in a.args:
@@ -304,14 +311,15 @@ def _repeats(st, loop_vars) -> bool:
     return bool(loop_vars - tvars) or bool({lp.var for lp in st.loops} - tvars)
 
 
-def _flip(e, loop_vars):
-    """A convolution read with its offset's sign flipped (u + dx <-> u - dx), or None."""
+def _flip(e, loop_vars, which: int = -1):
+    """A convolution read with one offset's sign flipped (u + dx -> u - dx), or None;
+    `which` picks the first or the last of the loop variables in the index."""
     terms = Add.make_args(e)
     moving = [t for t in terms if t.free_symbols & loop_vars]
     if len(moving) < 2:
         return None
-    last = moving[-1]
-    return Add(*[t for t in terms if t is not last]) - last
+    off = moving[which]
+    return Add(*[t for t in terms if t is not off]) - off
 
 
 def repair(answer: Program, right, max_rank: float = 4, suspects=None,

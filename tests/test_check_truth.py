@@ -817,3 +817,66 @@ def test_a_counterexample_avoids_sizes_where_the_true_gradient_is_zero():
     assert v.verdict == "incorrect"
     ce = v.counterexample
     assert ce is not None and ce["sizes"]["B"] >= 3, ce
+
+
+def test_an_order_mistake_in_one_gradient_leaves_the_others_judged_right():
+    """x.grad reads mu.grad before it is complete; mu.grad and s.grad are right."""
+    text = lines("for b, j: s.grad[j] -= 1/2 * xp.grad[b, j] * (x[b, j] - mu[j]) * s[j]^(-3/2)",
+                 "for b, j: x.grad[b, j] += xp.grad[b, j] / sqrt(s[j]) + 2/(B-1) * s.grad[j] "
+                 "* (x[b, j] - mu[j]) + mu.grad[j] / B",
+                 "for b, j: mu.grad[j] -= xp.grad[b, j] / sqrt(s[j])",
+                 "for b, j: mu.grad[j] -= 2/(B-1) * s.grad[j] * (x[b, j] - mu[j])")
+    v = check("batchnorm", "a", text)
+    assert v.verdict == "incorrect"
+    assert {q.name: q.verdict for q in v.quantities} == {
+        "x.grad": "incorrect", "mu.grad": "correct", "s.grad": "correct"}
+    assert v.score == pytest.approx(2 / 3, abs=1e-6)
+    assert any("wrong order of statements" in d for d in v.diagnosis)
+
+
+def test_an_index_range_mistake_in_one_line_leaves_the_other_lines_judged():
+    text = lines("for j: a2.grad[j] = yhat[j] - y[j]",
+                 "for j, k: W2.grad[j, k] = a2.grad[j] * z[k] + lam * W2[j, k]",
+                 "for k: b2.grad[k] = a2.grad[k]",
+                 "for k: a1.grad[k] = a2.grad[J] * W2[J, k] * z[k] * (1 - z[k])",
+                 "for k, i: W1.grad[k, i] = a1.grad[k] * x[i] + lam * W1[k, i]",
+                 "for k: b1.grad[k] = a1.grad[k]")
+    v = check("mlp_ce_l2", "grad", text)
+    assert v.verdict == "incorrect"
+    assert {q.name: q.verdict for q in v.quantities}["b2.grad"] == "incorrect"
+    assert sum(q.verdict == "correct" for q in v.quantities) == 3
+    assert "index 'k' runs over" in v.diagnosis[0]
+
+
+DROPOUT = """id: t
+title: t
+source: a test
+index: {i: N}
+symbols:
+  q: {range: '(0, 1)'}
+tensors:
+  x: {shape: [i], role: input}
+  m: {shape: [i], role: input, domain: unit}
+  h: {shape: [i]}
+  y: {shape: [i]}
+program: |
+  h[i] = m[i] * tanh(x[i]) / q
+  y[i] = h[i] * h[i]
+sizes: {N: 4}
+parts:
+  a: {ask: backprop, from: y, to: x, text: x}
+"""
+
+
+@pytest.mark.parametrize("wrong, words", [
+    ("x.grad[i] = 2 * h[i] * y.grad[i] * (1 - tanh(x[i])^2)", "a local derivative is missing"),
+    ("x.grad[i] = 2 * h[i] * y.grad[i] * m[i] * (1 - tanh(x[i])^2)",
+     "a local derivative is missing"),
+], ids=["mask_and_scale_missing", "scale_missing"])
+def test_a_missing_dropout_mask_or_scale_is_named(wrong, words):
+    spec = parse_spec(DROPOUT)
+    right = "x.grad[i] = 2 * h[i] * y.grad[i] * m[i] * (1 - tanh(x[i])^2) / q"
+    assert check_answer(spec, "a", right).verdict == "correct"
+    v = check_answer(spec, "a", wrong)
+    assert v.verdict == "incorrect"
+    assert any(words in d for d in v.diagnosis), v.diagnosis

@@ -1,0 +1,11 @@
+import ref, nb, time
+S = ref.Setup('softmax', 'a', {'B': 3, 'J': 4}, 0)
+t=time.time(); R = S.ref_grads(); print(time.time()-t)
+ctx = S.run_answer("for b, j: s.grad[b, j] += p.grad[b, j]*p[b, j]")
+print(ref.compare(ctx, 's.grad', R['s.grad']))
+S = ref.Setup('softmax', 'full', {'B': 3, 'J': 4}, 0)
+R = S.ref_grads()
+ctx = S.run_answer("for b, j: e[b] -= p[b, j] * p.grad[b, j]\nfor b, j: s.grad[b, j] += p[b, j] * (p.grad[b, j] + e[b])")
+print(ref.compare(ctx, 's.grad', R['s.grad']))
+ctx = S.run_answer("s.grad[b, j] = p[b, j]*(p.grad[b, j] - p.grad[b, K]*p[b, K])".replace('K','J'))
+print(ref.compare(ctx, 's.grad', R['s.grad']))
