@@ -56,7 +56,9 @@ CASES = [
     ("resnet_variance:b approx", "resnet_variance:b", "sigma_W ≈ sqrt(log(2)/(J*L))/D", 0),
     ("resnet_variance:c wrong", "resnet_variance:c", "(1 + J*D^2*sigma_W^2)^(L - l - 1)", 1),
     ("rnn_lm_cost:a correct", "rnn_lm_cost:a", "O(T)", 0),
-    ("mlp_numeric:backward", "mlp_numeric:backward", "W.grad = [[6, 12], [0, 0]]", 0),
+    ("mlp_numeric:backward", "mlp_numeric:backward",
+     "y.grad = 2\nh.grad = [6, -2]\nz.grad = [6, 0]\nx.grad = [-6, 6]\nv.grad = [2, 0]\n"
+     "W.grad = [[6, 12], [0, 0]]", 0),
 ]
 
 

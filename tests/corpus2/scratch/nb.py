@@ -39,7 +39,6 @@ def _ie(n, env):
         if isinstance(n.op, ast.Add): return a + b
         if isinstance(n.op, ast.Sub): return a - b
         if isinstance(n.op, ast.Mult): return a * b
-        if isinstance(n.op, ast.FloorDiv): return a // b
         raise NBError('bad index op')
     if isinstance(n, ast.UnaryOp) and isinstance(n.op, ast.USub):
         return -_ie(n.operand, env)
@@ -356,7 +355,7 @@ def ev(t, env, ctx):
         return ctx.funcs[f](*args)
     if k == 'name':
         n = t[1]
-        if n in env:
+        if n in env and not n.isupper():
             return float(env[n])
         if n in ctx.state and n not in ctx.p.index:
             return read(ctx, n, (), env)
@@ -416,6 +415,8 @@ def loop_values(item, ctx, env):
             raise NBError('undeclared index ' + name)
         lo, hi = ctx.rng[name]
         return list(range(lo, hi + 1))
+    if not re.fullmatch(r'[^.]+\.\.[^.]+', rng):
+        raise NBError('bad range ' + rng)
     a, b = rng.split('..')
     a = int(_ie(ast.parse(a.strip(), mode='eval').body, {**ctx.sizes, **env}))
     b = int(_ie(ast.parse(b.strip(), mode='eval').body, {**ctx.sizes, **env}))
@@ -487,6 +488,9 @@ def statements(prog):
 
 
 def run(prog, ctx, active=None):
+    # every tensor written somewhere in the program exists (zero) from the start
+    for st in statements(prog):
+        ctx.state.setdefault(lhs_info(st['lhs'])[0], {})
     exec_items(prog, ctx, {}, active)
     return ctx
 
