@@ -493,13 +493,22 @@ def _reject_forward_writes(spec: Spec, answer: Program):
 
 
 def _order_problems(answer: Program) -> list:
-    """A gradient read before a later statement adds to it."""
+    """A gradient read before a later statement adds to it; a temporary of the answer
+    read before any statement writes it."""
     out = []
     walked = list(answer.walk())
     stmts = [s for s, _ in walked]
+    first = {}
+    for k, st in enumerate(stmts):
+        first.setdefault(st.target_name, k)
     for k, (st, outer) in enumerate(walked):
         for r in st.reads():
             name = ref_name(r)
+            info = answer.tensors.get(name)
+            if info is not None and info.role == "temporary" and first.get(name, -1) > k \
+                    and not (outer and walked[first[name]][1] == outer):
+                return [f"wrong order of statements: statement {k + 1} reads {name} before "
+                        f"statement {first[name] + 1} writes it"]
             if not is_grad_name(name) or name == st.target_name:
                 continue
             # inside one time block a later statement may add to another time step
@@ -874,7 +883,11 @@ def _check_update(spec: Spec, part, text, verdict, show_answer):
                        unit=True)
     rate = sym.get(str(part.args.get("rate", "eta")), 0.1)
     ex = Executor(answer, sizes, sym)
-    ex.env = {k: np.array(v, dtype=float, copy=True) for k, v in env.items()}
+    # the forward values and the parameters' gradients: the other gradients the
+    # reference computed on the way are the answer's to compute (from zeros), if it will
+    given = {grad_name(n) for n in params}
+    ex.env = {k: np.array(v, dtype=float, copy=True) for k, v in env.items()
+              if not is_grad_name(k) or k in given}
     ex.run()
     wrong = []
     for n in params:

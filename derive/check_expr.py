@@ -36,6 +36,7 @@ class Line:
     relation: str
     text: str            # the expression text, padded so columns match the line
     value: object = None  # the parsed SymPy expression
+    decimals: object = None  # the value with its decimals as symbols (read_decimals)
 
 
 # --------------------------------------------------------------------------
@@ -106,6 +107,62 @@ def strip_order(line: Line) -> bool:
                              + line.text[i + 1:])
                 return True
     return False
+
+
+_ORDER_TOKEN = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*|\d+(?:\.\d+)?|\S)")
+_CALLS = ("log", "log2", "ln", "sqrt", "exp", "max", "min", "ceil")
+
+
+def order_text(text: str, names: set) -> str:
+    """An order of growth as textbooks (and derive) print it, in the notation: `T log J`
+    is T*log(J), `log T` is log(T), `TM^2` (sizes side by side) is T*M^2.  Text that
+    needs none of this is returned as typed (its columns kept for messages)."""
+    toks = [m.group(1) for m in _ORDER_TOKEN.finditer(text)]
+    out = []
+    for t in toks:
+        if t[0].isalpha() and t not in names and t not in _CALLS:
+            parts = _split_names(t, names)
+            out.extend(parts if parts else [t])
+        else:
+            out.append(t)
+    joined, k = [], 0
+    while k < len(out):
+        t = out[k]
+        if t in _CALLS and k + 1 < len(out) and out[k + 1] != "(" and \
+                (out[k + 1][0].isalnum()):
+            joined.append(f"{t}({out[k + 1]})")       # log T -> log(T)
+            k += 2
+            continue
+        joined.append(t)
+        k += 1
+
+    def atom_end(t):
+        return t[0].isalnum() or t == ")" or t.endswith(")")
+
+    def atom_start(t):
+        return t[0].isalnum() or t == "("
+    final = []
+    for t in joined:
+        if final and atom_end(final[-1]) and atom_start(t) and not (
+                final[-1] in _CALLS and t == "("):
+            final.append("*")
+        final.append(t)
+    rebuilt = "".join(final)
+    if rebuilt == "".join(toks):
+        return text                         # nothing to rewrite: columns as typed
+    return " " * (len(text) - len(text.lstrip())) + rebuilt
+
+
+def _split_names(word: str, names: set) -> list | None:
+    """`TMN` -> [T, M, N] when it is sizes written side by side, else None."""
+    if not word:
+        return []
+    for n in sorted(names, key=len, reverse=True):
+        if word.startswith(n):
+            rest = _split_names(word[len(n):], names)
+            if rest is not None:
+                return [n] + rest
+    return None
 
 
 def answer_scope(spec, results):
@@ -433,7 +490,9 @@ def check_expression_part(spec, part, text: str, verdict, show_answer: bool):
     for ln in lines:
         if cost:
             strip_order(ln)
+            ln.text = order_text(ln.text, set(spec.program.sizes) | set(spec.symbols))
         ln.value = parse_line(spec, scope, ln, text)
+        ln.decimals = None if cost else read_decimals(spec, scope, ln, text)
         cands, squared = _candidates(ln, results, primary, cost)
         if not cands:
             asked = " or ".join(dict.fromkeys(r.label for r in primary))
@@ -611,37 +670,51 @@ _LITERAL = re.compile(r"(?<![\w.])(\d+\.\d*|\.\d+)([eE][-+]?\d+)?")
 MAX_DECIMALS = 4        # decimals in one answer line allowed their rounding
 
 
-def _decimals_match(ln: Line, want, spec) -> bool:
-    """An expression with decimal coefficients (`1.414/sqrt(n)` for sqrt(2)/sqrt(n)):
-    right when, at every point, the correct value lies between the answer's values with
-    each decimal moved by half a unit in its last digit (each with at least two
-    significant digits)."""
+def read_decimals(spec, scope, ln: Line, full_text: str):
+    """The line with each decimal literal read as a symbol of its own: (value, {symbol:
+    (exact value, half a unit in its last digit)}), or None (no decimals, too many, or one
+    with fewer than two significant digits)."""
     from .check_numbers import MIN_DIGITS, significant
     from .resolve import number
-    found = _LITERAL.findall(ln.text)
+    found = list(_LITERAL.finditer(ln.text))
     if not found or len(found) > MAX_DECIMALS:
-        return False
-    marks, halves = {}, {}
-    for mant, expo in found:
-        digits, half = significant(mant + expo)
+        return None
+    marks, text, last = {}, [], 0
+    scope = scope.copy()
+    for k, m in enumerate(found):
+        digits, half = significant(m.group(0))
         if digits < MIN_DIGITS:
-            return False
-        value = number(mant + expo)
-        if value in marks:
-            continue
-        marks[value] = sp.Dummy("dec")
-        halves[marks[value]] = (value, sp.Rational(half).limit_denominator(10 ** 12))
-    value = ln.value.xreplace(marks)
-    if not any(m in value.free_symbols for m in marks.values()):
-        return False            # the decimals combined with other numbers: no rounding
+            return None
+        name = f"decimalliteral{k}"
+        sym = sp.Symbol(name, positive=True)
+        scope.symbols[name] = sym
+        marks[sym] = (number(m.group(0)), sp.Rational(half).limit_denominator(10 ** 12))
+        text += [ln.text[last:m.start()], name]
+        last = m.end()
+    text.append(ln.text[last:])
+    try:
+        value = parse_line(spec, scope, Line(ln.number, ln.label, ln.relation, "".join(text)),
+                           full_text)
+    except NotationError:
+        return None
+    return value, marks
+
+
+def _decimals_match(ln: Line, want, spec) -> bool:
+    """An expression with decimal coefficients (`1.414/sqrt(n)` for sqrt(2)/sqrt(n),
+    `sqrt(0.693/L)`): right when, at every point, the correct value lies between the
+    answer's values with each decimal moved by half a unit in its last digit (each with
+    at least two significant digits)."""
+    import itertools
+    if getattr(ln, "decimals", None) is None:
+        return False
+    value, halves = ln.decimals
     got, ref = _frozen(value, want)
-    pts = Points(ref.free_symbols | (got.free_symbols - set(marks.values())),
+    pts = Points(ref.free_symbols | (got.free_symbols - set(halves)),
                  ranges=spec.program.ranges)
     vb = pts.defined(ref)
-    corners = []
-    import itertools
-    for signs in itertools.product((-1, 1), repeat=len(halves)):
-        corners.append({m: v + s * h for s, (m, (v, h)) in zip(signs, halves.items())})
+    corners = [{m: v + sgn * h for sgn, (m, (v, h)) in zip(signs, halves.items())}
+               for signs in itertools.product((-1, 1), repeat=len(halves))]
     seen = False
     for p, b in zip(pts.points, vb):
         if not _finite(b) or abs(b.imag) > 1e-12:

@@ -86,7 +86,32 @@ class Resolver:
 
     def program(self, items) -> list:
         self.writers = _writer_counts(items)
+        if self.answer:
+            self.declare_temporaries(items)
         return self.items(items, ())
+
+    def declare_temporaries(self, items):
+        """An answer's new tensors, from the statements that write them, before any is
+        resolved: one read before it is written (an order mistake) is then judged, as
+        zeros, not refused as unknown.  Only targets indexed by declared indices."""
+        def rec(items):
+            for it in items:
+                if isinstance(it, N.Block):
+                    rec(it.body)
+                    continue
+                t = it.target
+                base, idx = (t.base, t.indices) if isinstance(t, N.Index) else (t, [])
+                if not isinstance(base, N.Name) or base.id in self.scope.tensors \
+                        or base.id in self.scope.symbols or base.id in self.scope.sizes \
+                        or base.id in VOCABULARY or base.id in self.scope.functions:
+                    continue
+                names = [n.id if isinstance(n, N.Name) else None for n in idx]
+                if all(n is not None and n in self.scope.indices for n in names) and \
+                        len(set(names)) == len(names):
+                    self.scope.tensors[base.id] = TensorInfo(
+                        base.id, tuple(names), tuple(self.scope.indices[n] for n in names),
+                        "temporary")
+        rec(items)
 
     def items(self, items, outer: tuple) -> list:
         out = []
@@ -159,8 +184,10 @@ class Resolver:
         # the target
         tname, idx_nodes = self.target_parts(s.target)
         if not s.has_for:
-            for n in idx_nodes:
-                if isinstance(n, N.Name) and n.id[0].islower() and n.id not in outer_names \
+            # the lower-case indices of the target, also inside index arithmetic
+            # (h.grad[b, t-1, i], Y.grad[2*r, 2*c, d]) are looped over
+            for n in (x for node in idx_nodes for x in _index_names(node)):
+                if n.id[0].islower() and n.id not in outer_names \
                         and n.id not in st.loop_nodes and n.id not in self.scope.sizes:
                     st.loop_nodes[n.id] = n
                     st.ranges[n.id] = self.scope.indices.get(n.id)
@@ -187,9 +214,10 @@ class Resolver:
                                    f"{name!r} does not (use '+=' to sum over it)")
         # the target tensor
         if info is None:
-            if is_grad_name(tname):
+            if is_grad_name(tname) and (base_of(tname) in self.scope.tensors
+                                        or not self.answer):
                 info = self.grad_info(s.target, tname)
-            elif self.answer:
+            elif self.answer:       # a temporary, also one named like a gradient (Rin.grad)
                 info = self.new_temporary(s.target, tname, target_indices,
                                           tuple(outer) + loops)   # block indices too
             else:
@@ -472,6 +500,17 @@ def _count_name(node, name: str) -> int:
         if hasattr(node, attr):
             total += _count_name(getattr(node, attr), name)
     return total
+
+
+def _index_names(node) -> list:
+    """The names in an index expression (t in t-1, r in 2*r+1), in order."""
+    if isinstance(node, N.Name):
+        return [node]
+    if isinstance(node, N.BinOp):
+        return _index_names(node.left) + _index_names(node.right)
+    if isinstance(node, N.Unary):
+        return _index_names(node.operand)
+    return []
 
 
 def _writer_counts(items) -> dict:

@@ -880,3 +880,73 @@ def test_a_missing_dropout_mask_or_scale_is_named(wrong, words):
     v = check_answer(spec, "a", wrong)
     assert v.verdict == "incorrect"
     assert any(words in d for d in v.diagnosis), v.diagnosis
+
+
+# --------------------------------------------------------------------------
+# found by the second corpus (tests/corpus2), written without sight of derive's code
+# --------------------------------------------------------------------------
+
+def test_an_update_answer_may_use_an_intermediate_gradient_as_its_temporary():
+    text = lines("for j: a2.grad[j] = yhat[j] - y[j]",
+                 "for k: z.grad[k] = a2.grad[J] * W2[J, k]",
+                 "for k, i: W1[k, i] -= eta * (z.grad[k] * z[k] * (1 - z[k]) * x[i] "
+                 "+ lam * W1[k, i])",
+                 "for k: b1[k] -= eta * z.grad[k] * z[k] * (1 - z[k])",
+                 "for j, k: W2[j, k] -= eta * (a2.grad[j] * z[k] + lam * W2[j, k])",
+                 "for j: b2[j] -= eta * a2.grad[j]")
+    assert check("mlp_ce_l2", "sgd", text).verdict == "correct"
+
+
+def test_a_temporary_named_like_the_gradient_of_an_unknown_tensor():
+    """Rin.grad is the student's name for the gradient of their own pre-activation."""
+    text = RNN_A.replace("z.grad[t, m] = h.grad[t, m] * (1 - h[t, m]^2)",
+                         "Rin.grad[t, m] = h.grad[t, m] * (1 - h[t, m]^2)\n"
+                         "    z.grad[t, m] = Rin.grad[t, m]")
+    assert check("vanilla_rnn_bptt", "a", text).verdict == "correct"
+
+
+@pytest.mark.parametrize("problem, part, old, new", [
+    ("vanilla_rnn_bptt", "b", "    for m, i: U.grad[m, i] += z.grad[t, m] * h[t-1, i]",
+     "    U.grad[m, i] += z.grad[t, m] * h[t-1, i]"),
+    ("softmax", "a", None, "s.grad[b, j + 0] = p.grad[b, j] * p[b, j]"),
+    ("vanilla_rnn_bptt", "a", None,
+     lines("for t in T..1:",
+           "    h.grad[t, m] += V[C, m] * (yhat[t, C] - y[t, C])",
+           "    h.grad[t-1, m] += 0 * U[I, m]",
+           "    z.grad[t, m] = h.grad[t, m] * (1 - h[t, m]^2)",
+           "    h.grad[t-1, i] += U[M, i] * z.grad[t, M]")),
+], ids=["plain", "index_arithmetic", "shifted_target"])
+def test_a_statement_without_for_loops_over_the_indices_inside_its_target(problem, part, old,
+                                                                          new):
+    text = RNN_B.replace(old, new) if old else new
+    assert check(problem, part, text).verdict == "correct"
+
+
+@pytest.mark.parametrize("target, text, verdict", [
+    ("resnet_variance:b", "sigma_W = sqrt(0.693/(L*D^2*J))", "correct"),
+    ("resnet_variance:b", "sigma_W = sqrt(0.6931/(L*D^2*J))", "correct"),
+    ("resnet_variance:b", "sigma_W = sqrt(0.70/(L*D^2*J))", "incorrect"),
+    ("he_init:d", "E(h) = 0.3989*sqrt(v)", "correct"),
+    ("he_init:d", "E(h) = 0.4*sqrt(v)", "incorrect"),        # one significant digit
+], ids=["inside_sqrt", "four_digits", "badly_rounded", "coefficient", "one_digit"])
+def test_a_decimal_anywhere_in_an_expression_is_read_at_its_precision(target, text, verdict):
+    problem, part = target.split(":")
+    assert check(problem, part, text).verdict == verdict
+
+
+@pytest.mark.parametrize("text, verdict", [
+    ("O(log T)", "incorrect"),
+    ("O(T log J)", "correct"),
+    ("O(T log J + log K)", "correct"),       # derive's own printed form
+    ("depth = T log J", "correct"),
+], ids=["log_T", "T_log_J", "printed_form", "no_O"])
+def test_an_order_written_as_textbooks_print_it(text, verdict):
+    assert check("rnn_unroll", "b", text).verdict == verdict
+
+
+def test_a_temporary_read_before_it_is_written_is_an_order_mistake():
+    text = lines("for b, j: s.grad[b, j] += p[b, j] * (p.grad[b, j] + e[b])",
+                 "for b, j: e[b] -= p[b, j] * p.grad[b, j]")
+    v = check("softmax", "full", text)
+    assert v.verdict == "incorrect"
+    assert "statement 1 reads e before statement 2 writes it" in " ".join(v.diagnosis)

@@ -235,6 +235,9 @@ def judge_cost(target, text):
     t = re.sub(r"^\w+\s*=\s*", "", t)
     mo = re.fullmatch(r"(O|Theta|Θ)\((.*)\)", t)
     inner = mo.group(2) if mo else t
+    # an order as textbooks print it: `T log J` is T*log(J), `log T` is log(T)
+    inner = re.sub(r"\blog\s+(\w+)", r"log(\1)", inner)
+    inner = re.sub(r"([\w)])\s+(?=[\w(])", r"\1*", inner)
     expr = _parse(inner) if _readable(inner) else None
     if expr is None:
         return "unusable", "cannot read the order"

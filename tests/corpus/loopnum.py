@@ -612,6 +612,18 @@ class Machine:
 
     def run(self, text):
         prog = parse(text)
+        # the student's temporaries are known from the statements that write them, so
+        # one read before it is written reads zeros (an order mistake, judged as such)
+        def targets(items):
+            for it in items:
+                if isinstance(it, Block):
+                    yield from targets(it.body)
+                else:
+                    yield it
+        for st in targets(prog):
+            if not st.tgrad and st.target not in self.tensors and st.target not in self.sizes \
+                    and st.target not in self.symbols and st.target not in FUNCTIONS:
+                self.temps.add(st.target)
         with np.errstate(all="ignore"):
             self.compile_block(prog, set())({})
         return self.store
