@@ -354,7 +354,8 @@ ROWS = [
         "incorrect", TWICE + ": the part of s.grad that flows back through Z", id="e_twice"),
     row("softmax", "full", lines("for b, j: s.grad[b, j] += p[b, j] * (p.grad[b, j] + e[b])",
                                  "for b, j: e[b] -= p[b, j] * p.grad[b, j]"),
-        "unusable", "unknown tensor 'e'", id="temporary_read_before_written"),
+        "incorrect", "wrong order of statements: statement 1 reads e before statement 2 "
+        "writes it", id="temporary_read_before_written"),
     # ---- batchnorm (seed 000 problem 4) ----
     row("batchnorm", "a", BATCHNORM_SPLIT, "correct", id="split_loops"),
     row("batchnorm", "a", BATCHNORM_MERGED, "correct", id="merged_renamed_xp"),

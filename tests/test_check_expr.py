@@ -298,6 +298,12 @@ def test_an_equality_for_a_bound_is_accepted_with_a_note():
 
 
 def test_juxtaposition_gets_a_hint_to_write_the_product():
-    v = check_answer(spec_of("rnn_unroll"), "b", "O(T log J)")
+    v = check_answer(spec_of("he_init"), "a", "Var(z1) = n sigma_W^2*v/2")
     assert v.verdict == "unusable"
-    assert "answer:1:5: unexpected 'log' after the expression (write a product with *" in v.message
+    assert "answer:1:13: unexpected 'sigma_W' after the expression (write a product with *" \
+        in v.message
+
+
+def test_an_order_reads_as_textbooks_print_it():
+    """`O(T log J)` is derive's own printed form of an order (cost parts only)."""
+    assert check_answer(spec_of("rnn_unroll"), "b", "O(T log J)").verdict == "correct"
