@@ -65,6 +65,9 @@ def forward_facts(forward: Program | None):
     from .rules import derivative
     if forward is None:
         return {}, {}, {}
+    hit = _FACTS.get(id(forward))
+    if hit is not None and hit[0] is forward:
+        return hit[1]
     acts, locals_, by_shape = {}, {}, {}
     defs = definitions(forward)
 
@@ -106,7 +109,13 @@ def forward_facts(forward: Program | None):
         if info.role in ("input", "parameter"):
             if name not in by_shape.setdefault(tuple(info.ranges), []):
                 by_shape[tuple(info.ranges)].append(name)
+    if len(_FACTS) > 64:
+        _FACTS.clear()
+    _FACTS[id(forward)] = (forward, (acts, locals_, by_shape))    # kept: its id stays its
     return acts, locals_, by_shape
+
+
+_FACTS: dict = {}      # id(forward program) -> (program, facts): a batch checks it often
 
 
 def _local(expr, read, derivative):
@@ -115,7 +124,11 @@ def _local(expr, read, derivative):
     return derivative(expr.xreplace({read: x}), x).xreplace({x: read})
 
 
-def candidate_edits(answer: Program, max_rank: float = 4, suspects=None, forward=None):
+CHEAP = 1.0     # edits up to this rank need nothing of the forward program: tried first
+
+
+def candidate_edits(answer: Program, max_rank: float = 4, suspects=None, forward=None,
+                    min_rank: float = float("-inf")):
     """(words, build) for single edits of the answer, most likely first; build() makes the
     edited program (only when it is tried).  `suspects`: the statements whose result is
     wrong (None: all); editing a statement whose result is already right cannot help.
@@ -124,7 +137,7 @@ def candidate_edits(answer: Program, max_rank: float = 4, suspects=None, forward
     applied twice, a tensor of the wrong layer."""
     out = []
     block_vars = set()
-    acts, locals_, by_shape = forward_facts(forward)
+    acts, locals_, by_shape = forward_facts(forward if max_rank > CHEAP else None)
     own_temporaries = [n for n in answer.written() if not is_grad_name(n)
                        and (forward is None or n not in forward.tensors)]
     pre_of = {y: x for y, (x, _, _) in acts.items()}
@@ -292,7 +305,7 @@ def candidate_edits(answer: Program, max_rank: float = 4, suspects=None, forward
                                      f"not be there",
                                 lambda st=st, a=a, term=term: _replace_statement(
                                     answer, st, st.with_(rhs=st.rhs.xreplace({a: a - term})))))
-    out = sorted((x for x in out if x[0] <= max_rank), key=lambda x: x[0])
+    out = sorted((x for x in out if min_rank < x[0] <= max_rank), key=lambda x: x[0])
     return [(words, build) for _, words, build in out[:MAX_EDITS]]
 
 
@@ -327,12 +340,17 @@ def repair(answer: Program, right, max_rank: float = 4, suspects=None,
     """The words of the first single edit for which right(program) holds, or None.
     `right` judges an edited program (True only if every asked value agrees);
     `max_rank` 3 tries only block directions, signs, time shifts and transposes."""
-    for words, build in candidate_edits(answer, max_rank, suspects, forward):
-        try:
-            if right(build()):
-                return words
-        except TimeLimitError:
-            raise
-        except (DeriveError, ArithmeticError, ValueError, TypeError, IndexError):
-            continue        # the edit breaks the program: not this one
+    # the cheap edits first (a block's direction, `=` for `+=`, an operator's sign): the
+    # forward program's derivatives, which the others need, are worked out only if none fits
+    tiers = [(float("-inf"), min(CHEAP, max_rank))] + \
+        ([(CHEAP, max_rank)] if max_rank > CHEAP else [])
+    for lo, hi in tiers:
+        for words, build in candidate_edits(answer, hi, suspects, forward, lo):
+            try:
+                if right(build()):
+                    return words
+            except TimeLimitError:
+                raise
+            except (DeriveError, ArithmeticError, ValueError, TypeError, IndexError):
+                continue        # the edit breaks the program: not this one
     return None
