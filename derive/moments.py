@@ -1794,7 +1794,8 @@ def _moment_values(analysis: Analysis, expr):
     """Replace Var(T) / E(T) in a condition by the derived moments; (expr, [(T, moment)])."""
     used = []
     subs = {}
-    for f in _sym(expr).atoms(sp.core.function.AppliedUndef):
+    # atoms() is a set: sorted, so that the checks (and the key) come in one order
+    for f in sorted(_sym(expr).atoms(sp.core.function.AppliedUndef), key=str):
         name = f.func.__name__
         if name not in ("Var", "E") or not isinstance(f.args[0], sp.Symbol):
             continue
