@@ -54,8 +54,9 @@ import numpy as np  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from derive.codegen import choose_backward, export  # noqa: E402
-from derive.spec import load_spec  # noqa: E402
+from derive.run.codegen import choose_backward
+from derive.run.codegen import export  # noqa: E402
+from derive.front.spec import load_spec  # noqa: E402
 
 try:
     import torch

@@ -25,8 +25,9 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from derive.check import check_answer  # noqa: E402
-from derive.spec import load_spec, resolve_problem  # noqa: E402
+from derive.check.answer import check_answer  # noqa: E402
+from derive.front.spec import load_spec
+from derive.front.spec import resolve_problem  # noqa: E402
 
 # the words a diagnosis uses for each mistake tag of the corpus
 NAMES = {

@@ -75,8 +75,8 @@ def engine_answers() -> dict:
     """The derived answer text of the loop parts given as None, and a wrong version with
     the sign of its last statement flipped (made once, before timing)."""
     sys.path.insert(0, str(ROOT))
-    from derive.check import _reference
-    from derive.spec import load_spec, resolve_problem
+    from derive.check.loops import _reference
+    from derive.front.spec import load_spec, resolve_problem
     out = {}
     for _, target, answer, _ in CASES:
         if answer is None or answer == "flip":

@@ -25,8 +25,8 @@ sys.path.insert(0, str(ROOT))
 import sympy as sp  # noqa: E402
 from sympy.core.cache import clear_cache  # noqa: E402
 
-from derive.backward import derive_backward  # noqa: E402
-from derive.spec import load_spec  # noqa: E402
+from derive.engines.backward import derive_backward  # noqa: E402
+from derive.front.spec import load_spec  # noqa: E402
 
 RUNS = 3
 KINDS = ("backprop", "gradient")

@@ -1,3 +1,4 @@
+
 """The `derive` command line: a thin shell over the Python API."""
 from __future__ import annotations
 
@@ -6,8 +7,11 @@ import sys
 import click
 import numpy as np
 
-from .errors import DeriveError
-from .spec import find_problems, default_problems_dir, load_spec, resolve_problem
+from derive.core.errors import DeriveError
+from derive.front.spec import find_problems, default_problems_dir, load_spec, resolve_problem
+from derive.present.json import answer_json
+from derive.present.latex_answer import answer_latex
+from derive.present.text import format_answer, format_verdict
 
 
 INTERNAL = ("internal error: derive failed on this input (a bug in derive, not in your "
@@ -106,7 +110,7 @@ def list_cmd(ctx):
 @click.pass_context
 def show(ctx, problem):
     """Show a problem's parsed program with its index ranges."""
-    from .program import format_expr, format_program
+    from derive.core.program import format_expr, format_program
     spec = _load(ctx, problem)
     prog = spec.program
     click.echo(f"{spec.id}: {spec.title}")
@@ -134,7 +138,7 @@ def show(ctx, problem):
 @click.pass_context
 def run_cmd(ctx, problem, sizes, seed):
     """Run a problem's forward program and print every computed tensor."""
-    from .execute import run
+    from derive.run.execute import run
     spec = _load(ctx, problem)
     given = parse_sizes(sizes)
     for name in given:
@@ -159,114 +163,6 @@ def _split_target(text: str):
     return problem, (part or None)
 
 
-def format_answer(ans, spec, steps: bool = False) -> str:
-    """An answer in the course notation, with its verification line."""
-    from .program import format_expr, format_items, format_statement
-    lines = [f"{spec.id}:{ans.part} ({ans.kind})"]
-    idx = spec.program.indices
-    if steps and ans.steps:
-        lines.append("  derivation:")
-        for st in ans.steps:
-            lead = {"visit": "- ", "local": "    ", "emit": "    => "}.get(st.kind, "  * ")
-            rules = st.extra.get("rules") if st.extra else None
-            note = f"   [{'; '.join(rules)}]" if rules else ""
-            lines.append(f"    {lead}{st.text}{note}")
-        lines.append("  answer:")
-    if ans.status == "not-derived":
-        lines.append(f"  not derived yet: {ans.message}")
-        return "\n".join(lines)
-    if ans.status == "given":
-        lines.append("  instructor's answer (not derived):")
-        lines.extend("    " + l for l in (ans.text or "").rstrip().split("\n"))
-        return "\n".join(lines)
-    if ans.closed:
-        lines.append("  closed form:")
-        lines.extend("    " + format_statement(s, idx) for s in ans.closed)
-    if ans.program is not None and ans.kind != "numeric":
-        if ans.closed:
-            lines.append("  backward loops:")
-        lines.extend("    " + l for l in format_items(ans.program.items, idx))
-    if ans.results:
-        lines.append("  answer:" if ans.kind != "update" else "  update:")
-        for r in ans.results:
-            value = r.value if isinstance(r.value, str) else format_expr(r.value)
-            rel = f" {r.relation} " if r.relation else ": "
-            lines.append(f"    {r.label}{rel}{value}" if ans.kind != "update" else f"    {value}")
-            if r.note and ans.kind != "update":
-                lines.append(f"      ({r.note})")
-    if ans.matrix:
-        lines.append("  matrix form:")
-        for st, text, why in ans.matrix:
-            lines.append("    " + (text or f"{format_statement(st, idx)}   "
-                                         f"(no matrix form: {why})"))
-    if ans.values:
-        for name, value in ans.values.items():
-            text = np.array2string(np.asarray(value), precision=4, suppress_small=True)
-            lines.append(f"    {name} = {text}")
-    if ans.message:
-        lines.append(f"  note: {ans.message}")
-    if getattr(ans, "cost", ""):
-        lines.append(f"  cost: {ans.cost}")
-    if ans.verification is not None:
-        lines.append(f"  verified: {ans.verification.summary()}")
-        details = getattr(ans.verification, "details", None)   # Monte Carlo: each check
-        lines.extend(f"    {d}" for d in (details() if details else []))
-    return "\n".join(lines)
-
-
-def answer_json(ans, spec) -> dict:
-    from .program import format_items, format_statement
-    idx = spec.program.indices
-    out = {"problem": spec.id, "part": ans.part, "kind": ans.kind, "status": ans.status}
-    if ans.program is not None:
-        out["loops"] = format_items(ans.program.items, idx)
-    if ans.closed:
-        out["closed_form"] = [format_statement(s, idx) for s in ans.closed]
-    if ans.results:
-        from .program import format_expr
-        out["results"] = [{"label": r.label, "relation": r.relation,
-                           "value": r.value if isinstance(r.value, str) else format_expr(r.value),
-                           "note": r.note} for r in ans.results]
-    if ans.matrix:
-        out["matrix_form"] = [text for _, text, _ in ans.matrix]
-    if ans.values:
-        out["values"] = {k: np.asarray(v).tolist() for k, v in ans.values.items()}
-    if ans.text:
-        out["text"] = ans.text
-    if ans.message:
-        out["message"] = ans.message
-    if getattr(ans, "cost", ""):
-        out["cost"] = ans.cost
-    if ans.verification is not None:
-        v = ans.verification
-        out["verification"] = {"method": v.method, "passed": v.passed,
-                               "worst_relative_error": v.worst, "tolerance": v.tolerance,
-                               "sizes": [c.sizes for c in v.checks]}
-        if hasattr(v, "details"):
-            out["verification"]["checks"] = v.details()
-    return out
-
-
-def answer_latex(ans, spec) -> str:
-    from .latex import NotationLatexPrinter, program_latex, statement_latex
-    p = NotationLatexPrinter({n: i.latex for n, i in spec.program.tensors.items() if i.latex})
-    lines = [f"% {spec.id}:{ans.part} ({ans.kind})"]
-    if ans.closed:
-        lines += [statement_latex(s, spec.program.indices, p) + r" \\" for s in ans.closed]
-    elif ans.program is not None:
-        lines += [l + r" \\" for l in program_latex(ans.program, p)]
-    if ans.results:     # expression answers (moments, solutions, choices)
-        from .latex import label_latex, relation_latex, value_latex
-        lines += [f"{label_latex(r.label, p)} {relation_latex(r.relation)} "
-                  f"{value_latex(r.value, p)}" + r" \\" for r in ans.results]
-    if ans.values:
-        for name, value in ans.values.items():
-            lines.append(f"% {name} = {np.asarray(value).tolist()}")
-    if ans.status != "derived":
-        lines.append(f"% {ans.message or 'instructor text'}")
-    return "\n".join(lines)
-
-
 @cli.command()
 @click.argument("target", metavar="PROBLEM[:PART]")
 @click.option("--format", "fmt", type=click.Choice(["text", "latex", "json"]),
@@ -276,7 +172,7 @@ def answer_latex(ans, spec) -> str:
 def solve(ctx, target, fmt, steps):
     """Derive, verify and print the answers of a problem (or one part)."""
     import json
-    from .solve import solve as solve_all
+    from derive.answers import solve as solve_all
     problem, part = _split_target(target)
     spec = _load(ctx, problem)
     labels = [spec.part(part).label] if part else None
@@ -294,8 +190,8 @@ def solve(ctx, target, fmt, steps):
 @click.pass_context
 def verify_cmd(ctx, problems):
     """Check every part's answer numerically; exit 1 if any check fails."""
-    from .errors import VerificationError
-    from .solve import solve_part
+    from derive.core.errors import VerificationError
+    from derive.answers import solve_part
     d = _problems_dir(ctx) or default_problems_dir()
     paths = [resolve_problem(p, _problems_dir(ctx)) for p in problems] or find_problems(d)
     failed = 0
@@ -347,7 +243,7 @@ def key(ctx, problems, out_dir, no_solutions, tex_only, subscripts, timings, tit
     Writes DIR/problems.pdf and DIR/answer_key.pdf with their .tex. Every answer
     is derived and verified first; the PDFs replace the old ones only when the
     whole build succeeded."""
-    from .render import build_key
+    from derive.present.render import build_key
     d = _problems_dir(ctx) or default_problems_dir()
     paths = [resolve_problem(p, _problems_dir(ctx)) for p in problems] or find_problems(d)
     if not paths:
@@ -386,9 +282,9 @@ def check(ctx, target, answer, answer_file, as_json, show_answer, batch, results
     input.  Exit code 0: correct, 1: incorrect, 2: unusable input (or a time or
     memory limit), 3: an internal error of derive."""
     import json
-    from .check import check_answer
+    from derive.check.answer import check_answer
     if batch:
-        from .check_batch import check_batch
+        from derive.check.batch import check_batch
         ctx.exit(check_batch(batch, results or "results.csv", _problems_dir(ctx)))
     if not target:
         raise click.UsageError("give PROBLEM:PART and the answer (or --batch FILE)")
@@ -413,36 +309,6 @@ def check(ctx, target, answer, answer_file, as_json, show_answer, batch, results
     ctx.exit(verdict.exit_code)
 
 
-def format_verdict(v) -> str:
-    head = {"correct": "CORRECT", "incorrect": "INCORRECT", "unusable": "CANNOT CHECK",
-            "error": "INTERNAL ERROR"}[v.verdict]
-    lines = [f"{v.problem}:{v.part}: {head}", f"  {v.message}".replace("\n", "\n  ")]
-    if len(v.quantities) > 1 or (v.verdict == "incorrect" and v.quantities):
-        lines.append("  per quantity: " + ", ".join(f"{q.name} {q.verdict}"
-                                                    for q in v.quantities)
-                     + (f" (score {v.score:g} of {v.max_score:g})"
-                        if v.verdict == "incorrect" else ""))
-    for d in v.diagnosis:
-        lines.append(f"  - {d}")
-    ce = v.counterexample
-    if ce:
-        lines.append("  counterexample:")
-        if "sizes" in ce:
-            lines.append("    sizes: " + ", ".join(f"{k}={x}" for k, x in ce["sizes"].items()))
-        for name, value in (ce.get("inputs") or {}).items():
-            lines.append(f"    {name} = {value}")
-        if "entry" in ce:
-            lines.append(f"    {ce['entry']}: expected {ce['expected']}, got {ce['got']}")
-        else:
-            lines.append("    " + ", ".join(f"{k}={x}" for k, x in ce.items()))
-    if v.reference:
-        lines.append("  reference answer:")
-        lines.extend("    " + l for l in v.reference.split("\n"))
-    if v.reference_check:
-        lines.append("    " + v.reference_check)
-    return "\n".join(lines)
-
-
 @cli.command("code")
 @click.argument("problem")
 @click.option("--backward", is_flag=True,
@@ -454,7 +320,7 @@ def format_verdict(v) -> str:
 @click.pass_context
 def code_cmd(ctx, problem, backward, target):
     """Print a problem's program as a self-contained NumPy module (forward, backward)."""
-    from .codegen import export
+    from derive.run.codegen import export
     click.echo(export(_load(ctx, problem), backward=backward, target=target), nl=False)
 
 

@@ -6,8 +6,8 @@ import re
 import pytest
 import sympy as sp
 
-from derive.program import TensorInfo, size_symbol
-from derive.resolve import Scope
+from derive.core.program import TensorInfo, size_symbol
+from derive.front.resolve import Scope
 
 
 def range_of(text: str, sizes: dict) -> tuple:

@@ -21,13 +21,13 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from derive.backward import derive_backward
-from derive.errors import VerificationError
-from derive.execute import Executor, random_symbols, run, tensor_layout
-from derive.program import Block, Program, is_grad_name, base_of, ref, ref_name
-from derive.resolve import build_program
-from derive.spec import load_spec, parse_spec
-from derive.verify import verify_backward
+from derive.engines.backward import derive_backward
+from derive.core.errors import VerificationError
+from derive.run.execute import Executor, random_symbols, run, tensor_layout
+from derive.core.program import Block, Program, is_grad_name, base_of, ref, ref_name
+from derive.front.resolve import build_program
+from derive.front.spec import load_spec, parse_spec
+from derive.run.verify import verify_backward
 
 autograd = pytest.importorskip("autograd")
 import autograd.numpy as anp  # noqa: E402

@@ -20,9 +20,10 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from derive.check import Verdict, check_answer
+from derive.check.verdict import Verdict
+from derive.check.answer import check_answer
 from derive.cli import cli
-from derive.spec import default_problems_dir, load_spec, resolve_problem
+from derive.front.spec import default_problems_dir, load_spec, resolve_problem
 
 _SPECS: dict = {}
 
@@ -1060,7 +1061,7 @@ def test_every_parameter_of_an_update_is_judged():
 
 def test_the_reference_is_derived_once_per_process(monkeypatch):
     """Every check derived the reference again: a --batch of a class paid for it per row."""
-    import derive.backward as backward
+    import derive.engines.backward as backward
     calls = []
     real = backward.derive_backward
     monkeypatch.setattr(backward, "derive_backward",
@@ -1072,7 +1073,7 @@ def test_the_reference_is_derived_once_per_process(monkeypatch):
 
 
 def test_a_time_limit_during_the_diagnosis_keeps_the_verdict(monkeypatch):
-    import derive.check as C
+    import derive.check.loops as C
 
     def slow(*args, **kwargs):
         raise C.TimeLimitError("the check took longer than 10 s and was stopped")

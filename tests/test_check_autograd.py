@@ -31,11 +31,15 @@ sys.path.insert(0, str(CORPUS))
 import autograd_reference as R  # noqa: E402
 import harness as H  # noqa: E402
 
-from derive.check import answer_scope, check_answer, _reference  # noqa: E402
-from derive.errors import DeriveError  # noqa: E402
-from derive.execute import Executor, run  # noqa: E402
-from derive.resolve import build_program  # noqa: E402
-from derive.spec import load_spec, resolve_problem  # noqa: E402
+from derive.front.spec import answer_scope
+from derive.check.answer import check_answer
+from derive.check.loops import _reference  # noqa: E402
+from derive.core.errors import DeriveError  # noqa: E402
+from derive.run.execute import Executor
+from derive.run.execute import run  # noqa: E402
+from derive.front.resolve import build_program  # noqa: E402
+from derive.front.spec import load_spec
+from derive.front.spec import resolve_problem  # noqa: E402
 
 ENTRIES = yaml.safe_load((CORPUS / "answers.yaml").read_text())
 _SPECS: dict = {}

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from derive.check import check_answer
-from derive.spec import load_spec, resolve_problem
+from derive.check.answer import check_answer
+from derive.front.spec import load_spec, resolve_problem
 
 HERE = Path(__file__).resolve().parent
 CORPORA = sorted(HERE.glob("corpus*/answers.yaml"))

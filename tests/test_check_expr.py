@@ -15,10 +15,11 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from derive.check import check_answer
-from derive.check_expr import equivalent, read_lines, split_relation, strip_order, Line
+from derive.check.answer import check_answer
+from derive.check.compare import equivalent
+from derive.check.lines import read_lines, split_relation, strip_order, Line
 from derive.cli import cli
-from derive.spec import load_spec, resolve_problem
+from derive.front.spec import load_spec, resolve_problem
 
 _SPECS: dict = {}
 

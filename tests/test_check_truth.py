@@ -17,13 +17,13 @@ import pytest
 import sympy as sp
 from click.testing import CliRunner
 
-from derive.backward import derive_backward
-from derive.check import check_answer
+from derive.engines.backward import derive_backward
+from derive.check.answer import check_answer
 from derive.cli import cli
-from derive.errors import DerivationError
-from derive.execute import Executor, random_symbols, run
-from derive.resolve import build_program
-from derive.spec import load_spec, parse_spec, resolve_problem
+from derive.core.errors import DerivationError
+from derive.run.execute import Executor, random_symbols, run
+from derive.front.resolve import build_program
+from derive.front.spec import load_spec, parse_spec, resolve_problem
 
 _SPECS: dict = {}
 
@@ -152,7 +152,7 @@ def test_a_sum_that_reads_its_own_target_is_computed_before_it_is_overwritten():
 ], ids=["last_j", "descending", "reads_itself"])
 def test_assignment_over_a_loop_its_target_lacks_keeps_the_last_write(text, want):
     spec = spec_of("softmax")
-    from derive.check import answer_scope
+    from derive.front.spec import answer_scope
     prog = build_program(text, answer_scope(spec), answer=True)
     ex = Executor(prog, {"B": 3, "J": 4})
     pg = np.random.default_rng(0).standard_normal((3, 4))
@@ -162,7 +162,7 @@ def test_assignment_over_a_loop_its_target_lacks_keeps_the_last_write(text, want
 
 
 def test_a_spec_may_not_assign_over_a_loop_its_target_lacks():
-    from derive.errors import NotationError
+    from derive.core.errors import NotationError
     with pytest.raises(NotationError, match="every loop index must appear in the target"):
         parse_spec(BLOCK_SPEC.replace("h[t, j] = tanh(y[j])", "for j, i: h[t, j] = tanh(y[i])"))
 
@@ -179,7 +179,7 @@ def test_backward_refuses_an_overwritten_value_it_needs():
 
 
 def test_exported_code_of_an_assignment_with_a_sum_in_a_block_runs_like_the_executor():
-    from derive.codegen import export
+    from derive.run.codegen import export
     spec = parse_spec(BLOCK_SPEC)
     module = {}
     code = export(spec, backward=False)
@@ -268,7 +268,7 @@ def test_no_point_where_the_reference_is_finite_is_unusable_not_judged():
 def test_answers_agreeing_only_when_sizes_are_equal_are_incorrect(problem, part, text):
     spec = spec_of(problem)
     if text is None:
-        from derive.check import _reference
+        from derive.check.loops import _reference
         ref = _reference(spec, spec.part(part), simplify=True).program
         pairs = {"ugcnn": ("B", "D"), "lenet5": ("F", "P")}[problem]
         assert spec.default_sizes()[pairs[0]] == spec.default_sizes()[pairs[1]]
@@ -367,7 +367,7 @@ parts:
 # --------------------------------------------------------------------------
 
 def test_an_internal_error_exits_3_with_an_apology(monkeypatch):
-    import derive.check as C
+    import derive.check.answer as C
 
     def broken(*a, **k):
         raise ZeroDivisionError("simulated")
@@ -380,7 +380,7 @@ def test_an_internal_error_exits_3_with_an_apology(monkeypatch):
 
 
 def test_an_interrupt_never_exits_1(monkeypatch):
-    import derive.check as C
+    import derive.check.answer as C
 
     def interrupted(*a, **k):
         raise KeyboardInterrupt
@@ -427,7 +427,7 @@ def _busy(*args, **kwargs):
 
 @pytest.mark.parametrize("in_thread", [True, False], ids=["worker_thread", "main_thread"])
 def test_the_time_limit_stops_a_check_in_any_thread(in_thread, monkeypatch):
-    import derive.check as C
+    import derive.check.answer as C
     monkeypatch.setattr(C, "_check_loops", _busy)
     out = {}
 
@@ -485,7 +485,7 @@ parts:
 def test_an_input_under_a_square_root_is_drawn_positive():
     spec = parse_spec(ADAM)
     assert spec.program.tensors["v"].domain == "positive"
-    from derive.check import _reference
+    from derive.check.loops import _reference
     derived = _reference(spec, spec.part("a"), simplify=True).program.text()
     v = check_answer(spec, "a", derived)
     assert v.verdict == "correct", v.message
@@ -537,7 +537,7 @@ def test_a_symbol_with_a_range_is_drawn_inside_it():
         assert 0 < random_symbols(spec.program, seed)["q"] < 1
     ok = "x.grad[j] = y.grad[j] * (log(1 - q) + log(q))"
     assert check_answer(spec, "a", ok).verdict == "correct"
-    from derive.check_expr import Points
+    from derive.check.compare import Points
     pts = Points({q}, n=30, seed=3, ranges=spec.program.ranges)
     assert all(0 < p[q] < 1 for p in pts.points)
 
@@ -548,13 +548,13 @@ def test_a_symbol_with_a_range_is_drawn_inside_it():
     ("'(0, x)'", "bad bound"),
 ])
 def test_a_bad_symbol_range_is_a_spec_error(bad, message):
-    from derive.errors import SpecError
+    from derive.core.errors import SpecError
     with pytest.raises(SpecError, match=message):
         parse_spec(RANGE_SPEC.replace("'(0, 1)'", bad))
 
 
 def test_real_true_on_a_symbol_is_accepted_and_real_false_refused():
-    from derive.errors import SpecError
+    from derive.core.errors import SpecError
     parse_spec(RANGE_SPEC.replace("{range: '(0, 1)'}", "{real: true, range: '(0, 1)'}"))
     with pytest.raises(SpecError, match="symbols are real numbers"):
         parse_spec(RANGE_SPEC.replace("{range: '(0, 1)'}", "{real: false}"))
@@ -602,7 +602,7 @@ def test_a_value_correctly_rounded_to_the_digits_written_is_accepted(u, verdict)
 
 def test_derives_own_printed_value_is_accepted_back():
     spec = parse_spec(NUMERIC_SIGMA)
-    from derive.solve import solve_part
+    from derive.answers import solve_part
     shown = np.round(solve_part(spec, "a").values["u"], 4)
     assert check_answer(spec, "a", f"z = -5\nu = {float(shown)}").verdict == "correct"
 
@@ -637,7 +637,7 @@ def _results(path):
 
 
 def test_batch_survives_a_ragged_row_an_unknown_problem_and_a_crash(tmp_path, monkeypatch):
-    import derive.check as C
+    import derive.check.answer as C
     real = C.check_answer
 
     def flaky(spec, part, text, **kw):
@@ -685,7 +685,7 @@ def test_batch_refuses_an_output_equal_to_its_input(tmp_path):
 
 
 def test_batch_reports_an_unwritable_output_before_any_check(tmp_path, monkeypatch):
-    import derive.check as C
+    import derive.check.answer as C
     calls = []
     monkeypatch.setattr(C, "check_answer", lambda *a, **k: calls.append(1))
     src = tmp_path / "in.csv"
@@ -696,7 +696,7 @@ def test_batch_reports_an_unwritable_output_before_any_check(tmp_path, monkeypat
 
 
 def test_batch_keeps_the_rows_judged_before_an_interrupt(tmp_path, monkeypatch):
-    import derive.check as C
+    import derive.check.answer as C
     real = C.check_answer
     seen = []
 
@@ -717,7 +717,7 @@ def test_batch_keeps_the_rows_judged_before_an_interrupt(tmp_path, monkeypatch):
 
 
 def test_batch_time_out_is_that_rows_verdict_and_the_exit_is_not_zero(tmp_path, monkeypatch):
-    import derive.check as C
+    import derive.check.answer as C
     real_loops, real_check = C._check_loops, C.check_answer
 
     def slow_for_ada(spec, part, text, verdict, show):
@@ -792,7 +792,7 @@ def test_the_classroom_mistake_is_named(problem, part, text, words):
 
 def test_the_unflipped_kernel_is_named():
     spec = spec_of("lenet5")
-    from derive.check import _reference
+    from derive.check.loops import _reference
     ref = _reference(spec, spec.part("a"), simplify=True).program.text()
     assert check_answer(spec, "a", ref).verdict == "correct"
     # the input gradient written as a full correlation with the offsets' sign flipped

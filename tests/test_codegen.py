@@ -16,10 +16,10 @@ import pytest
 from click.testing import CliRunner
 
 from derive.cli import cli
-from derive.codegen import choose_backward, export, python_name
-from derive.execute import Executor, random_inputs, random_symbols, run
-from derive.program import grad_name
-from derive.spec import default_problems_dir, find_problems, load_spec
+from derive.run.codegen import choose_backward, export, python_name
+from derive.run.execute import Executor, random_inputs, random_symbols, run
+from derive.core.program import grad_name
+from derive.front.spec import default_problems_dir, find_problems, load_spec
 
 BUNDLED = [p.stem for p in find_problems(default_problems_dir())]
 GRADIENT_CHECKED = ["softmax", "batchnorm", "gru", "lenet5", "rnn_unroll"]

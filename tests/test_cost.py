@@ -12,15 +12,21 @@ import pytest
 import sympy as sp
 from click.testing import CliRunner
 
-from derive.backward import derive_backward
+from derive.engines.backward import derive_backward
 from derive.cli import cli
-from derive.cost import (analyse, backward_of, check_by_counting, clog2, cost_line, count,
-                         expr_depth, expr_ops, order, provably_nonneg)
-from derive.errors import SpecError
-from derive.program import grad_name
-from derive.resolve import build_program
-from derive.solve import solve_part, tidy
-from derive.spec import default_problems_dir, find_problems, load_spec, parse_spec
+from derive.engines.cost.analysis import analyse
+from derive.engines.cost.memory import backward_of
+from derive.run.counting import check_by_counting, count
+from derive.engines.cost.count import clog2, expr_depth, expr_ops
+from derive.answers.cost import cost_line
+from derive.core.growth import order
+from derive.engines.cost.depth import provably_nonneg
+from derive.core.errors import SpecError
+from derive.core.program import grad_name
+from derive.front.resolve import build_program
+from derive.answers import solve_part
+from derive.engines.backward import tidy
+from derive.front.spec import default_problems_dir, find_problems, load_spec, parse_spec
 
 BUNDLED = [p.stem for p in find_problems(default_problems_dir())]
 
@@ -229,7 +235,7 @@ def test_a_sum_over_j_is_a_tree_not_a_chain(make_scope):
 
 
 def test_memory_kept_is_what_the_backward_reads():
-    from derive.cost import memory_kept
+    from derive.engines.cost.memory import memory_kept
     spec = spec_of("softmax")
     mem = memory_kept(spec.program, part_backward("softmax", "full").program)
     assert [n for n, _, _ in mem.tensors] == ["p"]

@@ -1,11 +1,11 @@
 """Symbolic equivalence of backward programs (derive.equivalence)."""
 import pytest
 
-from derive.backward import derive_backward
-from derive.check import answer_scope
-from derive.equivalence import equivalent_programs
-from derive.resolve import build_program
-from derive.spec import load_spec
+from derive.engines.backward import derive_backward
+from derive.front.spec import answer_scope
+from derive.engines.equivalence import equivalent_programs
+from derive.front.resolve import build_program
+from derive.front.spec import load_spec
 
 SEED_SOFTMAX = """
 for b, j: e[b] -= p[b, j] * p.grad[b, j]

@@ -9,10 +9,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from derive.errors import LimitError
-from derive.execute import ExecutionError, Executor, run
-from derive.resolve import build_program
-from derive.spec import default_problems_dir, load_spec
+from derive.core.errors import LimitError
+from derive.run.execute import ExecutionError, Executor, run
+from derive.front.resolve import build_program
+from derive.front.spec import default_problems_dir, load_spec
 
 
 def _sigma(v):

@@ -4,13 +4,20 @@ from __future__ import annotations
 import pytest
 import sympy as sp
 
-from derive.functions import ind, relu, sigma, step
-from derive.latex import (NotationLatexPrinter, label_latex, matrix_latex, message_latex,
-                          plain_brackets, printer_for, program_latex, relation_latex,
-                          rule_latex, statement_latex)
-from derive.program import Loop, Statement, index_var, ref, size_symbol
-from derive.rules import RULE_TEXT
-from derive.spec import parse_spec
+from derive.core.functions import ind, relu, sigma, step
+from derive.present.latex import (NotationLatexPrinter,
+                                  label_latex,
+                                  matrix_latex,
+                                  message_latex,
+                                  plain_brackets,
+                                  printer_for,
+                                  program_latex,
+                                  relation_latex,
+                                  rule_latex,
+                                  statement_latex)
+from derive.core.program import Loop, Statement, index_var, ref, size_symbol
+from derive.core.rules import RULE_TEXT
+from derive.front.spec import parse_spec
 
 SPEC = r"""
 id: golden

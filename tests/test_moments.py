@@ -16,14 +16,19 @@ import sympy as sp
 from click.testing import CliRunner
 
 from derive.cli import cli
-from derive.errors import DerivationError, NotationError, SpecError, VerificationError
-from derive.moments import (APPROXIMATIONS, BOUND, MOMENTS, Assumption, Claim, check_recurrence,
-                            completeness, derive_mean, derive_variance, layer_recurrence,
-                            log1p_to_eps, power_to_exp, propagate, settings_for,
-                            solve_recurrence, spec_assumptions, verify_claims)
-from derive.resolve import build_program
-from derive.solve import solve_part
-from derive.spec import APPROXIMATION_NAMES, default_problems_dir, load_spec, parse_spec
+from derive.core.errors import DerivationError, NotationError, SpecError, VerificationError
+from derive.engines.moments.solve import APPROXIMATIONS, log1p_to_eps, power_to_exp
+from derive.engines.moments.algebra import BOUND, Assumption, spec_assumptions
+from derive.engines.moments.table import MOMENTS
+from derive.run.montecarlo import Claim, completeness, settings_for, verify_claims
+from derive.engines.moments.recurrences import (check_recurrence,
+                                                layer_recurrence,
+                                                solve_recurrence)
+from derive.engines.moments.propagate import derive_mean, derive_variance, propagate
+from derive.front.resolve import build_program
+from derive.answers import solve_part
+from derive.front.moment_keys import APPROXIMATION_NAMES
+from derive.front.spec import default_problems_dir, load_spec, parse_spec
 
 PROBLEMS = default_problems_dir()
 N_SAMPLES = 400_000
@@ -210,8 +215,9 @@ def test_tanh_of_an_asymmetric_argument_bounds_the_next_layer(make_scope):
 
 
 def test_the_sample_axis_runs_the_same_program():
-    from derive.execute import Executor, random_inputs
-    from derive.moments import MC_SIZE, backward_program, with_samples
+    from derive.run.execute import Executor, random_inputs
+    from derive.run.montecarlo import MC_SIZE, with_samples
+    from derive.engines.moments.propagate import backward_program
     s = spec("resnet_variance")
     bw = backward_program(s.program, {"L1.grad": Assumption(0, sp.Integer(1))}, ["L0"])
     sizes = {"B": 1, "X": 5, "Y": 4, "J": 2, "D": 2}

@@ -18,12 +18,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sympy import IndexedBase, KroneckerDelta, Rational
 
-from derive.errors import DeriveError, LimitError, NotationError
-from derive.functions import comparison, ind, maxf, relu, sigma
-from derive.program import (Block, Loop, TensorScalar, format_program, index_var,
-                            size_symbol)
-from derive.resolve import build_program
-from derive.spec import parse_values
+from derive.core.errors import DeriveError, LimitError, NotationError
+from derive.core.functions import comparison, ind, maxf, relu, sigma
+from derive.core.program import (Block,
+                                 Loop,
+                                 TensorScalar,
+                                 format_program,
+                                 index_var,
+                                 size_symbol)
+from derive.front.resolve import build_program
+from derive.front.values import parse_values
 
 # --------------------------------------------------------------------------
 # The scope every row is resolved in
@@ -490,7 +494,7 @@ def test_mutated_statements_raise_only_derive_errors(make_scope, row, edits):
 
 def test_engine_values_are_never_made_from_text():
     import sympy as sp
-    from derive.program import as_expr
+    from derive.core.program import as_expr
     assert as_expr(2) == sp.Integer(2) and as_expr(0.5) == sp.Float(0.5)
     x = sp.Symbol("x")
     assert as_expr(x) is x

@@ -9,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from derive.execute import run
-from derive.spec import default_problems_dir, find_problems, load_spec
+from derive.run.execute import run
+from derive.front.spec import default_problems_dir, find_problems, load_spec
 
 PATHS = find_problems(default_problems_dir())
 

@@ -13,10 +13,11 @@ import pytest
 from click.testing import CliRunner
 
 from derive.cli import cli
-from derive.errors import SpecError
-from derive.program import format_expr, ref_indices, ref_name
-from derive.render import LATEX_STYLES, TEX_PACKAGES, build_key
-from derive.spec import default_problems_dir, find_problems, load_spec, parse_spec
+from derive.core.errors import SpecError
+from derive.core.program import format_expr, ref_indices, ref_name
+from derive.present.tex import LATEX_STYLES, TEX_PACKAGES
+from derive.present.render import build_key
+from derive.front.spec import default_problems_dir, find_problems, load_spec, parse_spec
 
 ROOT = Path(__file__).resolve().parent.parent
 PATHS = find_problems(default_problems_dir())

@@ -22,9 +22,9 @@ import pytest
 import sympy as sp
 from sympy.core.function import AppliedUndef
 
-from derive.errors import DerivationError
-from derive.functions import comparison, ind, maxf, minf, relu, sigma, step
-from derive.rules import DERIVATIVES, PARTIALS, RULE_TEXT, derivative
+from derive.core.errors import DerivationError
+from derive.core.functions import comparison, ind, maxf, minf, relu, sigma, step
+from derive.core.rules import DERIVATIVES, PARTIALS, RULE_TEXT, derivative
 
 u, v = sp.symbols("u v", real=True)
 L = sp.Function("L")

@@ -9,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from derive.errors import NotationError, SpecError
-from derive.spec import default_problems_dir, load_spec, parse_spec
+from derive.core.errors import NotationError, SpecError
+from derive.front.spec import default_problems_dir, load_spec, parse_spec
 
 FILE = "problems/demo.yaml"
 

@@ -1,0 +1,249 @@
+"""Answers to a problem's parts: each derived by an engine and verified numerically."""
+from __future__ import annotations
+
+
+import numpy as np
+import sympy as sp
+
+from derive.engines.backward import derive_backward
+from derive.core.records import Backward, Step
+from derive.core.errors import DerivationError
+from derive.run.execute import Executor, run
+from derive.core.program import (Block, Program, Statement, format_statement, grad_name, is_grad_name, reads, ref_indices, ref_name, TensorScalar)
+from derive.front.spec import Spec
+from derive.run.verify import verify_backward
+from derive.core.records import Answer, Result
+from derive.engines.backward import tidy_statement
+from derive.answers.cost import cost_line
+from derive.engines.matrix import matrix_forms
+
+def closed_form(bw: Backward, final_sources) -> tuple[list, list] | None:
+    """Inline intermediate gradients defined without a sum: `w.grad[i] = y.grad*step(z)*x[i]`.
+
+    Returns (statements as derived, statements shown with the final loss's
+    gradient taken as 1)."""
+    if any(isinstance(it, Block) for it in bw.program.items):
+        return None
+    stmts = list(bw.program.items)
+    keep = {grad_name(t) for t in bw.targets}
+    ones = {TensorScalar(grad_name(s)): sp.S.One for s in final_sources
+            if not bw.program.tensors[s].axes}
+    changed = True
+    while changed:
+        changed = False
+        for k, d in enumerate(stmts):
+            g = d.target_name
+            if g in keep or not is_grad_name(g):
+                continue
+            writers = [s for s in stmts if s.target_name == g]
+            tvars = set().union(*[i.free_symbols for i in ref_indices(d.target)]) \
+                if ref_indices(d.target) else set()
+            if len(writers) != 1 or any(lp.var not in tvars for lp in d.loops) \
+                    or not all(i.is_Symbol for i in ref_indices(d.target)):
+                continue
+            value = d.rhs if d.op != "-=" else -d.rhs
+            rest = stmts[:k] + stmts[k + 1:]
+            new = []
+            for s in rest:
+                subs = {}
+                for r in reads(s.rhs):
+                    if ref_name(r) == g:
+                        m = dict(zip(ref_indices(d.target), ref_indices(r)))
+                        subs[r] = value.xreplace(m)
+                new.append(s.with_(rhs=s.rhs.xreplace(subs)) if subs else s)
+            stmts = new
+            changed = True
+            break
+    raw, out = [], []
+    for s in stmts:
+        rhs = sp.factor_terms(s.rhs)
+        tvars = set().union(*[i.free_symbols for i in ref_indices(s.target)]) \
+            if ref_indices(s.target) else set()
+        sole = sum(1 for x in stmts if x.target_name == s.target_name) == 1
+        if sole and all(lp.var in tvars for lp in s.loops) and s.op in ("+=", "-="):
+            s = s.with_(op="=", rhs=rhs if s.op == "+=" else -rhs)
+        else:
+            s = s.with_(rhs=rhs)
+        raw.append(tidy_statement(s))
+        out.append(tidy_statement(s.with_(rhs=sp.factor_terms(s.rhs.xreplace(ones)))))
+    return raw, out
+
+
+def answer_backprop(spec: Spec, part, ans: Answer, verify: bool) -> Answer:
+    """Backprop and gradient parts: the backward loops (for gradient parts a closed form
+    and the matrix forms too), checked by finite differences, with their cost."""
+    a = part.args
+    bw = derive_backward(spec.program, a["from"], a["to"], a.get("through"),
+                         a.get("average_over"))
+    ans.backward = bw
+    ans.program = bw.program
+    ans.steps = bw.steps
+    raw = []
+    if part.kind == "gradient":
+        final = [s for s in bw.sources if not _is_read(spec.program, s)]
+        raw, ans.closed = closed_form(bw, final) or ([], [])
+        if part.args.get("matrix"):
+            shown = Program(ans.closed, bw.program.tensors, bw.program.indices) \
+                if ans.closed else bw.program
+            ans.matrix = matrix_forms(shown)
+    if verify:
+        sizes = spec.default_sizes()
+        ans.verification = verify_backward(spec.program, bw, sizes)
+        if part.args.get("claim"):
+            ans.message = _check_claim(spec, part, bw)
+        if ans.closed:
+            # the closed form is itself a backward program: check it the same way
+            prog = Program(raw, bw.program.tensors, bw.program.indices,
+                           bw.program.symbols, bw.program.functions, bw.program.sizes)
+            verify_backward(spec.program, Backward(prog, bw.forward, bw.sources,
+                                                   bw.targets, [], bw.average_over), sizes)
+    ans.cost = cost_line(spec.program, bw, verify=verify)
+    return ans
+
+
+def answer_loops(spec: Spec, part, ans: Answer, verify: bool) -> Answer:
+    """Loops parts: the desugared statements that write the tensors asked about."""
+    names = part.args.get("of") or []
+    stmts = [s for s in spec.program.statements() if s.target_name in names]
+    ans.program = Program(stmts, spec.program.tensors, spec.program.indices,
+                          spec.program.symbols, spec.program.functions, spec.program.sizes)
+    ans.steps = [Step("desugar", s.note or "as written", s) for s in stmts]
+    ans.message = ("the Einstein sums are desugared into += loops by the parser; "
+                   "these are the loops the executor runs")
+    return ans
+
+
+def answer_text(spec: Spec, part, ans: Answer, verify: bool) -> Answer:
+    """Text parts: the instructor's answer, as given."""
+    ans.status = "given"
+    ans.text = str(part.args.get("answer", ""))
+    return ans
+
+
+def answer_update(spec: Spec, part, ans: Answer, verify: bool) -> Answer:
+    """One SGD step: theta -= rate * theta.grad, with theta.grad in closed form."""
+    from derive.core.program import ref, index_var
+    from derive.run.verify import run_backward
+    from derive.core.records import Check, Verification
+    a = part.args
+    rate_name = str(a.get("rate", "eta"))
+    rate = spec.symbols.get(rate_name)
+    if rate is None:
+        raise DerivationError(f"{spec.id}:{part.label}: the rate {rate_name!r} is not a "
+                              f"declared symbol")
+    bw = derive_backward(spec.program, a["from"], a["to"])
+    final = [s for s in bw.sources if not _is_read(spec.program, s)]
+    raw, closed = closed_form(bw, final) or ([], [])
+    ans.backward, ans.program, ans.steps, ans.closed = bw, bw.program, bw.steps, closed
+    updates = []
+    for name in bw.targets:
+        info = spec.program.tensors[name]
+        idx = [index_var(ax) for ax in info.axes]
+        from derive.core.program import Loop
+        loops = tuple(Loop(v, *info.ranges[k]) for k, v in enumerate(idx))
+        updates.append(Statement(ref(name, idx), "-=", rate * ref(grad_name(name), idx), loops))
+        ans.results.append(Result(f"{name} update", format_statement(updates[-1],
+                                                                      spec.program.indices),
+                                  "", "gradient descent: step against the gradient"))
+    ans.message = ("descent moves each parameter against its gradient, so the update "
+                   "subtracts rate times the gradient (a + would climb the loss)")
+    if verify:
+        # the step must lower the loss to first order: L(theta - eta g) < L(theta)
+        sizes = spec.default_sizes()
+        checks = []
+        loss = final[0] if final else bw.sources[0]
+        for seed in (0, 1):
+            env = run_backward(spec.program, bw.program, bw.sources, sizes, seed, unit=True)
+            base = float(np.sum(env[loss]))
+            step = {n: env[n] - 1e-4 * env[grad_name(n)] for n in bw.targets}
+            inputs = {n: env[n] for n, i in spec.program.tensors.items()
+                      if i.role in ("input", "parameter")}
+            after = run(spec.program, sizes, {**inputs, **step}, seed=seed)
+            drop = base - float(np.sum(after[loss]))
+            g2 = sum(float((env[grad_name(n)] ** 2).sum()) for n in bw.targets)
+            c = Check(dict(sizes), seed)
+            c.errors["loss decrease"] = abs(drop - 1e-4 * g2) / max(1e-4 * g2, 1e-300)
+            checks.append(c)
+        ok = all(c.worst < 1e-2 for c in checks)
+        ans.verification = Verification(
+            "one step with rate 1e-4 lowers the loss by rate*|grad|^2 to first order", checks,
+            1e-2, ok)
+        if not ok:
+            from derive.core.errors import VerificationError
+            raise VerificationError(f"{spec.id}:{part.label}: the update does not descend")
+    return ans
+
+
+def _check_claim(spec: Spec, part, bw: Backward) -> str:
+    """A claimed form (e.g. the seed's), proven against the derivation symbolically
+    (element by element, where that method applies) and checked numerically."""
+    from derive.front.spec import answer_scope
+    from derive.engines.equivalence import equivalent_programs
+    from derive.front.resolve import build_program
+    from derive.run.verify import _sizes_variants, compare_backward
+    text = str(part.args["claim"])
+    claimed = build_program(text, answer_scope(spec), spec.path, f"parts.{part.label}.claim",
+                            answer=True)
+    claimed.tensors = {**bw.program.tensors, **claimed.tensors}
+    sizes = _sizes_variants(spec.program, spec.default_sizes(), 2)
+    ok, worst, diff = compare_backward(spec.program, bw.program, claimed, bw.sources,
+                                       bw.targets, sizes)
+    if not ok:
+        raise DerivationError(f"the claimed form of {spec.id}:{part.label} differs from the "
+                              f"derived one: {diff}")
+    a = part.args
+    raw = derive_backward(spec.program, a["from"], a["to"], a.get("through"),
+                          a.get("average_over"), simplify=False)
+    proof = equivalent_programs(spec.program, raw.program, claimed, bw.targets)
+    if proof is False:
+        raise DerivationError(f"the claimed form of {spec.id}:{part.label} is not symbolically "
+                              "equal to the chain rule's sum of contributions")
+    shown = "; ".join(l.strip() for l in text.strip().splitlines())
+    how = ("proven equal to the chain rule's unsimplified sum, element by element, "
+           "symbolically" if proof else "not provable by the symbolic method here")
+    return (f"the claimed form `{shown}` is {how}; numerically the same gradients "
+            f"(relative difference {worst:.1e}, {len(sizes)} sizes, 2 seeds each)")
+
+
+def _is_read(program: Program, name: str) -> bool:
+    return any(ref_name(r) == name for s in program.statements() for r in s.reads())
+
+
+def answer_numeric(spec: Spec, part, ans: Answer, verify: bool) -> Answer:
+    """Every forward value, and (with `from`) every backward value, for the spec's values."""
+    sizes = spec.default_sizes()
+    inputs = {k: v for k, v in spec.values.items() if k in spec.program.tensors}
+    env = run(spec.program, sizes, inputs)
+    show = part.args.get("show")
+    order = [n for n in spec.program.tensors if not n.endswith(".grad")]
+    for n in order:
+        ans.values[n] = env[n]
+    src = part.args.get("from")
+    shown = [str(x) for x in (show if isinstance(show, list) else [show] if show else [])]
+    if not src and any(x.endswith(".grad") for x in shown):
+        # the gradients of the program's final scalar (the loss)
+        finals = [n for n in spec.program.written()
+                  if not spec.program.tensors[n].axes and not _is_read(spec.program, n)]
+        src = finals[-1:]
+    if src:
+        targets = part.args.get("to") or [n for n, i in spec.program.tensors.items()
+                                          if i.role in ("input", "parameter", "computed")
+                                          and n not in src]
+        bw = derive_backward(spec.program, src, targets)
+        ans.backward = bw
+        ans.program = bw.program
+        ans.steps = bw.steps
+        ex = Executor(bw.program, sizes)
+        ex.env = {k: np.array(v, dtype=float, copy=True) for k, v in env.items()}
+        for s in src:
+            ex.env[grad_name(s)] = np.ones_like(env[s])
+        ex.run()
+        for n in [grad_name(s) for s in src] + [grad_name(t) for t in targets]:
+            if n in ex.env:
+                ans.values[n] = ex.env[n]
+        if verify:
+            ans.verification = verify_backward(spec.program, bw, sizes, inputs=inputs,
+                                               seeds=(0,))
+    if shown:
+        ans.values = {k: ans.values[k] for k in shown if k in ans.values}
+    return ans

@@ -1,0 +1,146 @@
+
+"""Checking expression answers: moments, solutions, bounds, costs and choices.
+
+An answer is one line per quantity, `NAME = expression` (or `<=`, `≈`), or a
+bare expression for the quantity the part is about (sigma_W for a solve part,
+Var(y) for a variance part, the work or depth for a cost part).  Each line is
+parsed by the notation parser, never evaluated, and compared with the engine's
+result: symbolically (a simplified difference of zero is a proof) and at exact
+random rational points (a symbolic "don't know" never decides alone).
+
+A wrong expression gets a point where it differs and a diagnosis of the usual
+mistakes: a sign, a constant factor, a square (variance for standard
+deviation), two sizes swapped (fan-in and fan-out), a size off by one (layers
+l and l+1), a term missing or extra.  Cost parts are judged by the order of
+growth in the size they ask about (`O(T)`), not by a counting convention.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import sympy as sp
+
+from derive.core.errors import NotationError
+
+RELATIONS = ("<=", ">=", "~=", "≤", "≥", "≈", "=")
+_SAME_RELATION = {"<=": "≤", ">=": "≥", "~=": "≈"}
+ORDER_WRAPPERS = ("O", "Theta", "Θ", "Omega", "Ω")   # O(T): the growth T
+
+
+@dataclass
+class Line:
+    """One answer line: `label relation expr` (label None for a bare expression)."""
+    number: int          # 1-based line in the answer text
+    label: str | None
+    relation: str
+    text: str            # the expression text, padded so columns match the line
+    value: object = None  # the parsed SymPy expression
+    decimals: object = None  # the value with its decimals as symbols (read_decimals)
+
+
+# --------------------------------------------------------------------------
+# reading the answer
+# --------------------------------------------------------------------------
+
+
+def split_relation(line: str):
+    """(label, relation, rest) at the first relation outside brackets, else
+    (None, '=', line)."""
+    depth = 0
+    for i, ch in enumerate(line):
+        if ch in "([":
+            depth += 1
+        elif ch in ")]":
+            depth -= 1
+        elif depth == 0:
+            for r in RELATIONS:
+                if line.startswith(r, i) and not line.startswith("==", i):
+                    return line[:i].strip(), _SAME_RELATION.get(r, r), line[i + len(r):]
+    return None, "=", line
+
+
+def read_lines(text: str) -> list:
+    out = []
+    for k, raw in enumerate(text.split("\n"), 1):
+        code = raw.split("#", 1)[0].rstrip()
+        if not code.strip():
+            continue
+        label, rel, rest = split_relation(code)
+        pad = len(code) - len(rest)
+        # a chain `sigma_W = 1/sqrt(d) = d^(-1/2)`: every link is an answer for the label
+        while True:
+            more, rel2, tail = split_relation(rest)
+            if more is None or rel2 != "=" or rel != "=":
+                break
+            head = rest[:len(rest) - len(tail) - 1]
+            out.append(Line(k, label or None, rel, " " * pad + head))
+            pad += len(rest) - len(tail)
+            rest = tail
+        out.append(Line(k, label or None, rel, " " * pad + rest))
+    if not out:
+        raise NotationError("expected an expression, or lines such as `sigma_W = 1/sqrt(n)`",
+                            "answer", 1, 1, text)
+    return out
+
+
+def norm_label(s: str) -> str:
+    s = s.replace("**", "^").replace("[", "(").replace("]", ")").replace("σ", "sigma")
+    return re.sub(r"\s+", "", s).lower()
+
+
+def strip_order(line: Line) -> bool:
+    """`O(T log N)` -> `T log N` in place (columns kept); True when wrapped."""
+    m = re.match(r"^(\s*)(%s)\s*\(" % "|".join(ORDER_WRAPPERS), line.text)
+    if not m:
+        return False
+    depth, start = 0, m.end() - 1
+    for i in range(start, len(line.text)):
+        if line.text[i] == "(":
+            depth += 1
+        elif line.text[i] == ")":
+            depth -= 1
+            if depth == 0:
+                if line.text[i + 1:].strip():
+                    return False      # O(T) + ...: not a single order
+                line.text = (" " * (start + 1) + line.text[start + 1:i] + " "
+                             + line.text[i + 1:])
+                return True
+    return False
+
+
+def answer_scope(spec, results):
+    """The spec's names, plus what the results use: their symbols (v, g, l), the
+    functions of a recurrence (sigma2(l)), and pi."""
+    from derive.front.spec import answer_scope as loops_scope
+    scope = loops_scope(spec).copy()
+    for r in results:
+        if isinstance(r.value, str):
+            continue
+        for s in r.value.free_symbols:
+            scope.symbols.setdefault(s.name, s)
+        for f in r.value.atoms(sp.core.function.AppliedUndef):
+            scope.functions.setdefault(f.func.__name__, (f.func, len(f.args)))
+    scope.symbols.setdefault("pi", sp.pi)
+    return scope
+
+
+def parse_line(spec, scope, line: Line, full_text: str):
+    from derive.front import notation as N
+    from derive.front.resolve import Resolver
+    from derive.front.statement import _StmtState
+    text = line.text.replace("π", "pi")
+    try:
+        node = N.parse_expression(text, "answer")
+        r = Resolver(scope.copy(), "answer", text, None, 0, answer=True)
+        fake = N.Stmt(1, 1, N.Name(1, 1, "_"), "=", node, [], False, text)
+        value, opened = _StmtState(r, fake, {}).expr(node)
+        if opened:
+            r.err(node, "an expression answer cannot sum over capital indices")
+    except NotationError as e:
+        message = e.message
+        juxtaposed = re.match(r"unexpected '[A-Za-z0-9_(]", message)
+        if juxtaposed and message.endswith("after the expression"):
+            message += " (write a product with *, e.g. T*log(J) or n*v*sigma_W^2)"
+        raise NotationError(message, "answer", line.number, e.column, full_text) from None
+    return value

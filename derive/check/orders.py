@@ -1,0 +1,96 @@
+"""Orders of growth in cost answers: as textbooks print them, judged by growth."""
+from __future__ import annotations
+
+import re
+
+_ORDER_TOKEN = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*|\d+(?:\.\d+)?|\S)")
+_CALLS = ("log", "log2", "ln", "sqrt", "exp", "max", "min", "ceil")
+
+
+def order_text(text: str, names: set) -> str:
+    """An order of growth as textbooks (and derive) print it, in the notation: `T log J`
+    is T*log(J), `log T` is log(T), `TM^2` (sizes side by side) is T*M^2.  Text that
+    needs none of this is returned as typed (its columns kept for messages)."""
+    toks = [m.group(1) for m in _ORDER_TOKEN.finditer(text)]
+    out = []
+    for t in toks:
+        if t[0].isalpha() and t not in names and t not in _CALLS:
+            parts = _split_names(t, names)
+            out.extend(parts if parts else [t])
+        else:
+            out.append(t)
+    joined, k = [], 0
+    while k < len(out):
+        t = out[k]
+        if t in _CALLS and k + 1 < len(out) and out[k + 1] != "(" and \
+                (out[k + 1][0].isalnum()):
+            joined.append(f"{t}({out[k + 1]})")       # log T -> log(T)
+            k += 2
+            continue
+        joined.append(t)
+        k += 1
+
+    def atom_end(t):
+        return t[0].isalnum() or t == ")" or t.endswith(")")
+
+    def atom_start(t):
+        return t[0].isalnum() or t == "("
+    final = []
+    for t in joined:
+        if final and atom_end(final[-1]) and atom_start(t) and not (
+                final[-1] in _CALLS and t == "("):
+            final.append("*")
+        final.append(t)
+    rebuilt = "".join(final)
+    if rebuilt == "".join(toks):
+        return text                         # nothing to rewrite: columns as typed
+    return " " * (len(text) - len(text.lstrip())) + rebuilt
+
+
+def _split_names(word: str, names: set) -> list | None:
+    """`TMN` -> [T, M, N] when it is sizes written side by side, else None."""
+    if not word:
+        return []
+    for n in sorted(names, key=len, reverse=True):
+        if word.startswith(n):
+            rest = _split_names(word[len(n):], names)
+            if rest is not None:
+                return [n] + rest
+    return None
+
+
+# --------------------------------------------------------------------------
+# orders of growth (cost parts)
+# --------------------------------------------------------------------------
+
+
+def growth(expr, spec, grow: str | None):
+    """The dominant terms of a size expression, in `grow` only (others fixed)."""
+    from derive.core.growth import _dominant_terms, order
+    sizes = list(spec.program.sizes.values())
+    keep = None if grow is None else {spec.program.sizes[grow]}
+    terms = _dominant_terms(expr, sizes, keep)
+    return sorted((tuple(sorted((str(v), pl) for v, pl in k.items())) for k in terms)), \
+        order(expr, spec.program, None if grow is None else [grow])
+
+
+def _cost_diagnosis(got, want, spec, part) -> list:
+    grow = part.args.get("in")
+    grow = None if grow is None else str(grow)
+    try:
+        mine, mine_shown = growth(got, spec, grow)
+    except Exception:  # noqa: BLE001 - already reported as unusable earlier
+        return []
+    ref, _ = growth(want, spec, grow)
+
+    def degree(keys):
+        return max((sum(p for _, (p, _) in k) for k in keys), default=0)
+    d_mine, d_ref = degree(mine), degree(ref)
+    where = f" in {grow}" if grow else ""
+    if d_mine > d_ref:
+        return [f"{mine_shown}{where} grows faster than the derived cost: count how many "
+                "times each statement runs, and which steps must wait for each other"]
+    if d_mine < d_ref:
+        return [f"{mine_shown}{where} grows slower than the derived cost: the steps through "
+                "the sequence (or the layers) still run one after another"]
+    return [f"{mine_shown}{where} is not the derived order (compare the logarithmic factors)"]

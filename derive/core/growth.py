@@ -1,0 +1,124 @@
+"""Orders of growth: O(BJ), O(T log J + log V) (from the cost engine's formulas)."""
+from __future__ import annotations
+
+import sympy as sp
+from derive.core.program import (as_expr, Program)
+from derive.engines.cost.count import CostError, clog2
+
+# --------------------------------------------------------------------------
+# orders of growth: O(BJ), O(T log J + log V)
+# --------------------------------------------------------------------------
+
+
+def _log_order(arg, sizes):
+    """log(arg) up to a constant factor, as a sum of logs of sizes."""
+    terms = _dominant_terms(arg, sizes)
+    out = sp.S.Zero
+    vs = set()
+    for key in terms:
+        for v, (p, _) in key.items():
+            if p > 0:
+                vs.add(v)
+    for v in sorted(vs, key=lambda s: str(s)):
+        out += sp.log(v)
+    return out
+
+
+def _asymptotic(e, sizes):
+    """Replace ceilings, maxima and logs by expressions of the same order."""
+    if e.is_Atom:
+        return e
+    if isinstance(e, clog2) or isinstance(e, sp.log):
+        return _log_order(_asymptotic(e.args[0], sizes), sizes)
+    if isinstance(e, sp.ceiling) or isinstance(e, sp.floor):
+        return _asymptotic(e.args[0], sizes)
+    if isinstance(e, sp.Max):
+        return sp.Add(*[_asymptotic(a, sizes) for a in e.args])
+    if isinstance(e, sp.Min):
+        return e
+    return e.func(*[_asymptotic(a, sizes) for a in e.args])
+
+
+def _term_key(term, sizes) -> dict:
+    """{size or Min(..): (power, log power)} of one product term."""
+    key: dict = {}
+    for f in sp.Mul.make_args(term):
+        if f.is_Number:
+            continue
+        base, ex = f.as_base_exp()
+        if not ex.is_Number:
+            raise CostError(f"cannot take the order of {term}")
+        ex = sp.nsimplify(ex)
+        if base in sizes or isinstance(base, sp.Min):
+            p, l = key.get(base, (0, 0))
+            key[base] = (p + ex, l)
+        elif isinstance(base, sp.log) and (base.args[0] in sizes
+                                           or isinstance(base.args[0], sp.Min)):
+            v = base.args[0]
+            p, l = key.get(v, (0, 0))
+            key[v] = (p, l + ex)
+        elif not (base.free_symbols & set(sizes)):
+            continue                       # a constant (another symbol)
+        else:
+            raise CostError(f"cannot take the order of {term}")
+    return {v: pl for v, pl in key.items() if pl != (0, 0)}
+
+
+def _dominant_terms(e, sizes, only=None) -> list:
+    e = sp.expand(_asymptotic(as_expr(e), sizes))
+    keys = []
+    for term in sp.Add.make_args(e):
+        if term == 0:
+            continue
+        k = _term_key(term, sizes)
+        if only is not None:
+            k = {v: pl for v, pl in k.items() if v in only}
+        if k not in keys:
+            keys.append(k)
+
+    def covers(a, v, pl):
+        if a.get(v, (0, 0)) >= pl:
+            return True                 # min(F, M) <= M: dominated by what M dominates
+        return isinstance(v, sp.Min) and any(a.get(x, (0, 0)) >= pl for x in v.args)
+
+    def dominates(a, b):
+        return all(covers(a, v, pl) for v, pl in b.items())
+
+    out = []
+    for k in keys:
+        if any(o != k and dominates(o, k) for o in keys):
+            continue
+        out.append(k)
+    return out or [{}]
+
+
+def _format_term(key, order_of) -> str:
+    if not key:
+        return "1"
+    vs = sorted(key, key=order_of)
+    plain, logs = [], []
+    for v in vs:
+        p, l = key[v]
+        name = f"min({', '.join(str(a) for a in v.args)})" if isinstance(v, sp.Min) else str(v)
+        if p:
+            plain.append(name if p == 1 else f"{name}^{p}")
+        if l:
+            logs.append(f"log {name}" if l == 1 else f"log^{l} {name}")
+    single = all(len(str(v)) == 1 for v in vs if key[v][0])
+    head = ("".join(plain) if single else "·".join(plain))
+    return " ".join(x for x in [head] + logs if x)
+
+
+def order(expr, program: Program, only=None) -> str:
+    """The order of growth of a size expression: `O(BJ)`, `O(T log J)`, `O(1)`.
+
+    With `only` (size names), the other sizes count as constants."""
+    sizes = list(program.sizes.values())
+    keep = None if only is None else {program.sizes[n] for n in only if n in program.sizes}
+    names = [str(s) for s in sizes]
+
+    def order_of(v):
+        return names.index(str(v)) if str(v) in names else len(names)
+    terms = _dominant_terms(expr, sizes, keep)
+    terms.sort(key=lambda k: (-sum(p for p, _ in k.values()), [order_of(v) for v in k]))
+    return "O(" + " + ".join(_format_term(k, order_of) for k in terms) + ")"

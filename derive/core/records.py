@@ -1,0 +1,108 @@
+"""The records every stage shares: a derivation step, an engine's result, an answer and
+its numeric verification.  Engines fill them; printers typeset them."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import sympy as sp
+
+from derive.core.program import Program, Statement
+
+
+@dataclass
+class Step:
+    """One step of a derivation, for worked solutions."""
+    kind: str                  # visit | local | emit | simplify | merge | rescale | order
+    text: str
+    statement: Statement | None = None
+    expr: sp.Expr | None = None
+    extra: dict = field(default_factory=dict)
+
+
+@dataclass
+class Backward:
+    program: Program           # the backward program (its tensors include the forward's)
+    forward: Program           # the forward (sub)program it differentiates
+    sources: list              # tensors whose .grad is given
+    targets: list              # tensors whose .grad is wanted
+    steps: list
+    average_over: str | None = None
+
+    def statements(self):
+        return self.program.statements()
+
+    def text(self) -> str:
+        return self.program.text()
+
+
+@dataclass
+class Check:
+    sizes: dict
+    seed: int
+    errors: dict = field(default_factory=dict)     # tensor -> worst relative error
+
+    @property
+    def worst(self) -> float:
+        vals = list(self.errors.values())
+        if any(not np.isfinite(x) for x in vals):
+            return float("nan")
+        return max(vals, default=0.0)
+
+
+@dataclass
+class Verification:
+    method: str
+    checks: list
+    tolerance: float
+    passed: bool
+    detail: str = ""
+
+    @property
+    def worst(self) -> float:
+        return max((c.worst for c in self.checks), default=0.0)
+
+    def summary(self) -> str:
+        shown = []
+        for c in self.checks:
+            text = ", ".join(f"{k}={v}" for k, v in c.sizes.items()) or "fixed sizes"
+            if text not in shown:
+                shown.append(text)
+        sizes = "; ".join(shown)
+        status = "passed" if self.passed else "FAILED"
+        seeds = len({c.seed for c in self.checks})
+        return (f"{self.method}: {status}, worst relative error {self.worst:.1e} "
+                f"(tolerance {self.tolerance:.0e}) at sizes {sizes}, {seeds} seeds each")
+
+
+@dataclass
+class Result:
+    """One expression answer: `label relation value` (relation '=', '<=', '≈', ...)."""
+    label: str
+    value: sp.Expr | str
+    relation: str = "="
+    note: str = ""
+
+
+@dataclass
+class Answer:
+    problem: str
+    part: str
+    kind: str
+    status: str                       # derived | given | not-derived
+    program: Program | None = None    # backward loops (or the loops asked for)
+    closed: list = field(default_factory=list)   # closed-form statements
+    values: dict = field(default_factory=dict)   # numeric: name -> array
+    text: str | None = None           # instructor text (text parts)
+    steps: list = field(default_factory=list)
+    verification: Verification | None = None
+    message: str = ""
+    backward: Backward | None = None
+    # expression results: [Result]; e.g. a variance "= (1 + D^2 J sigma_W^2)^l" or a bound
+    results: list = field(default_factory=list)
+    matrix: list = field(default_factory=list)   # (statement, matrix text or None, reason)
+    cost: str = ""    # backprop/gradient parts: orders of work, depth, memory (derive.cost)
+
+    @property
+    def verified(self) -> bool:
+        return self.verification is not None and self.verification.passed

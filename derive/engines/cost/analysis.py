@@ -1,0 +1,399 @@
+"""The symbolic cost analysis: work and parallel depth of a program, as formulas."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+import sympy as sp
+from derive.core.program import (Block, Loop, Program, Statement, format_expr, ref_indices, ref_name)
+from derive.engines.cost.count import CostError, _pattern, clog2, expr_depth, instance_work, iterations, per_element, single_loop_blocks, with_blocks
+from derive.engines.cost.depth import Group, TensorState, Time, ZERO, _madd, _mscale, provably_nonneg, smax
+
+# --------------------------------------------------------------------------
+# the symbolic analysis
+# --------------------------------------------------------------------------
+
+
+@dataclass
+class StatementCost:
+    statement: Statement
+    loops: tuple              # enclosing block loops + the statement's loops
+    iterations: sp.Expr
+    ops: int                  # per instance
+    per_element: sp.Expr      # contributions per target element (+=)
+    depth: int                # of one instance
+
+    @property
+    def work(self) -> sp.Expr:
+        return self.iterations * self.ops
+
+
+@dataclass
+class Recurrence:
+    """A block whose steps depend on the step before: the chain it adds."""
+    loop: Loop
+    carried: list             # (tensor, read index text) read from the step before
+    per_step: sp.Expr         # depth one step adds to the chain
+    chain: list               # statements on the per-step chain
+    steps: sp.Expr            # number of steps
+
+
+@dataclass
+class Cost:
+    program: Program
+    statements: list          # StatementCost
+    work: sp.Expr
+    depth: sp.Expr
+    recurrences: list
+    reductions: list          # (StatementCost, depth of its tree)
+    finals: dict              # tensor -> ready time (expr)
+
+
+class _Analysis:
+    def __init__(self, program: Program, present_at_start=()):
+        self.program = program
+        self.written = set(program.written())
+        self.state: dict = {}
+        for name in program.tensors:
+            present = name not in self.written or name in present_at_start
+            self.state[name] = TensorState(present, Time(ZERO))
+        self.rows: list = []
+        self.recurrences: list = []
+        self.reductions: list = []
+        self._seen_rows = set()
+        self._carriers = 0
+        self.dead = Time(ZERO)     # finish of instances whose writes fall out of range
+
+    # ---- statements --------------------------------------------------------
+
+    def row(self, st: Statement, outer) -> StatementCost:
+        key = id(st)
+        info = self.program.tensors[st.target_name]
+        extents = [sp.simplify(hi - lo + 1) for lo, hi in info.ranges]
+        r = StatementCost(st, tuple(outer) + tuple(st.loops),
+                          iterations(tuple(outer) + tuple(st.loops)), instance_work(st),
+                          per_element(st, extents) if st.op != "=" else sp.S.One,
+                          expr_depth(st.rhs))
+        if key not in self._seen_rows:
+            self._seen_rows.add(key)
+            self.rows.append(r)
+        return r
+
+    def statement(self, st: Statement, outer, scope) -> Time:
+        r = self.row(st, outer)
+        start = Time(ZERO)
+        for ref in st.reads():
+            start = start.join(scope.read(ref))
+        finish = start.plus(r.depth)
+        scope.write(st, finish, r.per_element)
+        return finish
+
+    def items(self, items, outer, scope):
+        for it in items:
+            if isinstance(it, Block):
+                self.block(it, outer, scope)
+            else:
+                self.statement(it, outer, scope)
+
+    # ---- blocks ------------------------------------------------------------
+
+    def block(self, block: Block, outer, scope):
+        lp = block.loops[0]
+        n = lp.count()
+        step = -1 if lp.reverse else 1
+        body_written = {st.target_name for st, _ in _walk(block.body)}
+        axes = {}
+        for st, _ in _walk(block.body):
+            axes.setdefault(st.target_name, _block_axis(st.target, lp.var))
+        offsets = {}               # tensor -> {offset: [statements]}
+        for st, _ in _walk(block.body):
+            k = axes[st.target_name]
+            off = _offset(st.target, k, lp.var)
+            offsets.setdefault(st.target_name, {}).setdefault(off, []).append(st)
+        carried_reads = []
+        for st, _ in _walk(block.body):
+            for r in st.reads():
+                x = ref_name(r)
+                if x not in body_written:
+                    continue
+                o = _offset(r, axes[x], lp.var)
+                sources = [o2 for o2 in offsets[x]
+                           if o is None or o2 is None or _later(o2, o, step)]
+                if sources and (x, o) not in [(a, b) for a, b, _ in carried_reads]:
+                    near = min(sources, key=lambda o2: abs(o2 - o)
+                               if o is not None and o2 is not None else 0)
+                    writer = (format_expr(lp.var + (o - near))
+                              if o is not None and near is not None else "an earlier step")
+                    carried_reads.append((x, o, (format_expr(r), writer)))
+        carried_keys = {(x, o) for x, o, _ in carried_reads}
+
+        def carried_into(x, o):
+            """Offsets whose writes in earlier steps reach slice o of x."""
+            return [o2 for o2 in offsets[x] if o is None or o2 is None or _later(o2, o, step)]
+
+        self._carriers += 1
+        c = f"c{self._carriers}"
+        pre = {x: scope.get(x).copy() for x in body_written}
+
+        # pass A: the first step (nothing carried in); pass B: a step after others
+        t_first = lp.hi if lp.reverse else lp.lo
+        later = (lp.lo, lp.hi - 1) if lp.reverse else (lp.lo + 1, lp.hi)
+        first = _BlockScope(scope, lp.var, axes, pre, None, None, carried_keys, carried_into,
+                            t_first, later)
+        self.items(block.body, tuple(outer) + (lp,), first)
+        counts = first.written_counts
+        generic = _BlockScope(scope, lp.var, axes, pre, c, counts, carried_keys, carried_into,
+                              t_first, later)
+        self.items(block.body, tuple(outer) + (lp,), generic)
+
+        def carried_out(bs):
+            out = None
+            for (x, o2), t in bs.write_finish.items():
+                if any(o2 in carried_into(x, o) for (y, o) in carried_keys if y == x):
+                    out = t if out is None else out.join(t)
+            return out
+
+        c1 = carried_out(first)
+        nxt = carried_out(generic)
+        if c1 is None or nxt is None:
+            last = Time(ZERO)
+            w = None
+        else:
+            w = nxt.get(c)
+            b = Time({k: v for k, v in nxt.items() if k != c})
+            if w is None:
+                last = b.join(c1)
+            else:
+                # c(k) = max(c(k-1) + w, b): the carrier at the start of the last step
+                if all(k in c1 and provably_nonneg(_madd(c1[k], w) - v)
+                       for k, v in b.items() if not isinstance(v, sp.Max)) \
+                        and not any(isinstance(v, sp.Max) for v in b.values()):
+                    last = c1.plus(_mscale(w, n - 2))    # b never overtakes: c(k) = c1 + (k-1)w
+                else:
+                    last = c1.plus(_mscale(w, n - 2)).join(b.plus(w * (n - 3)))
+        # the statements on the way from what the step before wrote to what the next reads
+        needed = {(x, o2) for (x, o) in carried_keys for o2 in carried_into(x, o)}
+        chain = []
+        for st in reversed(generic.chain):
+            key = (st.target_name, _offset(st.target, axes[st.target_name], lp.var))
+            if key in needed and st not in chain:
+                chain.insert(0, st)
+                for r in st.reads():
+                    if ref_name(r) in body_written:
+                        needed.add((ref_name(r), _offset(r, axes[ref_name(r)], lp.var)))
+        if w is not None:
+            self.recurrences.append(Recurrence(lp, carried_reads, w, chain, n))
+
+        # the states after the block: the first step's and the last step's (its
+        # carrier substituted); slices of different steps are different elements
+        for x in body_written:
+            base = pre[x]
+            present = base.present
+            ready = Time(base.ready) if present else Time(ZERO)
+            # an accumulator keeps what it had; a sliced tensor's earlier contributions
+            # were copied into the slices they reach
+            pending = list(base.pending) if axes[x] is None else []
+            acc: dict = {}
+            for name, bs in (("first", first), ("last", generic)):
+                def conv(t, bs=bs):
+                    return t.at(c, last) if bs is generic else Time(t)
+                t_at = (lp.hi if lp.reverse else lp.lo) if bs is first else \
+                    (lp.lo if lp.reverse else lp.hi)
+                for (y, o), s in bs.slices.items():
+                    if y != x:
+                        continue
+                    if _out_of_range(self.program, x, axes[x], o, t_at):
+                        # writes there are dropped: their instances still ran
+                        for g in s.pending:
+                            if not g.carried and not any(g is h for h in base.pending):
+                                self.dead = self.dead.join(conv(g.last or g.ready))
+                        continue
+                    if s.present:
+                        present = True
+                        ready = ready.join(conv(s.ready))
+                    for g in s.pending:
+                        if g.carried or (axes[x] is None and any(g is h for h in base.pending)):
+                            continue
+                        if axes[x] is None:       # accumulated over the steps
+                            weight = 1 if bs is first else n - 1
+                            cnt, fin = acc.get(g.pattern, (sp.S.Zero, None))
+                            acc[g.pattern] = (cnt + g.n * weight,
+                                              conv(g.ready) if fin is None
+                                              else fin.join(conv(g.ready)))
+                        else:
+                            pending.append(Group((("slice", name, o), g.pattern[1]),
+                                                 g.n, conv(g.ready), False, s.present))
+            pending += [Group(p, cnt, fin) for p, (cnt, fin) in acc.items()]
+            scope.set(x, TensorState(present, ready, pending))
+
+
+def _out_of_range(program, x, axis, offset, t_value) -> bool:
+    """Is slice t_value + offset of x provably outside its range (writes there are dropped)?"""
+    if axis is None or offset is None:
+        return False
+    lo, hi = program.tensors[x].ranges[axis]
+    i = t_value + offset
+    return bool(sp.expand(i - lo).is_negative) or bool(sp.expand(i - hi).is_positive)
+
+
+def _walk(items):
+    for it in items:
+        if isinstance(it, Block):
+            yield from _walk(it.body)
+        else:
+            yield it, None
+
+
+def _block_axis(target, var):
+    for k, e in enumerate(ref_indices(target)):
+        if var in e.free_symbols:
+            return k
+    return None
+
+
+def _offset(r, axis, var):
+    """The read or write index along the block axis, minus the block variable."""
+    if axis is None:
+        return None
+    idx = ref_indices(r)
+    if axis >= len(idx):
+        return None
+    d = sp.expand(idx[axis] - var)
+    return int(d) if d.is_Integer else None
+
+
+def _later(o_write, o_read, step) -> bool:
+    """Does a write at offset o_write in an earlier step reach a read at o_read?"""
+    d = (o_write - o_read) * step
+    return d > 0
+
+
+class _TopScope:
+    def __init__(self, analysis: _Analysis):
+        self.a = analysis
+
+    def get(self, x) -> TensorState:
+        return self.a.state[x]
+
+    def set(self, x, s: TensorState):
+        self.a.state[x] = s
+
+    def read(self, r) -> Time:
+        return self.a.state[ref_name(r)].materialize()
+
+    def write(self, st, finish: Time, count):
+        s = self.a.state[st.target_name]
+        if st.op == "=":
+            s.present, s.ready, s.pending, s.where = True, finish, [], _pattern(st)[1]
+        else:
+            s.pending.append(Group(_pattern(st), sp.S.One, finish.plus(clog2(count))))
+
+
+class _BlockScope:
+    """The tensors' states during one step of a block (slices along the block axis)."""
+
+    def __init__(self, outer, var, axes, pre, carrier, counts, carried_keys, carried_into,
+                 t_first, later):
+        self.t_first = t_first
+        self.later = later
+        self.outer = outer
+        self.var = var
+        self.axes = axes
+        self.pre = pre
+        self.carrier = carrier
+        self.counts = counts
+        self.carried_keys = carried_keys
+        self.carried_into = carried_into
+        self.slices: dict = {}
+        self.written_counts: dict = {}     # (x, offset) -> (partial sums per element, any '=')
+        self.write_finish: dict = {}       # (x, offset) -> Time
+        self.chain: list = []
+
+    def get(self, x):
+        if x in self.axes:
+            raise CostError("nested blocks writing the same tensor are not analysed")
+        return self.outer.get(x)
+
+    def set(self, x, s):
+        raise CostError("nested blocks are not analysed by the cost engine")
+
+    def slice(self, x, o) -> TensorState:
+        key = (x, o)
+        if key not in self.slices:
+            s = self.pre[x].copy()
+            # what was written before the block at one fixed step reaches only that step
+            a = self.axes[x]
+            s.pending = [g for g in s.pending if self.reaches(g.pattern[1], a, o)]
+            if s.present and s.where is not None and not self.reaches(s.where, a, o):
+                s.present, s.ready, s.where = False, Time(ZERO), None
+            if self.carrier is not None:
+                srcs = [o2 for o2 in self.carried_into(x, o) if (x, o2) in self.counts]
+                if srcs:
+                    if any(self.counts[(x, o2)][1] for o2 in srcs):
+                        s = TensorState(True, Time({self.carrier: sp.S.Zero}), [])
+                    else:
+                        cnt = sum((self.counts[(x, o2)][0] for o2 in srcs), sp.S.Zero)
+                        # the previous steps' partial sums: the carrier is when the
+                        # last of them is ready
+                        s.pending.append(Group((("slice", o), ()), cnt,
+                                               Time({self.carrier: sp.S.Zero}), True))
+            self.slices[key] = s
+        return self.slices[key]
+
+    def reaches(self, idx, axis, o) -> bool:
+        """Can elements with pattern idx be slice o of this step?"""
+        if axis is None or o is None or axis >= len(idx):
+            return True
+        e = idx[axis]
+        if any(v.name.startswith("_") for v in e.free_symbols):
+            return True                     # all along the block axis
+        d = sp.expand(e - (self.t_first + o))
+        if self.carrier is None:            # the first step
+            return not (d.is_Integer and d != 0)
+        lo, hi = self.later                 # a later step t: is e = t + o possible?
+        t = sp.expand(e - o)
+        return not (sp.expand(t - lo).is_negative or sp.expand(t - hi).is_positive)
+
+    def read(self, r) -> Time:
+        x = ref_name(r)
+        if x not in self.axes:
+            return self.outer.read(r)
+        return self.slice(x, _offset(r, self.axes[x], self.var)).materialize()
+
+    def write(self, st, finish: Time, count):
+        x = st.target_name
+        o = _offset(st.target, self.axes[x], self.var)
+        s = self.slice(x, o)
+        cnt, eq = self.written_counts.get((x, o), (sp.S.Zero, False))
+        if st.op == "=":
+            s.present, s.ready, s.pending = True, finish, []
+            self.written_counts[(x, o)] = (cnt, True)
+        else:
+            s.pending.append(Group(_pattern(st, ("slice", o)), sp.S.One,
+                                   finish.plus(clog2(count)), last=finish))
+            finish = finish.plus(clog2(count))
+            self.written_counts[(x, o)] = (cnt + 1, eq)
+        prev = self.write_finish.get((x, o))
+        self.write_finish[(x, o)] = finish if prev is None else prev.join(finish)
+        if self.carrier is not None and self.carrier in finish:
+            self.chain.append(st)
+
+
+def analyse(program: Program, present_at_start=()) -> Cost:
+    """Work and parallel depth of `program`, symbolically in its sizes.
+
+    Tensors the program does not write are inputs, ready at the start;
+    `present_at_start` names written tensors that hold a value at the start
+    (the seeded gradients of a backward program)."""
+    items = single_loop_blocks(with_blocks(program.items))
+    a = _Analysis(program, present_at_start)
+    a.items(items, (), _TopScope(a))
+    finals = {}
+    depth = a.dead.expr()
+    for name, s in a.state.items():
+        t = s.materialize().expr()
+        finals[name] = t
+        depth = smax(depth, t)
+    work = sp.expand(sum((r.work for r in a.rows), sp.S.Zero))
+    reductions = [(r, clog2(r.per_element)) for r in a.rows
+                  if r.statement.op != "=" and r.per_element != 1]
+    return Cost(program, a.rows, work, sp.S.Zero if depth is None else depth,
+                a.recurrences, reductions, finals)

@@ -1,0 +1,519 @@
+"""Moments statement by statement, and of named tensors and gradients under one set
+of assumptions."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+import sympy as sp
+from sympy import Indexed
+from derive.engines.backward import derive_backward
+from derive.core.records import Backward, Step
+from derive.core.errors import DerivationError
+from derive.core.program import (Block, Loop, Program, Statement, TensorScalar, base_of, format_statement, grad_name, is_grad_name, reads, ref_indices, ref_name)
+from derive.engines.moments.algebra import BOUND, RV, _interval_add, _interval_mul, _odd_meet, _simp, _sym, as_assumptions, constant_rv, fx, input_rv
+from derive.engines.moments.table import MOMENTS, affine
+
+# --------------------------------------------------------------------------
+# rules over expressions and statements
+# --------------------------------------------------------------------------
+
+
+@dataclass
+class MomentDerivation:
+    """The moments of every tensor of a program, with the steps that derived them."""
+    program: Program
+    rvs: dict                       # tensor -> RV
+    steps: list
+    assumptions: dict               # tensor -> Assumption
+    assumed: list = field(default_factory=list)   # independence assumed, not proven
+
+    def rv(self, name: str) -> RV:
+        if name not in self.rvs:
+            raise DerivationError(f"no moments derived for {name!r}")
+        return self.rvs[name]
+
+    def mean(self, name: str):
+        return self.rv(name).mean
+
+    def variance(self, name: str):
+        return self.rv(name).var
+
+    def relation(self, name: str) -> str:
+        return BOUND if self.rv(name).bound else "="
+
+
+@dataclass
+class MomentResult:
+    label: str
+    value: sp.Expr
+    relation: str
+    steps: list
+    derivation: MomentDerivation
+
+
+def _injective(r, summed) -> bool:
+    """Do distinct values of the summed variables read distinct entries (affine indices)?"""
+    if not summed:
+        return True
+    rows = []
+    for e in ref_indices(r):
+        row = []
+        for s in summed:
+            d = sp.diff(e, s)
+            if d.free_symbols:
+                return False
+            row.append(d)
+        rows.append(row)
+    return bool(rows) and sp.Matrix(rows).rank() == len(summed)
+
+
+def normalized(st: Statement, tensors: dict) -> tuple[Statement, list]:
+    """The statement with plain target indices (`y + dy` re-indexed to `y`), and the
+    (expression, original loop) pairs whose range re-indexing moved into the reads."""
+    moved = []
+    info = tensors[st.target_name]
+    own = {lp.var: lp for lp in st.loops}
+    for k, e in enumerate(ref_indices(st.target)):
+        if e.is_Symbol and e in own:
+            continue
+        cands = [v for v in e.free_symbols if v in own and sp.diff(e, v) == 1]
+        cands.sort(key=lambda v: (tuple(own[v].bounds) != tuple(info.ranges[k]), v.name))
+        if not cands:
+            raise DerivationError(f"cannot read one entry of the target of "
+                                  f"`{format_statement(st)}`: index {fx(e)}")
+        v = cands[0]
+        rest = sp.expand(e - v)
+        sub = {v: v - rest}
+        moved.append((v - rest, own[v]))
+        loops = tuple(Loop(v, info.ranges[k][0], info.ranges[k][1], lp.reverse)
+                      if lp.var == v else lp for lp in st.loops)
+        st = st.with_(target=st.target.xreplace(sub), rhs=st.rhs.xreplace(sub), loops=loops)
+        own = {lp.var: lp for lp in st.loops}
+    return st, moved
+
+
+class Propagator:
+    """Moments of every written tensor, statement by statement."""
+
+    def __init__(self, program: Program, assumptions: dict, known: dict | None = None):
+        self.program = program
+        self.assumptions = assumptions
+        self.known = dict(known or {})
+        self.contributions: dict = {}       # tensor -> [(RV, statement)]
+        self.rvs: dict = {}
+        self.steps: list = []
+        self.assumed: list = []
+
+    # ---- reading -----------------------------------------------------------
+
+    def rv_of_tensor(self, name: str) -> RV:
+        if name in self.rvs:
+            return self.rvs[name]
+        if name in self.known:
+            return self.known[name]
+        if name in self.assumptions:
+            return input_rv(name, self.assumptions[name])
+        info = self.program.tensors.get(name)
+        what = "gradient" if is_grad_name(name) else (info.role if info else "tensor")
+        raise DerivationError(
+            f"no assumption for the {what} {name!r}: say under assume: (or the part's given:) "
+            f"its mean and variance, or that it is a constant")
+
+    def step(self, kind, text, st=None, expr=None, **extra):
+        self.steps.append(Step(kind, text, st, expr, extra))
+
+    # ---- expressions -------------------------------------------------------
+
+    def rv(self, e, st) -> RV:
+        """Moments of one entry of the expression `e` (loop indices fixed)."""
+        e = _sym(e)
+        if isinstance(e, (Indexed, TensorScalar)):
+            name = ref_name(e)
+            a = self.assumptions.get(name)
+            if a is not None and a.constant is not None and name not in self.rvs \
+                    and name not in self.known:
+                self.step("rule", f"{name} is the constant {fx(a.constant)} (assumed)", st,
+                          rule="constant")
+            return self.rv_of_tensor(name)
+        if not reads(e):
+            return constant_rv(e)
+        if e.is_Add:
+            return self.add([(a, self.rv(a, st)) for a in e.args], st, e)
+        if e.is_Mul:
+            return self.mul([(a, self.rv(a, st)) for a in e.args], st, e)
+        if e.is_Pow:
+            base, ex = e.args
+            b = self.rv(base, st)
+            if not b.random:
+                return self.constant(e)
+            if ex == 2:
+                if b.normal:
+                    m, v = b.mean, b.var
+                    fourth = m ** 4 + 6 * m ** 2 * v + 3 * v ** 2
+                    self.step("rule", f"{fx(e)}: the square of a normal entry: E = Var + mean^2,"
+                              f" E[X^4] = mean^4 + 6 mean^2 Var + 3 Var^2", st, rule="power")
+                    return RV(_simp(b.second), _simp(fourth - b.second ** 2), b.bound,
+                              b.sources, frozenset(), frozenset(), False, None)
+                raise DerivationError(f"the variance of {fx(e)} needs the fourth moment of "
+                                      f"{fx(base)}: declare its distribution (normal)")
+            raise DerivationError(f"no moment rule for the power {fx(e)}")
+        f = type(e)
+        if f in MOMENTS:
+            (arg,) = e.args
+            u = self.rv(arg, st)
+            if not u.random:
+                return self.constant(e)
+            out, facts = MOMENTS[f](u, arg)
+            for fact in facts:
+                self.step("table", fact.text, st, None, rule=f.__name__,
+                          relation="=" if fact.exact else BOUND)
+            return out
+        if isinstance(e, sp.Function):
+            name = getattr(f, "__name__", str(f))
+            raise DerivationError(f"no row for the function {name!r} in the moments table "
+                                  f"(rows: {', '.join(k.__name__ for k in MOMENTS)})")
+        raise DerivationError(f"no moment rule for {fx(e)}")
+
+    def constant(self, e) -> RV:
+        """A deterministic expression: constant tensors replaced by their values."""
+        return constant_rv(_simp(e.xreplace({r: self.rv_of_tensor(ref_name(r)).mean
+                                             for r in reads(e)})))
+
+    def mul(self, factors, st, e) -> RV:
+        rand = [(a, r) for a, r in factors if r.random]
+        c = sp.Mul(*[r.mean for a, r in factors if not r.random])
+        if c == 0:
+            return constant_rv(0)
+        if len(rand) == 1:
+            a, r = rand[0]
+            if c != 1:
+                self.step("rule", f"linear: {fx(e)} = {fx(c)} * {fx(a)}: the mean scales by "
+                          f"{fx(c)}, the variance by {fx(c ** 2)}", st, rule="linear")
+            return affine(r, c, 0)
+        seen = set()
+        for a, r in rand:
+            if r.sources & seen:
+                shared = ", ".join(sorted(r.sources & seen))
+                raise DerivationError(
+                    f"the factors of {fx(e)} are not independent (several depend on "
+                    f"{shared}): the product rule needs independent factors")
+            seen |= r.sources
+        mean = c * sp.Mul(*[r.mean for _, r in rand])
+        second = c ** 2 * sp.Mul(*[r.second for _, r in rand])
+        var = _simp(second - mean ** 2)
+        names = [fx(a) for a, _ in rand]
+        text = (f"product of independent factors {', '.join(names)} (they share no random "
+                f"source): E = {' * '.join(fx(r.mean) for _, r in rand)}"
+                f"{' * ' + fx(c) if c != 1 else ''} = {fx(_simp(mean))}; "
+                f"Var = E[X^2] E[Y^2] - E[X]^2 E[Y]^2 = "
+                f"{' * '.join('(' + fx(r.second) + ')' for _, r in rand)}"
+                f"{' * ' + fx(c ** 2) if c != 1 else ''} - ({fx(_simp(mean))})^2 = {fx(var)}")
+        self.step("rule", text, st, var, rule="product",
+                  assumption="the factors are independent: different random tensors are "
+                             "independent")
+        zero_mean = [r for _, r in rand if sp.simplify(r.mean) == 0]
+        odd = frozenset().union(*[r.odd or frozenset() for r in zero_mean]) \
+            if zero_mean else frozenset()
+        support = None
+        if all(r.support is not None for _, r in rand):
+            support = (c, c)
+            for _, r in rand:
+                support = _interval_mul(support, r.support)
+        return RV(_simp(mean), var, any(r.bound or r.capped for _, r in rand), frozenset(seen),
+                  frozenset().union(*[r.factors for _, r in rand]), odd, False, support)
+
+    def covariance_reason(self, a: RV, b: RV):
+        """Why Cov(a, b) = 0, or None."""
+        if not (a.sources & b.sources):
+            return ("independent", "they share no random source")
+        f = sorted((b.factors - a.sources) | (a.factors - b.sources))
+        if f:
+            return ("uncorrelated", f"one of them carries the zero-mean factor {f[0]} in "
+                                    f"every term, and the other does not depend on {f[0]}")
+        return None
+
+    def add(self, terms, st, e, what="terms") -> RV:
+        rand = [(a, r) for a, r in terms if r.random]
+        mean = _simp(sp.Add(*[r.mean for _, r in terms]))
+        const = sp.Add(*[r.mean for _, r in terms if not r.random])
+        if not rand:
+            return constant_rv(mean)
+        if len(rand) == 1:
+            a, r = rand[0]
+            if len(terms) > 1:
+                consts = " + ".join(fx(x) for x, q in terms if not q.random)
+                self.step("rule", f"linear: adding the constant {consts} = {fx(const)} to "
+                          f"{fx(a)} shifts the mean by {fx(const)}; the variance is unchanged",
+                          st, rule="linear")
+            return affine(r, 1, const)
+        reasons = []
+        for i in range(len(rand)):
+            for j in range(i + 1, len(rand)):
+                why = self.covariance_reason(rand[i][1], rand[j][1])
+                if why is None:
+                    why = ("assumed", "assumed uncorrelated (the problem's independence "
+                                      "assumption)")
+                    self.assumed.append(f"{fx(rand[i][0])} and {fx(rand[j][0])} uncorrelated")
+                reasons.append((rand[i][0], rand[j][0], why))
+        var = _simp(sp.Add(*[r.var for _, r in rand]))
+        why_text = "; ".join(f"{fx(x)} and {fx(y)}: {w[1]}" for x, y, w in reasons)
+        kinds = {w[0] for _, _, w in reasons}
+        self.step("rule", f"sum of {what} {', '.join(fx(a) for a, _ in rand)}: means add, "
+                  f"and the variances add because the {what} are uncorrelated ({why_text}): "
+                  f"Var = {' + '.join(fx(r.var) for _, r in rand)} = {fx(var)}", st, var,
+                  rule="branches",
+                  assumption="exact" if kinds <= {"independent", "uncorrelated"}
+                  else "assumed uncorrelated")
+        independent = all(w[0] == "independent" for _, _, w in reasons)
+        support = (const, const)
+        for _, r in rand:
+            support = _interval_add(support, r.support)
+        odd = None
+        for _, r in rand:
+            odd = _odd_meet(odd, r.odd)
+        factors = frozenset.intersection(*[r.factors for _, r in rand])
+        return RV(mean, var, any(r.bound for _, r in rand),
+                  frozenset().union(*[r.sources for _, r in rand]), factors,
+                  odd if odd is not None else frozenset(),
+                  independent and all(r.normal for _, r in rand), support)
+
+    # ---- statements --------------------------------------------------------
+
+    def normalized(self, st: Statement) -> tuple[Statement, list]:
+        return normalized(st, self.program.tensors)
+
+    def statement(self, st0: Statement):
+        st, moved = self.normalized(st0)
+        tvars = set().union(*[i.free_symbols for i in ref_indices(st.target)]) \
+            if ref_indices(st.target) else set()
+        summed = [lp for lp in st.loops if lp.var not in tvars]
+        self.step("visit", f"statement `{format_statement(st0, self.program.indices)}`"
+                  + (f" (one entry: `{format_statement(st, self.program.indices)}`)"
+                     if moved else ""), st0)
+        shifted = [r for r in reads(st.rhs)
+                   if any(not i.is_Symbol and i.free_symbols for i in ref_indices(r))]
+        if shifted:
+            self.step("rule", "interior entries only: reads beyond the border are zero and "
+                      "would drop terms; the moments below hold where every read is in range",
+                      st, rule="interior")
+        term = self.rv(st.rhs, st)
+        if st.op == "-=":
+            term = replace(term, mean=-term.mean,
+                           support=None if term.support is None
+                           else (-term.support[1], -term.support[0]))
+        contribution = term
+        if summed and st.op != "=":
+            contribution = self.sum_terms(st, summed, term)
+        name = st.target_name
+        if st.op == "=":
+            self.contributions[name] = []
+        self.contributions.setdefault(name, []).append((contribution, st))
+        parts = self.contributions[name]
+        if len(parts) == 1:
+            rv = parts[0][0]
+        else:
+            rv = self.add([(_contribution_label(s), r) for r, s in parts], st,
+                          sp.Symbol(name), what="contributions")
+        self.rvs[name] = rv
+        rel = BOUND if rv.bound else "="
+        self.step("result", f"E[{name}] = {fx(rv.mean)}, Var({name}) {rel} {fx(rv.var)}", st,
+                  rv.var, tensor=name, mean=rv.mean, variance=rv.var, relation=rel)
+
+    def sum_terms(self, st, summed, term: RV) -> RV:
+        n = _simp(sp.Mul(*[lp.count() for lp in summed]))
+        over = ", ".join(lp.var.name for lp in summed)
+        rand_reads = [r for r in reads(st.rhs) if self.rv_of_tensor(ref_name(r)).random]
+        svars = [lp.var for lp in summed]
+        varying = [r for r in rand_reads
+                   if any(v in i.free_symbols for i in ref_indices(r) for v in svars)]
+        if not term.random:
+            return constant_rv(_simp(n * term.mean))
+        if not varying:
+            var = _simp(n ** 2 * term.var)
+            self.step("rule", f"the sum over {over} adds {fx(n)} equal terms: E = {fx(n)} * "
+                      f"{fx(term.mean)}, Var = {fx(n)}^2 * {fx(term.var)} = {fx(var)}", st, var,
+                      rule="sum")
+            return RV(_simp(n * term.mean), var, term.bound, term.sources, term.factors,
+                      term.odd, term.normal, None)
+        inputs = {n_: a for n_, a in self.assumptions.items() if a.constant is None}
+        roles = {n_: (i.role != "parameter") for n_, i in self.program.tensors.items()}
+        rand_reads.sort(key=lambda r: roles.get(ref_name(r), True))
+        own_factor = [r for r in rand_reads if ref_name(r) in term.factors
+                      and ref_name(r) in inputs and inputs[ref_name(r)].independent
+                      and ref_name(r) not in self.known and ref_name(r) not in self.rvs
+                      and _injective(r, svars)
+                      and sum(1 for q in rand_reads if ref_name(q) == ref_name(r)) == 1]
+        all_own = all(_injective(r, svars) and ref_name(r) in inputs
+                      and inputs[ref_name(r)].independent and ref_name(r) not in self.rvs
+                      for r in rand_reads) and \
+            len({ref_name(r) for r in rand_reads}) == len(rand_reads)
+        if own_factor:
+            f = ref_name(own_factor[0])
+            why = (f"each term reads its own entry of {f} (distinct {over} give distinct "
+                   f"entries), and {f} has mean 0, independent entries, and is independent of "
+                   f"the rest of the term: the terms are uncorrelated (exact)")
+            kind = "exact"
+        elif all_own:
+            why = ("distinct terms read distinct entries of tensors with independent entries: "
+                   "the terms are independent (exact)")
+            kind = "exact"
+        else:
+            why = ("the terms are assumed uncorrelated (the problem's independence assumption: "
+                   "they read entries of computed tensors)")
+            kind = "assumed uncorrelated"
+            self.assumed.append(f"the {fx(n)} terms of the sum over {over} in "
+                                f"`{format_statement(st)}` uncorrelated")
+        mean = _simp(n * term.mean)
+        var = _simp(n * term.var)
+        self.step("rule", f"the sum over {over} adds {fx(n)} terms; {why}; so E = {fx(n)} * "
+                  f"{fx(term.mean)} = {fx(mean)} and Var = {fx(n)} * {fx(term.var)} = "
+                  f"{fx(var)}", st, var, rule="sum", count=n, assumption=kind)
+        support = None
+        if term.support is not None:
+            support = (n * term.support[0], n * term.support[1])
+        return RV(mean, var, term.bound, term.sources, term.factors, term.odd,
+                  term.normal and all_own, support)
+
+    def run(self) -> MomentDerivation:
+        for item in self.program.items:
+            if isinstance(item, Block):
+                raise DerivationError("moments are propagated over one step of a program: "
+                                      "a time block (for t in ...:) is not supported")
+            self.statement(item)
+        return MomentDerivation(self.program, {**self.known, **self.rvs}, self.steps,
+                                self.assumptions, self.assumed)
+
+
+def _contribution_label(st: Statement) -> str:
+    tvars = set().union(*[i.free_symbols for i in ref_indices(st.target)]) \
+        if ref_indices(st.target) else set()
+    summed = [lp.var.name for lp in st.loops if lp.var not in tvars]
+    sign = "-" if st.op == "-=" else ""
+    body = fx(st.rhs)
+    if summed and st.op != "=":
+        return f"{sign}(sum over {', '.join(summed)} of {body})"
+    return f"{sign}{body}" if not sign or not st.rhs.is_Add else f"-({body})"
+
+
+def propagate(program: Program, assumptions: dict, known: dict | None = None
+              ) -> MomentDerivation:
+    """The mean and variance of every tensor the program writes."""
+    return Propagator(program, as_assumptions(assumptions), known).run()
+
+
+# --------------------------------------------------------------------------
+# moments of named tensors and gradients under one set of assumptions
+# --------------------------------------------------------------------------
+
+
+def grad_sources(assumptions: dict) -> list:
+    """The tensors whose upstream gradient is assumed (`L1.grad` in given:)."""
+    return [base_of(n) for n in assumptions if is_grad_name(n)]
+
+
+def backward_program(program: Program, assumptions: dict, targets) -> Backward:
+    """The backward loops from the assumed upstream gradients to `targets`."""
+    sources = grad_sources(assumptions)
+    if not sources:
+        raise DerivationError(
+            f"the moments of {', '.join(grad_name(t) for t in targets)} need the distribution "
+            "of an upstream gradient: add it under given:, e.g. {y.grad: {mean: 0, "
+            "variance: 1}}")
+    bw = derive_backward(program, sources, list(targets))
+    return bw
+
+
+class Analysis:
+    """Moments of a program's tensors and gradients under one set of assumptions."""
+
+    def __init__(self, program: Program, assumptions: dict):
+        self.program = program
+        self.assumptions = as_assumptions(assumptions)
+        self._forward: MomentDerivation | None = None
+        self._backward: dict = {}
+
+    def forward(self) -> MomentDerivation:
+        if self._forward is None:
+            self._forward = propagate(self.program, self.assumptions)
+        return self._forward
+
+    def backward(self, target: str):
+        """(Backward, MomentDerivation) for the gradient of `target`."""
+        if target not in self._backward:
+            bw = backward_program(self.program, self.assumptions, [target])
+            computed = set(self.program.written())
+            needs_forward = any(ref_name(r) in computed and not is_grad_name(ref_name(r))
+                                for st in bw.program.statements() for r in st.reads())
+            known = self.forward().rvs if needs_forward else {}
+            der = propagate(bw.program, self.assumptions, known)
+            self._backward[target] = (bw, der, needs_forward)
+        return self._backward[target][:2]
+
+    def derivation(self, name: str) -> MomentDerivation:
+        if is_grad_name(name) and name not in self.assumptions:
+            return self.backward(base_of(name))[1]
+        if name in self.program.written():
+            return self.forward()
+        return MomentDerivation(self.program, {name: self.rv(name)}, [], self.assumptions)
+
+    def rv(self, name: str) -> RV:
+        if name in self.assumptions:
+            return input_rv(name, self.assumptions[name])
+        return self.derivation(name).rv(name)
+
+    def steps(self, name: str) -> list:
+        """The steps that derive the moments of `name` (only the statements it needs)."""
+        der = self.derivation(name)
+        out = []
+        programs = [self.program]
+        if is_grad_name(name) and name not in self.assumptions:
+            bw, _, needs_forward = self._backward[base_of(name)]
+            out.append(Step("backward", "the backward loops (derive_backward): "
+                            + "; ".join(format_statement(st, self.program.indices)
+                                        for st in bw.program.statements())))
+            programs = [bw.program]
+            if needs_forward:
+                out.extend(self.forward().steps)
+                programs.append(self.program)
+        out += der.steps
+        needed = dependencies(programs, name)
+        return [st for st in out if st.statement is None or st.statement.target_name in needed]
+
+    def moment(self, name: str, moment: str):
+        """(value, relation) of Var(name) or E(name)."""
+        r = self.rv(name)
+        if moment == "mean":
+            return r.mean, "="
+        return r.var, BOUND if r.bound else "="
+
+
+def dependencies(programs, name: str) -> set:
+    """`name` and every tensor it is computed from, through the programs' statements."""
+    stmts = [st for prog in programs for st in prog.statements()]
+    out, todo = {name}, [name]
+    while todo:
+        t = todo.pop()
+        for st in stmts:
+            if st.target_name == t:
+                for r in st.reads():
+                    if ref_name(r) not in out:
+                        out.add(ref_name(r))
+                        todo.append(ref_name(r))
+    return out
+
+
+def derive_variance(program: Program, assume: dict, of: str) -> MomentResult:
+    """Var of one entry of `of` (a tensor or `X.grad`), derived statement by statement."""
+    a = Analysis(program, assume)
+    value, rel = a.moment(of, "variance")
+    return MomentResult(f"Var({of})", value, rel, a.steps(of), a.derivation(of))
+
+
+def derive_mean(program: Program, assume: dict, of: str) -> MomentResult:
+    """E of one entry of `of` (a tensor or `X.grad`), derived statement by statement."""
+    a = Analysis(program, assume)
+    value, rel = a.moment(of, "mean")
+    return MomentResult(f"E({of})", value, rel, a.steps(of), a.derivation(of))
+
+
+def assumption_notes(assumptions: dict, names) -> str:
+    return "; ".join(f"{n}: {assumptions[n].describe()}" for n in names if n in assumptions)

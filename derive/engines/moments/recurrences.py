@@ -1,0 +1,163 @@
+"""Layer recurrences of variances, and their solutions."""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+import sympy as sp
+from derive.core.records import Step
+from derive.core.errors import DerivationError, VerificationError
+from derive.core.program import (Program, is_grad_name)
+from derive.engines.moments.algebra import BOUND, _simp, as_assumptions, fx
+from derive.engines.moments.propagate import Analysis
+
+# --------------------------------------------------------------------------
+# layer recurrences
+# --------------------------------------------------------------------------
+
+
+@dataclass
+class Recurrence:
+    """sigma2(l) of a layer family: one-layer map, closed form, condition, steps."""
+    function: sp.Function          # sigma2 (forward) or sigma2_grad (backward)
+    layer: sp.Symbol               # l
+    at: sp.Expr                    # the layer where `from` has its assumed moments
+    start: sp.Expr                 # the assumed variance there
+    forward: bool                  # of is the next layer (True) or the previous (gradients)
+    coefficient: sp.Expr           # c in s(next) = c s(this) + d
+    offset: sp.Expr                # d
+    closed: sp.Expr                # s(l) in closed form
+    relation: str                  # "=" or BOUND
+    mean: sp.Expr
+    steps: list
+    frm: str = ""
+    of: str = ""
+
+    @property
+    def equation(self):
+        """(lhs, rhs) of the one-layer recurrence."""
+        s, l = self.function, self.layer
+        if self.forward:
+            return s(l + 1), self.coefficient * s(l) + self.offset
+        return s(l), self.coefficient * s(l + 1) + self.offset
+
+    def at_layer(self, value):
+        return _simp(self.closed.xreplace({self.layer: value}))
+
+
+def solve_recurrence(coefficient, offset, start, layer, at, forward: bool = True,
+                     function=None) -> tuple[sp.Expr, list]:
+    """Closed form of s(l+1) = c s(l) + d (forward) or s(l) = c s(l+1) + d (backward),
+    given s(at) = start, where `at` may be symbolic (a terminal condition s(L) = 1).
+
+    The layers are counted from `at`: k = l - at (forward) or k = at - l (backward),
+    and t(k) = s(at +- k) solves t(k+1) = c t(k) + d with t(0) = start: by the
+    first-order formula t(k) = c^k t(0) + d (c^k - 1)/(c - 1) when c and d do not
+    depend on k (c != 1 provable, or c = 1), else by SymPy's rsolve (which takes
+    conditions at numbered terms only).  check_recurrence verifies either."""
+    s = function or sp.Function("sigma2")
+    k = sp.Symbol("k", integer=True, nonnegative=True)
+    t = sp.Function("t")
+    steps = []
+    sol, how = _first_order(coefficient, offset, start, k), "first-order formula"
+    if sol is None:
+        sol, how = sp.rsolve(t(k + 1) - coefficient * t(k) - offset, t(k), {t(0): start}), \
+            "rsolve"
+    if sol is None:
+        raise DerivationError(f"rsolve found no closed form for t(k+1) = "
+                              f"{fx(coefficient)} t(k) + {fx(offset)}")
+    shift = layer - at if forward else at - layer
+    closed = _simp(sp.powsimp(sol.xreplace({k: shift}), force=True))
+    cond = f"{fx(s(at))} = {fx(start)}"
+    if forward and at == 0:
+        steps.append(Step("recurrence", f"solve with {cond} ({how}): {fx(s(layer))} = "
+                          f"{fx(closed)}", None, closed))
+    else:
+        steps.append(Step("recurrence", f"the condition {cond} sits at layer {fx(at)}, not "
+                          f"at a numbered term; count layers from there: "
+                          f"k = {fx(shift)}, t(k) = {fx(s(at + (k if forward else -k)))} gives "
+                          f"t(k+1) = {fx(coefficient * t(k) + offset)}"
+                          + f", t(0) = {fx(start)}; {how}: t(k) = {fx(sol)}; back to layers: "
+                          f"{fx(s(layer))} = {fx(closed)}", None, closed))
+    return closed, steps
+
+
+def _first_order(c, d, start, k):
+    """t(k) of t(k+1) = c t(k) + d, t(0) = start, for c, d free of k; None if c = 1
+    can be neither proven nor ruled out."""
+    if k in getattr(c, "free_symbols", set()) | getattr(d, "free_symbols", set()):
+        return None
+    ck = c ** k
+    if d == 0:
+        return ck * start
+    if (c - 1).is_zero:
+        return start + k * d
+    if (c - 1).is_zero is False:
+        return ck * start + d * (ck - 1) / (c - 1)
+    return None
+
+
+def check_recurrence(rec: Recurrence) -> list:
+    """Symbolic checks: the closed form satisfies the recurrence and its condition."""
+    s, l = rec.function, rec.layer
+    lhs, rhs = rec.equation
+    value = {s(l): rec.closed, s(l + 1): rec.closed.xreplace({l: l + 1})}
+    residual = sp.simplify(sp.powsimp(sp.expand_power_base(
+        (lhs - rhs).xreplace(value), force=True), force=True))
+    if residual != 0:
+        residual = sp.simplify(sp.expand(residual))
+    at_value = sp.simplify(rec.closed.xreplace({l: rec.at}) - rec.start)
+    if residual != 0 or at_value != 0:
+        raise VerificationError(f"the closed form {fx(rec.closed)} does not satisfy "
+                                f"{fx(lhs)} = {fx(rhs)} with {fx(s(rec.at))} = {fx(rec.start)}")
+    return [f"the closed form satisfies {fx(lhs)} = {fx(rhs)} and {fx(s(rec.at))} = "
+            f"{fx(rec.start)} (symbolic check)"]
+
+
+def layer_recurrence(program: Program, assumptions: dict, of: str, frm: str, layer,
+                     at) -> Recurrence:
+    """From a one-layer program (frm at one layer, of at the next, or for gradients the
+    previous), the recurrence of the variance and its closed form."""
+    assumptions = as_assumptions(assumptions)
+    if frm not in assumptions or assumptions[frm].constant is not None:
+        raise DerivationError(f"the recurrence starts from the assumed moments of {frm}: "
+                              f"declare its mean and variance (assume: or given:)")
+    base = assumptions[frm]
+    grad = is_grad_name(of)
+    s = sp.Function("sigma2_grad" if grad else "sigma2")
+    forward = not grad
+    here = s(layer + 1) if grad else s(layer)        # the layer of `from`
+    there = s(layer) if grad else s(layer + 1)       # the layer of `of`
+    first = Analysis(program, {**assumptions, frm: replace(base, variance=here)})
+    r1 = first.rv(of)
+    # the induction: at a later layer, `from` has only what `of` was shown to have
+    hyp = replace(base, variance=here, symmetric=base.symmetric and r1.symmetric,
+                  distribution=base.distribution if r1.normal else None, independent=False)
+    analysis = Analysis(program, {**assumptions, frm: hyp})
+    r = analysis.rv(of)
+    steps = [Step("recurrence", f"one layer: {frm} is layer {fx(layer + 1 if grad else layer)}"
+                  f", {of} is layer {fx(layer if grad else layer + 1)}; let "
+                  f"{fx(here)} = Var({frm}). For the induction {frm} is assumed to have only "
+                  f"what {of} is shown to have: mean {fx(base.mean)}"
+                  + (", symmetric about it" if hyp.symmetric else "")
+                  + ", entries that may depend on each other (they share weights)",
+                  None, here)]
+    steps += analysis.steps(of)
+    if sp.simplify(r.mean - base.mean) != 0:
+        raise DerivationError(f"the mean changes from layer to layer (E[{frm}] = "
+                              f"{fx(base.mean)}, E[{of}] = {fx(r.mean)}): only layers that "
+                              "keep the mean are supported")
+    steps.append(Step("recurrence", f"E[{of}] = {fx(r.mean)} = E[{frm}]: by induction every "
+                      f"layer has mean {fx(base.mean)}"))
+    f = sp.expand(r.var)
+    c = _simp(sp.diff(f, here))
+    d = _simp(f - c * here)
+    if c.has(here) or d.has(here) or c.has(there):
+        raise DerivationError(f"Var({of}) = {fx(r.var)} is not affine in {fx(here)}: "
+                              "no linear recurrence")
+    rel = BOUND if r.bound else "="
+    rhs = c * here + d
+    steps.append(Step("recurrence", f"the recurrence: {fx(there)} {rel} {fx(_simp(rhs))}",
+                      None, rhs))
+    closed, solve_steps = solve_recurrence(c, d, base.variance, layer, at, forward, s)
+    steps += solve_steps
+    return Recurrence(s, layer, at, base.variance, forward, c, d, closed, rel, base.mean,
+                      steps, frm, of)

@@ -1,0 +1,574 @@
+
+"""Problem specs: YAML (safe-loaded) into a validated :class:`Spec`.
+
+Every mistake an instructor can make is reported with the file, the key path
+(`parts.b.from`) and, inside program text, the line and column.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import sympy as sp
+import yaml
+
+from derive.front import notation as N
+from derive.core.errors import SpecError
+from derive.core.program import Program, TensorInfo, size_symbol
+from derive.front.resolve import Scope, build_program
+from derive.front.notation import number
+from derive.front.moment_keys import MOMENT_KINDS, _assumptions, _check_moment_part
+from derive.front.values import parse_values
+from derive.core.program import is_grad_name
+
+ROLES = ("input", "parameter", "computed")
+# values an input takes in numeric checks: probability and onehot sum to 1 over the last axis
+DOMAINS = ("real", "positive", "unit", "probability", "onehot")
+COMMON_KEYS = {"ask", "text", "points", "all_or_nothing", "note", "seed_answer", "seed_note"}
+PART_KEYS = {
+    "backprop": {"from", "to", "through", "average_over", "claim"},
+    "loops": {"of"},
+    "gradient": {"from", "to", "matrix", "through"},
+    "numeric": {"show", "from", "to"},
+    # moments parts (derive.moments); the sub-keys are checked by _check_moment_part
+    "variance": {"of", "given", "bound", "recurrence"},
+    "mean": {"of", "given"},
+    "solve": {"for", "condition", "approximate", "given"},
+    "choice": {"options", "compare", "given"},
+    "cost": {"of", "in", "measure"},
+    "update": {"rate", "of", "to", "from"},
+    "text": {"answer"},
+}
+TOP_KEYS = {"id", "title", "source", "course", "index", "symbols", "functions", "tensors",
+            "program", "values", "sizes", "assume", "statement", "parts", "notes",
+            "show_program"}
+REQUIRED = ("id", "title", "source", "tensors", "program", "parts")
+_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+
+
+@dataclass
+class Part:
+    label: str
+    kind: str
+    text: str
+    args: dict = field(default_factory=dict)
+
+
+@dataclass
+class Spec:
+    id: str
+    title: str
+    source: str
+    path: str
+    program: Program
+    program_text: str
+    parts: dict                                   # label -> Part (ordered)
+    statement: str = ""
+    course: str | None = None
+    sizes: dict = field(default_factory=dict)      # size name -> default int
+    values: dict = field(default_factory=dict)     # tensor name -> np.ndarray
+    assume: dict = field(default_factory=dict)
+    symbols: dict = field(default_factory=dict)    # name -> Symbol
+    size_symbols: dict = field(default_factory=dict)
+    scope: Scope | None = None
+    raw: dict = field(default_factory=dict)
+
+    @property
+    def show_program(self) -> bool:
+        """Does the problem sheet print the program? (false when it is an answer)"""
+        return self.raw.get("show_program", True)
+
+    def part(self, label: str) -> Part:
+        if label not in self.parts:
+            raise SpecError(f"problem {self.id!r} has no part {label!r} "
+                            f"(parts: {', '.join(self.parts)})", self.path)
+        return self.parts[label]
+
+    @property
+    def tensors(self) -> dict:
+        return self.program.tensors
+
+    def check_sizes(self) -> list:
+        """Sizes a check runs at: the spec's own, then a set in which every size differs
+        from every other and is at least 3 (so a batch has 3 examples and a recurrence
+        runs 3 steps), which tells apart answers that agree only when sizes are equal."""
+        base = self.default_sizes()
+        distinct, used = {}, set()
+        for name in sorted(base, key=lambda n: (base[n], list(base).index(n))):
+            v = max(3, base[name] + 1)
+            while v in used:
+                v += 1
+            used.add(v)
+            distinct[name] = v
+        distinct = {name: distinct[name] for name in base}
+        return [base, distinct] if distinct != base else [base]
+
+    def points(self, label: str) -> float:
+        """The points a part is worth (`points:`, default 1)."""
+        return float(self.part(label).args.get("points", 1))
+
+    def default_sizes(self) -> dict:
+        """Concrete sizes for runs: the spec's, else small distinct values."""
+        out = {}
+        fallback = iter([3, 4, 5, 2, 6, 7, 3, 4, 5, 2])
+        for name in self.size_symbols:
+            out[name] = int(self.sizes.get(name) or next(fallback))
+        return out
+
+
+# --------------------------------------------------------------------------
+
+
+class _Loader:
+    def __init__(self, path: str, text: str):
+        self.path = path
+        self.text = text
+        self.marks: dict = {}
+
+    def fail(self, message, key=None):
+        raise SpecError(message, self.path, key)
+
+    def load(self) -> dict:
+        try:
+            loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(self.text)
+            try:
+                node = loader.get_single_node()
+                data = loader.construct_document(node) if node is not None else None
+            finally:
+                loader.dispose()
+        except yaml.YAMLError as e:
+            mark = getattr(e, "problem_mark", None)
+            where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+            problem = getattr(e, "problem", None) or str(e)
+            self.fail(f"bad YAML: {where}{problem}")
+        if not isinstance(data, dict):
+            self.fail("a spec is a YAML mapping with keys id, title, source, tensors, "
+                      "program, parts")
+        if node is not None and isinstance(node, yaml.MappingNode):
+            for k, v in node.value:
+                self.marks[k.value] = v
+        return data
+
+    def block_offset(self, key: str) -> int:
+        """Line offset (0-based) of a block scalar's first content line."""
+        v = self.marks.get(key)
+        if v is None:
+            return 0
+        if isinstance(v, yaml.ScalarNode) and v.style in ("|", ">"):
+            return v.start_mark.line + 1
+        return v.start_mark.line
+
+
+def _str(loader, data, key, path_key=None, required=True):
+    v = data.get(key)
+    if v is None:
+        if required:
+            loader.fail("missing required key", path_key or key)
+        return None
+    if not isinstance(v, (str, int, float)) or isinstance(v, bool):
+        loader.fail(f"expected text, found {type(v).__name__}", path_key or key)
+    return str(v)
+
+
+def _range(loader, value, key, sizes):
+    """`B` -> (0, B-1); `1..T` -> (1, T); 3 -> (0, 2)."""
+    if isinstance(value, bool) or value is None:
+        loader.fail("expected a size such as B, a number, or a range such as 1..T", key)
+    if isinstance(value, int):
+        if value < 1:
+            loader.fail("a size must be positive", key)
+        return (sp.Integer(0), sp.Integer(value - 1))
+    text = str(value).strip()
+
+    def bound(t):
+        t = t.strip()
+        if re.fullmatch(r"-?\d+", t):
+            return sp.Integer(int(t))
+        m = re.fullmatch(r"([A-Za-z][A-Za-z0-9_]*)\s*([+-]\s*\d+)?", t)
+        if not m:
+            loader.fail(f"bad range bound {t!r}: expected an integer, a size, or size+-integer",
+                        key)
+        sym = sizes.setdefault(m.group(1), size_symbol(m.group(1)))
+        off = int(m.group(2).replace(" ", "")) if m.group(2) else 0
+        return sym + off
+
+    if ".." in text:
+        lo, hi = text.split("..", 1)
+        return (bound(lo), bound(hi))
+    if re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", text):
+        sym = sizes.setdefault(text, size_symbol(text))
+        return (sp.Integer(0), sym - 1)
+    loader.fail(f"bad index range {text!r}: expected a size such as B or a range such as 1..T",
+                key)
+
+
+def load_spec(path) -> Spec:
+    path = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as e:
+        raise SpecError(f"cannot read the spec: {e.strerror}", path)
+    return parse_spec(text, path)
+
+
+def parse_spec(text: str, path: str = "<spec>") -> Spec:
+    L = _Loader(path, text)
+    data = L.load()
+    for k in data:
+        if k not in TOP_KEYS:
+            L.fail(f"unknown key (allowed: {', '.join(sorted(TOP_KEYS))})", str(k))
+    for k in REQUIRED:
+        if k not in data:
+            L.fail("missing required key", k)
+    pid = _str(L, data, "id")
+    if not _ID.match(pid):
+        L.fail("an id is lower-case letters, digits and _, starting with a letter", "id")
+    stem = Path(path).stem
+    if path != "<spec>" and stem != pid:
+        L.fail(f"the id {pid!r} differs from the file name {stem!r}", "id")
+    title = _str(L, data, "title")
+    source = _str(L, data, "source")
+    course = _str(L, data, "course", required=False)
+    statement = _str(L, data, "statement", required=False) or ""
+    if not isinstance(data.get("show_program", True), bool):
+        L.fail("expected true or false (false: the problem sheet does not print the "
+               "program, because writing it is part of the answer)", "show_program")
+
+    sizes: dict = {}
+    indices: dict = {}
+    raw_index = data.get("index") or {}
+    if not isinstance(raw_index, dict):
+        L.fail("expected a mapping of index names to sizes or ranges", "index")
+    for name, value in raw_index.items():
+        name = str(name)
+        if not re.fullmatch(r"[a-z][a-z0-9_]*", name):
+            L.fail("an index name is lower-case (its capital form is the summed index)",
+                   f"index.{name}")
+        indices[name] = _range(L, value, f"index.{name}", sizes)
+
+    symbols: dict = {}
+    ranges: dict = {}
+    raw_symbols = data.get("symbols") or {}
+    if not isinstance(raw_symbols, dict):
+        L.fail("expected a mapping of symbol names to assumptions", "symbols")
+    symbol_latex = {}
+    for name, opts in raw_symbols.items():
+        name = str(name)
+        key = f"symbols.{name}"
+        if not _NAME.match(name):
+            L.fail("a symbol name is a letter followed by letters, digits or _", key)
+        opts = opts or {}
+        if not isinstance(opts, dict):
+            L.fail("expected a mapping such as {positive: true}", key)
+        assumptions = {}
+        for a, v in opts.items():
+            if a in ("positive", "integer", "nonnegative"):
+                if not isinstance(v, bool):
+                    L.fail("expected true or false", f"{key}.{a}")
+                assumptions[a] = v
+            elif a == "real":
+                if v is not True:
+                    L.fail("symbols are real numbers: leave real out, or write real: true",
+                           f"{key}.{a}")
+            elif a == "latex":
+                symbol_latex[name] = str(v)
+            elif a == "range":
+                ranges[name] = _symbol_range(L, f"{key}.range", v)
+            else:
+                L.fail("unknown key (allowed: positive, nonnegative, integer, range, latex)",
+                       f"{key}.{a}")
+        if name in sizes:
+            L.fail(f"{name!r} is already a size of an index range", key)
+        if name in ranges:
+            lo, hi, lo_open, _ = ranges[name]
+            if lo > 0 or (lo == 0 and lo_open):
+                assumptions.setdefault("positive", True)
+            elif lo >= 0:
+                assumptions.setdefault("nonnegative", True)
+            if assumptions.get("positive") is False and (lo > 0 or (lo == 0 and lo_open)):
+                L.fail("the range is positive, but positive: false is given", key)
+        try:
+            symbols[name] = sp.Symbol(name, real=True, **assumptions)
+        except Exception as e:   # noqa: BLE001 - contradictory assumptions
+            L.fail(f"contradictory assumptions ({e})", key)
+
+    functions: dict = {}
+    raw_functions = data.get("functions") or {}
+    if not isinstance(raw_functions, dict):
+        L.fail("expected a mapping of function names", "functions")
+    for name, opts in raw_functions.items():
+        name = str(name)
+        key = f"functions.{name}"
+        if not _NAME.match(name):
+            L.fail("a function name is a letter followed by letters, digits or _", key)
+        opts = opts or {}
+        if not isinstance(opts, dict):
+            L.fail("expected a mapping such as {latex: '\\mathcal{L}'}", key)
+        for a in opts:
+            if a not in ("latex", "arity"):
+                L.fail("unknown key (allowed: latex, arity)", f"{key}.{a}")
+        arity = opts.get("arity", 1)
+        if not isinstance(arity, int) or isinstance(arity, bool) or arity < 1:
+            L.fail("expected a positive integer", f"{key}.arity")
+        functions[name] = (sp.Function(name), arity)
+
+    raw_tensors = data.get("tensors")
+    if not isinstance(raw_tensors, dict) or not raw_tensors:
+        L.fail("expected a mapping of tensor names to {shape: [...]}", "tensors")
+    infos: dict = {}
+    for name, opts in raw_tensors.items():
+        name = str(name)
+        key = f"tensors.{name}"
+        if not _NAME.match(name):
+            L.fail("a tensor name is a letter followed by letters, digits or _", key)
+        if name in symbols or name in sizes:
+            L.fail(f"{name!r} is already a {'symbol' if name in symbols else 'size'}", key)
+        if name in functions:
+            L.fail(f"{name!r} is already a function", key)
+        if not isinstance(opts, dict):
+            L.fail("expected a mapping with shape: [index, ...]", key)
+        for a in opts:
+            if a not in ("shape", "role", "latex", "domain"):
+                L.fail("unknown key (allowed: shape, role, latex, domain)", f"{key}.{a}")
+        if "shape" not in opts:
+            L.fail("missing required key", f"{key}.shape")
+        shape = opts["shape"]
+        if not isinstance(shape, list):
+            L.fail("expected a list of index names, [] for a scalar", f"{key}.shape")
+        for k, ax in enumerate(shape):
+            if str(ax) not in indices:
+                L.fail(f"unknown index {ax!r} (declare it under index:)",
+                       f"{key}.shape[{k}]")
+        role = opts.get("role")
+        if role is not None and role not in ROLES:
+            L.fail(f"unknown role {role!r} (roles: {', '.join(ROLES)})", f"{key}.role")
+        latex = opts.get("latex")
+        domain = opts.get("domain", "real")
+        if domain not in DOMAINS:
+            L.fail(f"unknown domain {domain!r} (domains: {', '.join(DOMAINS)})",
+                   f"{key}.domain")
+        if domain in ("probability", "onehot") and not shape:
+            L.fail(f"a {domain} tensor needs an axis to sum over", f"{key}.domain")
+        infos[name] = TensorInfo(name, tuple(str(a) for a in shape),
+                                 tuple(indices[str(a)] for a in shape), role or "",
+                                 None if latex is None else str(latex), domain)
+
+    scope = Scope(indices, infos, symbols, sizes, functions)
+    program_text = data.get("program")
+    if not isinstance(program_text, str) or not program_text.strip():
+        L.fail("expected the forward program as text (use program: |)", "program")
+    offset = L.block_offset("program")
+    # roles: written tensors are computed, others inputs (unless declared)
+    written = _written_names(program_text, path, offset)
+    for name, info in infos.items():
+        if not info.role:
+            info.role = "computed" if name in written else "input"
+        elif info.role == "computed" and name not in written:
+            L.fail("declared computed, but the program never writes it", f"tensors.{name}.role")
+    program = build_program(program_text, scope, path, "program", offset)
+    program.ranges = ranges
+    _infer_domains(program, {n for n, o in raw_tensors.items()
+                             if isinstance(o, dict) and "domain" in o})
+    for name in program.written():
+        if name in infos and infos[name].role in ("input", "parameter"):
+            L.fail(f"the program writes {name!r}, declared {infos[name].role}",
+                   f"tensors.{name}.role")
+    used = set()
+    for st in program.statements():
+        from derive.core.program import reads, ref_name
+        used.add(st.target_name)
+        used.update(ref_name(r) for r in reads(st.rhs))
+    for name in infos:
+        if name not in used:
+            L.fail("declared but never used by the program", f"tensors.{name}")
+
+    raw_sizes = data.get("sizes") or {}
+    if not isinstance(raw_sizes, dict):
+        L.fail("expected a mapping of size names to integers", "sizes")
+    for name, v in raw_sizes.items():
+        if str(name) not in sizes:
+            L.fail(f"unknown size (sizes: {', '.join(sorted(sizes)) or 'none'})",
+                   f"sizes.{name}")
+        if not isinstance(v, int) or isinstance(v, bool) or v < 1:
+            L.fail("expected a positive integer", f"sizes.{name}")
+
+    values = {}
+    if data.get("values") is not None:
+        vt = data["values"]
+        if not isinstance(vt, str):
+            L.fail("expected value lines as text (use values: |)", "values")
+        values = parse_values(vt, scope, path, L.block_offset("values"))
+
+    assume = _assumptions(L, "assume", data.get("assume"), scope)
+
+    raw_parts = data.get("parts")
+    if not isinstance(raw_parts, dict) or not raw_parts:
+        L.fail("expected a mapping of part labels to parts", "parts")
+    parts = {}
+    n_statements = len(program.statements())
+    for label, p in raw_parts.items():
+        label = str(label)
+        key = f"parts.{label}"
+        if not re.fullmatch(r"[A-Za-z0-9_]+", label):
+            L.fail("a part label is letters, digits or _", key)
+        if not isinstance(p, dict):
+            L.fail("expected a mapping with ask: and text:", key)
+        if "ask" not in p:
+            L.fail("missing required key", f"{key}.ask")
+        kind = p["ask"]
+        if kind not in PART_KEYS:
+            L.fail(f"unknown part kind {kind!r} (kinds: {', '.join(PART_KEYS)})",
+                   f"{key}.ask")
+        if "text" not in p:
+            L.fail("missing required key", f"{key}.text")
+        for a in p:
+            if a not in COMMON_KEYS | PART_KEYS[kind]:
+                allowed = ", ".join(sorted(PART_KEYS[kind] | COMMON_KEYS))
+                L.fail(f"unknown key for a {kind} part (allowed: {allowed})", f"{key}.{a}")
+        args = {k: v for k, v in p.items() if k not in ("ask", "text")}
+        _check_part(L, key, kind, args, program, n_statements, indices, symbols)
+        if kind in MOMENT_KINDS:
+            _check_moment_part(L, key, kind, args, scope, parts)
+        parts[label] = Part(label, kind, str(p["text"]), args)
+
+    return Spec(pid, title, source, path, program, program_text, parts, statement, course,
+                {str(k): v for k, v in raw_sizes.items()}, values, assume, symbols, sizes,
+                scope, data)
+
+
+def _symbol_range(L, key, value) -> tuple:
+    """`(0, 1)`, `[0, 1)`, `(0, inf)` -> (lo, hi, lo open?, hi open?), lo < hi."""
+    m = re.fullmatch(r"\s*([\[(])\s*([^,]+?)\s*,\s*([^,]+?)\s*([\])])\s*", str(value))
+    if not m:
+        L.fail("expected an interval such as '(0, 1)', '[0, 1)' or '(0, inf)'", key)
+
+    def bound(t, side):
+        t = t.strip().lower()
+        if t in ("inf", "+inf", "oo", "infinity") and side == "hi":
+            return sp.oo
+        if t in ("-inf", "-oo", "-infinity") and side == "lo":
+            return -sp.oo
+        if not re.fullmatch(r"-?(\d+(\.\d*)?|\.\d+)(e-?\d+)?", t):
+            L.fail(f"bad bound {t!r}: expected a number, or inf", key)
+        return number(t)
+    lo, hi = bound(m.group(2), "lo"), bound(m.group(3), "hi")
+    if not lo < hi:
+        L.fail("the lower bound must be below the upper bound", key)
+    lo_open = m.group(1) == "(" or lo == -sp.oo
+    hi_open = m.group(4) == ")" or hi == sp.oo
+    return (lo, hi, lo_open, hi_open)
+
+
+def _infer_domains(program: Program, declared: set):
+    """Inputs read under a root or a log are drawn positive, unless the spec says."""
+    from derive.run.execute import under_roots
+    for name in under_roots(program):
+        info = program.tensors[name]
+        if name not in declared and info.domain == "real":
+            info.domain, info.domain_inferred = "positive", True
+
+
+def _written_names(text, path, offset) -> set:
+    names = set()
+
+    def rec(items):
+        for it in items:
+            if isinstance(it, N.Block):
+                rec(it.body)
+            else:
+                t = it.target
+                while isinstance(t, N.Index):
+                    t = t.base
+                if isinstance(t, N.Name):
+                    names.add(t.id)
+    rec(N.parse_program(text, path, "program", offset))
+    return names
+
+
+def _tensor_list(L, key, value, program, allow=("params",)):
+    vals = value if isinstance(value, list) else [value]
+    out = []
+    for k, v in enumerate(vals):
+        v = str(v)
+        if v in allow:
+            out.append(v)
+            continue
+        if v not in program.tensors:
+            L.fail(f"unknown tensor {v!r} (tensors: "
+                   f"{', '.join(n for n in program.tensors if not n.endswith('.grad'))})",
+                   key if not isinstance(value, list) else f"{key}[{k}]")
+        out.append(v)
+    return out
+
+
+def _check_part(L, key, kind, args, program, n_statements, indices, symbols):
+    if "points" in args:
+        pts = args["points"]
+        if isinstance(pts, bool) or not isinstance(pts, (int, float)) or not pts > 0:
+            L.fail("expected a positive number of points", f"{key}.points")
+    if "all_or_nothing" in args and not isinstance(args["all_or_nothing"], bool):
+        L.fail("expected true or false", f"{key}.all_or_nothing")
+    for k in ("from", "to"):
+        if k in args and kind in ("backprop", "gradient", "numeric", "update"):
+            args[k] = _tensor_list(L, f"{key}.{k}", args[k], program)
+    if kind in ("backprop", "gradient"):
+        for k in ("from", "to"):
+            if k not in args:
+                L.fail("missing required key", f"{key}.{k}")
+    if "through" in args:
+        t = args["through"]
+        ts = t if isinstance(t, list) else [t]
+        for x in ts:
+            if not isinstance(x, int) or isinstance(x, bool) or not 1 <= x <= n_statements:
+                L.fail(f"expected statement numbers between 1 and {n_statements}",
+                       f"{key}.through")
+        args["through"] = ts
+    if "average_over" in args and str(args["average_over"]) not in indices:
+        L.fail("unknown index", f"{key}.average_over")
+    if kind == "loops" and "of" in args:
+        args["of"] = _tensor_list(L, f"{key}.of", args["of"], program, allow=())
+    if kind in ("variance", "mean") and "of" not in args:
+        L.fail("missing required key", f"{key}.of")
+    if kind == "choice":
+        opts = args.get("options")
+        if not isinstance(opts, list) or len(opts) < 2:
+            L.fail("expected a list of at least two options", f"{key}.options")
+    if kind == "text" and "answer" not in args:
+        L.fail("missing required key (the instructor's answer)", f"{key}.answer")
+
+
+def find_problems(directory) -> list[Path]:
+    return sorted(Path(directory).glob("*.yaml"))
+
+
+def default_problems_dir() -> Path:
+    here = Path(__file__).resolve().parents[2] / "problems"
+    if here.is_dir():
+        return here
+    return Path.cwd() / "problems"
+
+
+def resolve_problem(name: str, directory=None) -> Path:
+    """A problem by id (in the problems folder) or by path."""
+    p = Path(name)
+    if p.suffix in (".yaml", ".yml") or "/" in name:
+        if not p.exists():
+            raise SpecError("no such spec file", name)
+        return p
+    d = Path(directory) if directory else default_problems_dir()
+    cand = d / f"{name}.yaml"
+    if not cand.exists():
+        known = ", ".join(x.stem for x in find_problems(d))
+        raise SpecError(f"unknown problem {name!r} (problems: {known})", str(d))
+    return cand
+
+
+def answer_scope(spec: Spec):
+    """The spec's names, plus the temporaries its program introduced (R_in, ...)."""
+    scope = spec.scope.copy()
+    for name, info in spec.program.tensors.items():
+        if not is_grad_name(name):
+            scope.tensors.setdefault(name, info)
+    return scope

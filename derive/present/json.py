@@ -1,0 +1,36 @@
+"""Answers as JSON."""
+from __future__ import annotations
+
+import numpy as np
+
+def answer_json(ans, spec) -> dict:
+    from derive.core.program import format_items, format_statement
+    idx = spec.program.indices
+    out = {"problem": spec.id, "part": ans.part, "kind": ans.kind, "status": ans.status}
+    if ans.program is not None:
+        out["loops"] = format_items(ans.program.items, idx)
+    if ans.closed:
+        out["closed_form"] = [format_statement(s, idx) for s in ans.closed]
+    if ans.results:
+        from derive.core.program import format_expr
+        out["results"] = [{"label": r.label, "relation": r.relation,
+                           "value": r.value if isinstance(r.value, str) else format_expr(r.value),
+                           "note": r.note} for r in ans.results]
+    if ans.matrix:
+        out["matrix_form"] = [text for _, text, _ in ans.matrix]
+    if ans.values:
+        out["values"] = {k: np.asarray(v).tolist() for k, v in ans.values.items()}
+    if ans.text:
+        out["text"] = ans.text
+    if ans.message:
+        out["message"] = ans.message
+    if getattr(ans, "cost", ""):
+        out["cost"] = ans.cost
+    if ans.verification is not None:
+        v = ans.verification
+        out["verification"] = {"method": v.method, "passed": v.passed,
+                               "worst_relative_error": v.worst, "tolerance": v.tolerance,
+                               "sizes": [c.sizes for c in v.checks]}
+        if hasattr(v, "details"):
+            out["verification"]["checks"] = v.details()
+    return out

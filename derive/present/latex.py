@@ -1,0 +1,561 @@
+"""LaTeX for the notation: loop statements, tensors, gradients, matrix forms.
+
+`NotationLatexPrinter` is a SymPy `LatexPrinter` with one `_print_<Node>` per
+node of the IR: tensors print as `s[b,j]` (or `s_{b,j}` with `subscripts`),
+gradients as `s.\\mathrm{grad}[b,j]`, display names come from the spec
+(`W^{h,R}` for `Whr`), and brackets are plain `( )` unless they hold a
+fraction.  `statement_latex` typesets a loop statement the way the course
+writes it: `\\textbf{for} b,j\\colon Z[b] \\mathrel{+}= \\exp(s[b,j])`.
+"""
+from __future__ import annotations
+
+import re
+
+import sympy as sp
+from sympy.core.function import AppliedUndef
+from sympy.printing.latex import LatexPrinter
+
+from derive.core.functions import maxf, minf, relu, sigma, step
+from derive.core.program import (as_expr, Block, Program, Statement, base_of, implicit_loops, is_grad_name, is_ref)
+from derive.core.rules import DERIVATIVES, PARTIALS, RULE_TEXT
+
+# ---------------------------------------------------------------------------
+# names of the notation's functions (keyed like rules.DERIVATIVES)
+# ---------------------------------------------------------------------------
+
+FUNCTION_LATEX = {
+    # ---- exponentials and logarithms
+    sp.exp: r"\exp",
+    sp.log: r"\log",
+    # ---- activations
+    sp.tanh: r"\tanh",
+    sigma: r"\sigma",
+    relu: r"\operatorname{relu}",
+    # ---- piecewise
+    step: r"\operatorname{step}",
+    sp.sign: r"\operatorname{sign}",
+    maxf: r"\max",
+    minf: r"\min",
+}
+
+# undefined functions the engines use by name (moments: sigma2(l) is the variance
+# at layer l, E(...) an unknown mean), and the operators of answer labels
+NAMED_FUNCTION_LATEX = {
+    "sigma2": r"\sigma^2",
+    "sigma2_grad": r"\sigma^2_{\mathrm{grad}}",
+    "E": r"\mathbb{E}",
+    "Var": r"\operatorname{Var}",
+    "Cov": r"\operatorname{Cov}",
+}
+
+# the relation of an expression answer (solve.Result.relation) -> LaTeX
+RELATION_LATEX = {
+    "=": "=", "==": "=", "<=": r"\le", ">=": r"\ge", "<": "<", ">": ">",
+    "≤": r"\le", "≥": r"\ge", "≈": r"\approx", "~": r"\approx", "~=": r"\approx",
+    "approx": r"\approx", "∝": r"\propto", "propto": r"\propto", "in": r"\in",
+    "!=": r"\ne", "≠": r"\ne", "is": "=",
+}
+
+# the assignment operators of a statement: relations, so TeX spaces them as `=`
+OP_LATEX = {"=": "=", "+=": r"\mathrel{+}=", "-=": r"\mathrel{-}="}
+
+
+class NotationLatexPrinter(LatexPrinter):
+    """Prints SymPy expressions of the IR in the course's notation.
+
+    `latex_names`: tensor name -> display LaTeX (`{'Whr': 'W^{h,R}'}`);
+    `symbol_names`: symbol name -> LaTeX (`{'sigma_W': r'\\sigma_W'}`);
+    `function_names`: undefined function name -> LaTeX (`{'L': r'\\mathcal{L}'}`);
+    `subscripts`: write `s_{b,j}` instead of `s[b,j]`.
+    """
+
+    def __init__(self, latex_names: dict | None = None, subscripts: bool = False,
+                 symbol_names: dict | None = None, function_names: dict | None = None,
+                 **settings):
+        super().__init__({"mul_symbol": r"\,", "fold_frac_powers": True, **settings})
+        self.latex_names = dict(latex_names or {})
+        self.subscripts = subscripts
+        self.symbol_latex = dict(symbol_names or {})
+        self.function_latex = dict(function_names or {})
+
+    def doprint(self, expr) -> str:
+        return plain_brackets(super().doprint(expr))
+
+    # ---- names ----------------------------------------------------------
+
+    def tensor_name(self, name: str) -> str:
+        """`Whr` -> `W^{h,R}`; `Whr.grad` -> `W^{h,R}.\\mathrm{grad}`."""
+        base = base_of(name)
+        shown = self.latex_names.get(base) or default_name(base)
+        return shown + r".\mathrm{grad}" if is_grad_name(name) else shown
+
+    def _print_Indexed(self, expr):
+        name = self.tensor_name(expr.base.label.name)
+        idx = ",".join(self._print(i) for i in expr.indices)
+        if self.subscripts:
+            # a display name with its own sub/superscript is wrapped: {G_1}_{b,t,j}
+            return "%s_{%s}" % ("{%s}" % name if re.search(r"[_^]", name) else name, idx)
+        if any(i.is_Add or i.is_Mul for i in expr.indices):
+            idx = "{%s}" % idx       # a group: TeX never breaks a line inside t-1
+        return "%s[%s]" % (name, idx)
+
+    def _print_TensorScalar(self, expr):
+        return self.tensor_name(expr.name)
+
+    def _print_Symbol(self, expr, style="plain"):
+        if expr.name in self.symbol_latex:
+            return self.symbol_latex[expr.name]
+        return super()._print_Symbol(expr, style)
+
+    def _print_Dummy(self, expr):
+        return super()._print_Symbol(sp.Symbol(expr.name.lstrip("_") or "x"))
+
+    # ---- functions ------------------------------------------------------
+
+    def _call(self, head: str, args, exp=None) -> str:
+        if exp is not None:
+            head = "%s^{%s}" % (head, exp)
+        return "%s(%s)" % (head, ", ".join(self._print(a) for a in args))
+
+    def _print_named(self, expr, exp=None):
+        return self._call(FUNCTION_LATEX[expr.func], expr.args, exp)
+
+    _print_exp = _print_log = _print_tanh = _print_sigma = _print_relu = _print_named
+    _print_step = _print_sign = _print_maxf = _print_minf = _print_named
+
+    def _print_Function(self, expr, exp=None):
+        if isinstance(expr, AppliedUndef):
+            name = expr.func.__name__
+            primes = len(name) - len(name.rstrip("'"))
+            base = name.rstrip("'")
+            head = self.function_latex.get(base) or NAMED_FUNCTION_LATEX.get(base) or (
+                base if len(base) == 1 else r"\operatorname{%s}" % base)
+            return self._call(head + "'" * primes, expr.args, exp)
+        if expr.func in FUNCTION_LATEX:
+            return self._print_named(expr, exp)
+        return super()._print_Function(expr, exp)
+
+    def _print_Derivative(self, expr):
+        f = expr.expr
+        if isinstance(f, AppliedUndef) and len(expr.variables) == 1:
+            return self._print_Function(sp.Function(f.func.__name__ + "'")(*f.args))
+        return super()._print_Derivative(expr)
+
+    def _print_Abs(self, expr, exp=None):
+        tex = r"\lvert %s\rvert" % self._print(expr.args[0])
+        return "%s^{%s}" % (tex, exp) if exp is not None else tex
+
+    def _print_ind(self, expr, exp=None):
+        """A comparison as a 0/1 indicator: Iverson brackets `[z > 0]`."""
+        return "[%s]" % self._print(expr.args[0])
+
+    def _print_clog2(self, expr, exp=None):
+        """ceil(log2 n), the depth of a reduction tree (cost.clog2)."""
+        tex = r"\lceil\log_2(%s)\rceil" % self._print(expr.args[0])
+        return "%s^{%s}" % (tex, exp) if exp is not None else tex
+
+    def _print_KroneckerDelta(self, expr, exp=None):
+        tex = r"\delta_{%s,%s}" % tuple(self._print(a) for a in expr.args)
+        return "%s^{%s}" % (tex, exp) if exp is not None else tex
+
+    def _print_Order(self, expr):
+        return "O(%s)" % self._print(expr.expr)
+
+    # ---- brackets, sums, powers ----------------------------------------
+
+    def _add_parens(self, s) -> str:
+        if r"\frac" in s or r"\sum" in s:
+            return r"\left(%s\right)" % s
+        return "(%s)" % s
+
+    _add_parens_lspace = _add_parens
+
+    def _print_Add(self, expr, order=None):
+        """Positive terms first (`1 - h^2`, not `- h^2 + 1`), as the text printer."""
+        terms = list(self._as_ordered_terms(expr, order=order))
+        terms = [t for t in terms if not _negative(t)] + [t for t in terms if _negative(t)]
+        tex = ""
+        for k, term in enumerate(terms):
+            if _negative(term):
+                tex += "-" if k == 0 else " - "
+                term = -term
+            elif k:
+                tex += " + "
+            text = self._print(term)
+            if term.is_Add or (k and text.startswith("-")):
+                text = self._add_parens(text)
+            tex += text
+        return tex
+
+    def _print_Pow(self, expr):
+        base, e = expr.base, expr.exp
+        if is_ref(base) and e.is_Integer and e > 0:
+            shown = self._print(base)
+            # a display name with a superscript (Y^{(l)}) gets brackets: (Y^{(l)}[m])^{2}
+            wrap = "(%s)" if "^" in shown else "{%s}"
+            return (wrap + "^{%s}") % (shown, self._print(e))
+        return super()._print_Pow(expr)
+
+    def _print_Mul(self, expr):
+        # a long numerator over a short denominator: \frac{1}{K} (...), not a tall fraction
+        sign, positive = ("-", -expr) if expr.as_coeff_Mul()[0].is_negative else ("", expr)
+        numer, denom = sp.fraction(positive)
+        if denom != 1 and positive.is_Mul:
+            top, bottom = self._print(numer), self._print(denom)
+            if len(bottom) <= 12 and (r"\frac" in top or len(top) > 50):
+                if numer.is_Add:
+                    top = self._add_parens(top)
+                return r"%s\frac{1}{%s}\, %s" % (sign, bottom, top)
+        return _tight_numbers(super()._print_Mul(expr))
+
+
+def plain_brackets(tex: str) -> str:
+    """`\\left( a + b \\right)` -> `(a + b)` unless the brackets hold a fraction or a sum."""
+    out, stack, k = [], [], 0
+    while k < len(tex):
+        if tex.startswith(r"\left(", k):
+            stack.append(len(out))
+            out.append(r"\left(")
+            k += 6
+        elif tex.startswith(r"\right)", k) and stack:
+            start = stack.pop()
+            inner = "".join(out[start + 1:])
+            tall = r"\frac" in inner or r"\sum" in inner or r"\prod" in inner
+            out[start] = r"\left(" if tall else "("
+            out.append(r"\right)" if tall else ")")
+            k += 7
+        else:
+            out.append(tex[k])
+            k += 1
+    return "".join(out)
+
+
+def _tight_numbers(tex: str) -> str:
+    """No thin space after a numeric factor: `2(x - y)`, `2r`, not `2\\,r`."""
+    return re.sub(r"(?<![\w\\^_])(\d+)\\,\s*", r"\1", tex)
+
+
+def _negative(term) -> bool:
+    c, _ = term.as_coeff_Mul()
+    return bool(c.is_negative)
+
+
+def default_name(name: str) -> str:
+    """A tensor name without a display name, by SymPy's conventions for symbol names
+    (`W2` -> `W_{2}`, `yhat` -> `\\hat{y}`, `R_in` -> `R_{in}`); another word of
+    several letters is upright: `Loss` -> `\\mathrm{Loss}`."""
+    shown = LatexPrinter().doprint(sp.Symbol(name))
+    if shown == name and len(name) > 1:
+        return r"\mathrm{%s}" % name
+    return shown
+
+
+def printer_for(spec, subscripts: bool = False, program: Program | None = None):
+    """A printer with the display names of a spec (and of a derived program's temporaries)."""
+    names = {}
+    for prog in (spec.program, program):
+        if prog is not None:
+            names.update({base_of(n): i.latex for n, i in prog.tensors.items()
+                          if i.latex and not is_grad_name(n)})
+    symbols = {str(n): str(o["latex"]) for n, o in (spec.raw.get("symbols") or {}).items()
+               if isinstance(o, dict) and o.get("latex")}
+    functions = {str(n): str(o["latex"]) for n, o in (spec.raw.get("functions") or {}).items()
+                 if isinstance(o, dict) and o.get("latex")}
+    return NotationLatexPrinter(names, subscripts, symbols, functions)
+
+
+# ---------------------------------------------------------------------------
+# statements and programs
+# ---------------------------------------------------------------------------
+
+
+def loops_latex(loops, indices=None, printer=None) -> str:
+    """`b,j`; a range other than the declared one as `t = T,\\dots,1`."""
+    p = printer or NotationLatexPrinter()
+    parts = []
+    for lp in loops:
+        name = p._print(lp.var)
+        declared = (indices or {}).get(lp.var.name)
+        if not lp.reverse and declared is not None and \
+                sp.simplify(declared[0] - lp.lo) == 0 and sp.simplify(declared[1] - lp.hi) == 0:
+            parts.append(name)
+        else:
+            first, last = (lp.hi, lp.lo) if lp.reverse else (lp.lo, lp.hi)
+            parts.append(r"%s = %s,\dots,%s" % (name, p._print(first), p._print(last)))
+    return ", ".join(parts)
+
+
+def for_latex(loops, indices=None, printer=None) -> str:
+    return r"\textbf{for}\ %s\colon" % loops_latex(loops, indices, printer)
+
+
+def statement_latex(st: Statement, indices=None, printer=None) -> str:
+    """One statement: `\\textbf{for}\\ b, j\\colon\\ Z[b] \\mathrel{+}= \\exp(s[b,j])`."""
+    p = printer or NotationLatexPrinter()
+    body = r"%s %s %s" % (p.doprint(st.target), OP_LATEX[st.op], p.doprint(st.rhs))
+    if st.loops and not implicit_loops(st, indices):
+        return r"%s\ %s" % (for_latex(st.loops, indices, p), body)
+    return body
+
+
+def program_lines(prog: Program, printer=None, items=None) -> list[tuple[int, str]]:
+    """(depth, LaTeX) per line: a block is its `for` header and its indented body."""
+    p = printer or NotationLatexPrinter({n: i.latex for n, i in prog.tensors.items()
+                                         if i.latex})
+    lines = []
+
+    def rec(its, depth):
+        for it in its:
+            if isinstance(it, Block):
+                lines.append((depth, for_latex(it.loops, prog.indices, p)))
+                rec(it.body, depth + 1)
+            else:
+                lines.append((depth, statement_latex(it, prog.indices, p)))
+    rec(prog.items if items is None else items, 0)
+    return lines
+
+
+def program_latex(prog: Program, printer=None) -> list[str]:
+    """One LaTeX line per statement (blocks as a header and `\\quad`-indented lines)."""
+    return [r"\quad " * depth + text for depth, text in program_lines(prog, printer)]
+
+
+# ---------------------------------------------------------------------------
+# derivative rules, matrix forms, expression answers
+# ---------------------------------------------------------------------------
+
+_RULE_FUNCTIONS = {text: f for f, text in RULE_TEXT.items()}
+
+
+def rule_latex(rule: str, printer=None) -> str:
+    """A rule of the derivative table (rules.RULE_TEXT) as LaTeX, from the table itself."""
+    p = printer or NotationLatexPrinter()
+    f = _RULE_FUNCTIONS.get(rule)
+    d = r"\mathrm{d}"
+    if f in DERIVATIVES:
+        u = sp.Symbol("u")
+        df = DERIVATIVES[f](u)
+        if df == 0:
+            return r"%s\,%s = 0" % (d, p.doprint(f(u)))
+        factor = p.doprint(df)
+        if df.is_Add:
+            factor = "(%s)" % factor
+        return r"%s\,%s = %s\,%s u" % (d, p.doprint(f(u)), factor, d)
+    if f in PARTIALS:
+        a, b = sp.symbols("a b")
+        da, db = (p.doprint(g(a, b)) for g in PARTIALS[f])
+        return r"%s\,%s = %s\,%s a + (%s)\,%s b" % (d, p.doprint(f(a, b)), da, d, db, d)
+    return r"\text{%s}" % escape_text(rule)
+
+
+_MATRIX_FUNCTIONS = {"sum": r"\operatorname{sum}", "abs": r"\operatorname{abs}",
+                     **{f.__name__: tex for f, tex in FUNCTION_LATEX.items()}}
+_MATRIX_FUNCTIONS.update({"max": r"\max", "min": r"\min"})
+
+
+def matrix_latex(text: str, tensor_names, printer=None) -> str:
+    """A matrix form of matrix.py (`W.grad = z.grad x^T`, `h_{t - 1}`, `∘`) in LaTeX.
+
+    `tensor_names` are the tensors the text can name; the longest name wins, so
+    `R_in_t` is the tensor `R_in` at time `t`."""
+    p = printer or NotationLatexPrinter()
+    names = sorted(tensor_names, key=len, reverse=True)
+    out, k = [], 0
+    while k < len(text):
+        ch = text[k]
+        if ch.isspace():
+            k += 1
+            continue
+        two = text[k:k + 2]
+        if two in ("+=", "-="):
+            out.append(OP_LATEX[two])
+            k += 2
+            continue
+        if two == "**":
+            m = re.match(r"\*\*(\d+|\(.*?\))", text[k:])
+            _superscript(out, m.group(1).strip("()") if m else "")
+            k += len(m.group(0)) if m else 2
+            continue
+        if two == "^T":
+            _superscript(out, r"\top")
+            k += 2
+            continue
+        if ch == "∘":
+            out.append(r"\circ")
+            k += 1
+            continue
+        m = re.match(r"\d+(\.\d+)?", text[k:])
+        if m:
+            out.append(m.group(0))
+            k += len(m.group(0))
+            continue
+        name = next((n for n in names if text.startswith(n, k)
+                     and not text[k + len(n):k + len(n) + 1].isalnum()), None)
+        if name is not None:
+            k += len(name)
+            shown = p.tensor_name(name)
+            if text.startswith(".grad", k):
+                shown = p.tensor_name(name + ".grad")
+                k += 5
+            sub = re.match(r"_(\{[^}]*\}|[A-Za-z0-9])", text[k:])
+            if sub:
+                k += len(sub.group(0))
+                inner = sub.group(1).strip("{}").replace(" ", "")
+                shown = "%s_{%s}" % ("{%s}" % shown if re.search(r"[_^]", shown) else shown,
+                                     inner)
+            out.append(shown)
+            continue
+        m = re.match(r"[A-Za-z_][A-Za-z0-9_]*", text[k:])
+        if m:
+            word = m.group(0)
+            k += len(word)
+            if word == "sqrt" and text.startswith("(", k):
+                end = _closing(text, k)
+                out.append(r"\sqrt{%s}" % matrix_latex(text[k + 1:end], tensor_names, p))
+                k = end + 1
+            elif text.startswith("(", k) and word in _MATRIX_FUNCTIONS:
+                out.append(_MATRIX_FUNCTIONS[word])
+            else:
+                out.append(p._print(sp.Symbol(word)))
+            continue
+        out.append({"*": r"\,", "(": "(", ")": ")"}.get(ch, ch))
+        k += 1
+    return _join_tokens(out)
+
+
+def _superscript(tokens: list, sup: str):
+    """Raise the last token to `sup`, bracing it if it has a superscript already."""
+    if tokens and "^" in tokens[-1]:
+        tokens[-1] = "{%s}" % tokens[-1]
+    tokens.append("^{%s}" % sup)
+
+
+_OPERATORS = {"=", "+", "-", "/", ",", ")", r"\circ", OP_LATEX["+="], OP_LATEX["-="]}
+
+
+def _join_tokens(tokens) -> str:
+    """Tokens of a matrix form; a thin space between two factors (`Z\\,\\hat{y}`)."""
+    text, prev = "", None
+    heads = set(_MATRIX_FUNCTIONS.values())
+    for t in tokens:
+        factor_follows = prev is not None and prev not in _OPERATORS and prev != "(" \
+            and prev not in heads and t not in _OPERATORS and not t.startswith(("^", "_"))
+        if factor_follows:
+            text += r"\,"
+        elif re.search(r"\\[A-Za-z]+$", text) and t[:1].isalpha():
+            text += " "                   # \circ z, not \circz
+        text += t
+        prev = t
+    return text
+
+
+def _closing(text: str, k: int) -> int:
+    """The index of the bracket closing the one at k (or the end of the text)."""
+    depth = 0
+    for m in range(k, len(text)):
+        depth += {"(": 1, ")": -1}.get(text[m], 0)
+        if depth == 0:
+            return m
+    return len(text)
+
+
+def relation_latex(relation: str) -> str:
+    return RELATION_LATEX.get(relation.strip(), r"\mathrel{\text{%s}}" % escape_text(relation))
+
+
+def label_latex(label: str, printer=None) -> str:
+    """The left side of an expression answer: a tensor, a symbol, or words."""
+    p = printer or NotationLatexPrinter()
+    label = str(label).strip()
+    if base_of(label) in p.latex_names:
+        return p.tensor_name(label)
+    call = re.fullmatch(r"([A-Za-z][A-Za-z0-9_]*)\((.+)\)", label)
+    if call and call.group(1) in NAMED_FUNCTION_LATEX \
+            and _closing(label, call.start(2) - 1) == len(label) - 1:
+        inner = matrix_latex(call.group(2), list(p.latex_names), p)
+        if call.group(1) == "E":
+            return r"\mathbb{E}[%s]" % inner
+        return r"%s(%s)" % (NAMED_FUNCTION_LATEX[call.group(1)], inner)
+    if re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", label):
+        return p._print(sp.Symbol(label))
+    return r"\text{%s}" % plain_formulas(label)
+
+
+def value_latex(value, printer=None) -> str:
+    """An expression answer's value: a SymPy object, or text."""
+    p = printer or NotationLatexPrinter()
+    if isinstance(value, sp.Basic):
+        return p.doprint(value)
+    if isinstance(value, (int, float)):
+        return p.doprint(as_expr(value))
+    return r"\text{%s}" % escape_text(str(value))
+
+
+# ---------------------------------------------------------------------------
+# text
+# ---------------------------------------------------------------------------
+
+_ESCAPES = {"&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{",
+            "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
+            "\\": r"\textbackslash{}", "∘": r"$\circ$", "≈": r"$\approx$",
+            "≤": r"$\le$", "≥": r"$\ge$", "→": r"$\to$", "σ": r"$\sigma$", "∑": r"$\sum$",
+            "√": r"$\surd$", "·": r"$\cdot$", "×": r"$\times$", "ℓ": r"$\ell$"}
+
+
+def escape_text(text: str) -> str:
+    """Plain text (an engine's message) for LaTeX text mode."""
+    return "".join(_ESCAPES.get(ch, ch) for ch in str(text))
+
+
+def message_latex(text: str) -> str:
+    """A message with `code` spans: the spans in typewriter type, the rest escaped."""
+    parts = str(text).split("`")
+    out = []
+    for k, part in enumerate(parts):
+        if k % 2 and k < len(parts) - 1:
+            out.append(r"\texttt{%s}" % escape_text(part).replace(" ", r" \allowbreak "))
+        else:
+            out.append(plain_formulas(part if k % 2 == 0 else "`" + part))
+    return "".join(out)
+
+
+_GREEK = {"sigma": r"\sigma", "mu": r"\mu", "eps": r"\epsilon", "epsilon": r"\epsilon",
+          "delta": r"\delta", "lambda": r"\lambda", "eta": r"\eta", "ell": r"\ell",
+          "alpha": r"\alpha", "beta": r"\beta", "gamma": r"\gamma", "theta": r"\theta",
+          "rho": r"\rho", "tau": r"\tau"}
+_FORMULA = re.compile(
+    r"(?P<sup>\*\*\s*(?P<s1>\w+|\([^()]*\))|\^\s*(?P<s2>\w+|\([^()]*\)))"
+    r"|(?P<sub>\b(?P<b>[A-Za-z]+)_(?P<i>[A-Za-z0-9])\b)"
+    r"|(?P<greek>\b(?:%s)\b)|(?P<squared>\b(?:sigma|mu)2(?P<grad>_grad)?\b)"
+    r"|(?P<rel><=|>=|!=|->)"
+    r"|(?P<times>(?<=[\w)\]])\s*\*\s*(?=[\w(]))" % "|".join(_GREEK))
+_RELATIONS = {"<=": r"$\le$", ">=": r"$\ge$", "!=": r"$\ne$", "->": r"$\to$"}
+
+
+def plain_formulas(text: str) -> str:
+    """Text with formulas an engine wrote in plain text (`d*sigma_W^2 <= 1/4`):
+    escaped for LaTeX, with powers raised, one-letter subscripts lowered, Greek
+    names as letters and `*` as a centred dot."""
+    out, last = [], 0
+    for m in _FORMULA.finditer(text):
+        out.append(escape_text(text[last:m.start()]))
+        last = m.end()
+        if m.group("sup"):
+            inner = (m.group("s1") or m.group("s2"))
+            inner = inner[1:-1] if inner.startswith("(") else inner
+            out.append(r"\textsuperscript{%s}" % plain_formulas(inner))
+        elif m.group("sub"):
+            base = m.group("b")
+            base = "$%s$" % _GREEK[base] if base in _GREEK else escape_text(base)
+            out.append(r"%s\textsubscript{%s}" % (base, m.group("i")))
+        elif m.group("squared"):
+            name = m.group("squared").removesuffix("_grad")[:-1]
+            out.append("$%s^2%s$" % (_GREEK[name], r"_{\mathrm{grad}}" if m.group("grad") else ""))
+        elif m.group("greek"):
+            out.append("$%s$" % _GREEK[m.group("greek")])
+        elif m.group("rel"):
+            out.append(_RELATIONS[m.group("rel")])
+        else:
+            out.append(r"$\cdot$")
+    out.append(escape_text(text[last:]))
+    return "".join(out)

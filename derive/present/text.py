@@ -1,0 +1,88 @@
+"""Answers and verdicts as terminal text."""
+from __future__ import annotations
+
+import numpy as np
+
+def format_answer(ans, spec, steps: bool = False) -> str:
+    """An answer in the course notation, with its verification line."""
+    from derive.core.program import format_expr, format_items, format_statement
+    lines = [f"{spec.id}:{ans.part} ({ans.kind})"]
+    idx = spec.program.indices
+    if steps and ans.steps:
+        lines.append("  derivation:")
+        for st in ans.steps:
+            lead = {"visit": "- ", "local": "    ", "emit": "    => "}.get(st.kind, "  * ")
+            rules = st.extra.get("rules") if st.extra else None
+            note = f"   [{'; '.join(rules)}]" if rules else ""
+            lines.append(f"    {lead}{st.text}{note}")
+        lines.append("  answer:")
+    if ans.status == "not-derived":
+        lines.append(f"  not derived yet: {ans.message}")
+        return "\n".join(lines)
+    if ans.status == "given":
+        lines.append("  instructor's answer (not derived):")
+        lines.extend("    " + l for l in (ans.text or "").rstrip().split("\n"))
+        return "\n".join(lines)
+    if ans.closed:
+        lines.append("  closed form:")
+        lines.extend("    " + format_statement(s, idx) for s in ans.closed)
+    if ans.program is not None and ans.kind != "numeric":
+        if ans.closed:
+            lines.append("  backward loops:")
+        lines.extend("    " + l for l in format_items(ans.program.items, idx))
+    if ans.results:
+        lines.append("  answer:" if ans.kind != "update" else "  update:")
+        for r in ans.results:
+            value = r.value if isinstance(r.value, str) else format_expr(r.value)
+            rel = f" {r.relation} " if r.relation else ": "
+            lines.append(f"    {r.label}{rel}{value}" if ans.kind != "update" else f"    {value}")
+            if r.note and ans.kind != "update":
+                lines.append(f"      ({r.note})")
+    if ans.matrix:
+        lines.append("  matrix form:")
+        for st, text, why in ans.matrix:
+            lines.append("    " + (text or f"{format_statement(st, idx)}   "
+                                         f"(no matrix form: {why})"))
+    if ans.values:
+        for name, value in ans.values.items():
+            text = np.array2string(np.asarray(value), precision=4, suppress_small=True)
+            lines.append(f"    {name} = {text}")
+    if ans.message:
+        lines.append(f"  note: {ans.message}")
+    if getattr(ans, "cost", ""):
+        lines.append(f"  cost: {ans.cost}")
+    if ans.verification is not None:
+        lines.append(f"  verified: {ans.verification.summary()}")
+        details = getattr(ans.verification, "details", None)   # Monte Carlo: each check
+        lines.extend(f"    {d}" for d in (details() if details else []))
+    return "\n".join(lines)
+
+
+def format_verdict(v) -> str:
+    head = {"correct": "CORRECT", "incorrect": "INCORRECT", "unusable": "CANNOT CHECK",
+            "error": "INTERNAL ERROR"}[v.verdict]
+    lines = [f"{v.problem}:{v.part}: {head}", f"  {v.message}".replace("\n", "\n  ")]
+    if len(v.quantities) > 1 or (v.verdict == "incorrect" and v.quantities):
+        lines.append("  per quantity: " + ", ".join(f"{q.name} {q.verdict}"
+                                                    for q in v.quantities)
+                     + (f" (score {v.score:g} of {v.max_score:g})"
+                        if v.verdict == "incorrect" else ""))
+    for d in v.diagnosis:
+        lines.append(f"  - {d}")
+    ce = v.counterexample
+    if ce:
+        lines.append("  counterexample:")
+        if "sizes" in ce:
+            lines.append("    sizes: " + ", ".join(f"{k}={x}" for k, x in ce["sizes"].items()))
+        for name, value in (ce.get("inputs") or {}).items():
+            lines.append(f"    {name} = {value}")
+        if "entry" in ce:
+            lines.append(f"    {ce['entry']}: expected {ce['expected']}, got {ce['got']}")
+        else:
+            lines.append("    " + ", ".join(f"{k}={x}" for k, x in ce.items()))
+    if v.reference:
+        lines.append("  reference answer:")
+        lines.extend("    " + l for l in v.reference.split("\n"))
+    if v.reference_check:
+        lines.append("    " + v.reference_check)
+    return "\n".join(lines)
