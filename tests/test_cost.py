@@ -17,7 +17,8 @@ from derive.cli import cli
 from derive.engines.cost.analysis import analyse
 from derive.engines.cost.memory import backward_of
 from derive.run.counting import check_by_counting, count
-from derive.engines.cost.count import clog2, expr_depth, expr_ops
+from derive.engines.cost.count import expr_depth, expr_ops
+from derive.core.growth import clog2
 from derive.answers.cost import cost_line
 from derive.core.growth import order
 from derive.engines.cost.depth import provably_nonneg

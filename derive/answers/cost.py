@@ -7,7 +7,7 @@ from derive.core.errors import SpecError
 from derive.core.program import (as_expr, Block, Program, format_expr, format_statement, grad_name)
 from derive.core.growth import order
 from derive.engines.cost.analysis import Cost, analyse
-from derive.engines.cost.count import CostError
+from derive.core.errors import CostError
 from derive.engines.cost.memory import analyse_pair, backward_of, memory_kept
 from derive.run.counting import GROWTH_SIZES, _claimed_growth, check_by_counting
 

@@ -68,3 +68,7 @@ class DerivationError(DeriveError):
 
 class VerificationError(DerivationError):
     """A derived answer failed its numeric check: never shown as an answer."""
+
+
+class CostError(DeriveError):
+    """The cost analysis cannot count a program, or take an order of growth."""

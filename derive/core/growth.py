@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sympy as sp
 from derive.core.program import (as_expr, Program)
-from derive.engines.cost.count import CostError, clog2
+from derive.core.errors import CostError
 
 # --------------------------------------------------------------------------
 # orders of growth: O(BJ), O(T log J + log V)
@@ -122,3 +122,21 @@ def order(expr, program: Program, only=None) -> str:
     terms = _dominant_terms(expr, sizes, keep)
     terms.sort(key=lambda k: (-sum(p for p, _ in k.values()), [order_of(v) for v in k]))
     return "O(" + " + ".join(_format_term(k, order_of) for k in terms) + ")"
+
+
+class clog2(sp.Function):
+    """ceil(log2 n) for a positive integer n (0 for n = 1)."""
+    is_integer = True
+    is_nonnegative = True
+
+    @classmethod
+    def eval(cls, n):
+        if n.is_Integer and n > 0:
+            return sp.Integer((int(n) - 1).bit_length())
+        return None
+
+    def _sympystr(self, printer):
+        return f"ceil(log2({printer._print(self.args[0])}))"
+
+    def _latex(self, printer):
+        return r"\lceil \log_2 %s \rceil" % printer._print(self.args[0])

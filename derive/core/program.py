@@ -395,3 +395,24 @@ def format_items(items, indices=None, indent: int = 0) -> list[str]:
 
 def format_program(prog: Program) -> str:
     return "\n".join(format_items(prog.items, prog.indices))
+
+
+def under_roots(program: Program) -> list:
+    """The inputs and parameters read inside a log, a square root or a fractional power:
+    where real values need positive arguments."""
+    hit = program.__dict__.get("_under_roots")
+    if hit is not None:
+        return hit
+    found = program.__dict__["_under_roots"] = []
+    for st in program.statements():
+        for a in sp.preorder_traversal(st.rhs):
+            if isinstance(a, sp.log) or (a.is_Pow and not a.exp.is_Integer):
+                arg = a.args[0]
+                for r in (x for x in sp.preorder_traversal(arg)
+                          if isinstance(x, (Indexed, TensorScalar))):
+                    name = ref_name(r)
+                    info = program.tensors.get(name)
+                    if info is not None and info.role in ("input", "parameter") \
+                            and name not in found:
+                        found.append(name)
+    return found

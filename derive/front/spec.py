@@ -463,7 +463,7 @@ def _symbol_range(L, key, value) -> tuple:
 
 def _infer_domains(program: Program, declared: set):
     """Inputs read under a root or a log are drawn positive, unless the spec says."""
-    from derive.run.execute import under_roots
+    from derive.core.program import under_roots
     for name in under_roots(program):
         info = program.tensors[name]
         if name not in declared and info.domain == "real":

@@ -9,7 +9,8 @@ from derive.run.execute import concrete
 from derive.core.program import (as_expr, affine, Block, Program, ref_indices, ref_name)
 from derive.core.records import Check, Verification
 from derive.engines.cost.analysis import Cost
-from derive.engines.cost.count import CostError, expr_depth, instance_work, recurrence_loop, tree_depth
+from derive.engines.cost.count import expr_depth, instance_work, recurrence_loop, tree_depth
+from derive.core.errors import CostError
 
 # --------------------------------------------------------------------------
 # the independent count: unroll at concrete sizes, element by element

@@ -17,6 +17,7 @@ from derive.core.errors import DeriveError, LimitError
 from derive.core.limits import allocate
 from derive.core.functions import ind, maxf, minf, relu, sigma, step
 from derive.core.program import Block, Program, Statement, TensorScalar, ref_indices, ref_name
+from derive.core.program import under_roots
 
 MAX_GRID = 20_000_000          # elements of one statement's iteration grid
 
@@ -555,25 +556,6 @@ def draw(rng, shape, domain: str = "real"):
     return z
 
 
-def under_roots(program: Program) -> list:
-    """The inputs and parameters read inside a log, a square root or a fractional power:
-    where real values need positive arguments."""
-    hit = program.__dict__.get("_under_roots")
-    if hit is not None:
-        return hit
-    found = program.__dict__["_under_roots"] = []
-    for st in program.statements():
-        for a in sp.preorder_traversal(st.rhs):
-            if isinstance(a, sp.log) or (a.is_Pow and not a.exp.is_Integer):
-                arg = a.args[0]
-                for r in (x for x in sp.preorder_traversal(arg)
-                          if isinstance(x, (Indexed, TensorScalar))):
-                    name = ref_name(r)
-                    info = program.tensors.get(name)
-                    if info is not None and info.role in ("input", "parameter") \
-                            and name not in found:
-                        found.append(name)
-    return found
 
 
 # the domains tried, in order, for the inputs read under a root or a log whose domain the

@@ -4,7 +4,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 import sympy as sp
 from derive.core.program import (Block, Loop, Program, Statement, format_expr, ref_indices, ref_name)
-from derive.engines.cost.count import CostError, _pattern, clog2, expr_depth, instance_work, iterations, per_element, single_loop_blocks, with_blocks
+from derive.engines.cost.count import _pattern, expr_depth, instance_work, iterations, per_element, single_loop_blocks, with_blocks
+from derive.core.errors import CostError
+from derive.core.growth import clog2
 from derive.engines.cost.depth import Group, TensorState, Time, ZERO, _madd, _mscale, provably_nonneg, smax
 
 # --------------------------------------------------------------------------

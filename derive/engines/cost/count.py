@@ -34,12 +34,10 @@ from math import gcd
 import sympy as sp
 from sympy import Indexed
 
-from derive.core.errors import DeriveError
 from derive.core.program import (affine, Block, Loop, Statement, TensorScalar, ref_indices, ref_name)
+from derive.core.errors import CostError
 
 
-class CostError(DeriveError):
-    pass
 
 
 # --------------------------------------------------------------------------
@@ -47,22 +45,6 @@ class CostError(DeriveError):
 # --------------------------------------------------------------------------
 
 
-class clog2(sp.Function):
-    """ceil(log2 n) for a positive integer n (0 for n = 1)."""
-    is_integer = True
-    is_nonnegative = True
-
-    @classmethod
-    def eval(cls, n):
-        if n.is_Integer and n > 0:
-            return sp.Integer((int(n) - 1).bit_length())
-        return None
-
-    def _sympystr(self, printer):
-        return f"ceil(log2({printer._print(self.args[0])}))"
-
-    def _latex(self, printer):
-        return r"\lceil \log_2 %s \rceil" % printer._print(self.args[0])
 
 
 def tree_depth(m: int) -> int:

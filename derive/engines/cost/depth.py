@@ -4,7 +4,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 import sympy as sp
 from derive.core.program import (as_expr)
-from derive.engines.cost.count import CostError, _disjoint, clog2
+from derive.engines.cost.count import _disjoint
+from derive.core.errors import CostError
+from derive.core.growth import clog2
 
 # --------------------------------------------------------------------------
 # symbolic times: max(c + w_c, ..., b) over the carriers c of enclosing blocks
