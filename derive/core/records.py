@@ -10,14 +10,44 @@ import sympy as sp
 from derive.core.program import Program, Statement
 
 
+RELATIONS = ("=", "≤", "≥", "<", ">", "≈", "∝")
+
+
 @dataclass
 class Step:
-    """One step of a derivation, for worked solutions."""
-    kind: str                  # visit | local | emit | simplify | merge | rescale | order
-    text: str
+    """One step of a derivation: mathematics as SymPy objects, words from a table.
+
+    `chain` is a relation chain `(lhs, rel, e1, rel, e2, ...)` of SymPy objects and
+    relations from RELATIONS (`Var(y) = n sigma_W^2 v = 2 v`); `why` is a key of
+    derive.core.sentences.SENTENCES, whose `{name}` fields are filled from `args` (SymPy
+    objects, printed like the chain); `assumptions` are (key, args) pairs of the same
+    table, each an assumption the step makes.  `statement` is the program statement the
+    step is about.  The printers (derive.present.steps) are the only place that turns a
+    step into words or symbols.  `text` is the step said in plain words, for steps that
+    carry no chain (the backward engine's visit/local/emit steps use `statement`,
+    `expr` and `extra` instead)."""
+    kind: str                  # visit | local | emit | simplify | merge | rescale | rule | ...
+    text: str = ""
     statement: Statement | None = None
     expr: sp.Expr | None = None
     extra: dict = field(default_factory=dict)
+    chain: tuple = ()
+    why: str | None = None
+    args: dict = field(default_factory=dict)
+    assumptions: tuple = ()
+
+
+def chain(lhs, *rest) -> tuple:
+    """A relation chain for Step.chain: chain(Var(y), "=", a, "≤", b)."""
+    out = (lhs,) + tuple(rest)
+    for k, x in enumerate(out):
+        if k % 2 == 1 and x not in RELATIONS:
+            raise ValueError(f"not a relation: {x!r} (relations: {', '.join(RELATIONS)})")
+        if k % 2 == 0 and not isinstance(x, (sp.Basic, int, float)):
+            raise TypeError(f"not an expression: {x!r}")
+    if len(out) % 2 == 0:
+        raise ValueError("a chain ends with an expression")
+    return out
 
 
 @dataclass
@@ -77,11 +107,16 @@ class Verification:
 
 @dataclass
 class Result:
-    """One expression answer: `label relation value` (relation '=', '<=', '≈', ...)."""
+    """One expression answer: `label relation value` (relation '=', '<=', '≈', ...).
+
+    `label` names the quantity in the course notation (students' answers are matched
+    against it); `lhs`, when given, is the same quantity as a SymPy object
+    (Var(z1[j]), sigma2(l + 1)), which the printers typeset."""
     label: str
     value: sp.Expr | str
     relation: str = "="
     note: str = ""
+    lhs: sp.Basic | None = None
 
 
 @dataclass

@@ -30,6 +30,7 @@ from derive.front.spec import load_spec
 from derive.answers import solve_part
 from derive.engines.backward import tidy_statement
 from derive.core.records import Answer
+from derive.present.steps import has_math, step_latex
 from derive.present.tex import check_tex, compile_tex, overfull_lines
 
 
@@ -320,6 +321,8 @@ class ProblemRenderer:
 
     def other_step(self, st, p) -> str:
         kind = st.kind
+        if has_math(st):
+            return step_latex(st, p, self.indices)
         if kind == "simplify" and st.statement is not None and st.expr is not None:
             return (r"In forward quantities: \dm{%s}\\ \dm{{}= %s}" %
                     (p.doprint(st.statement.rhs), p.doprint(st.expr)))

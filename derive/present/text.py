@@ -1,6 +1,8 @@
 """Answers and verdicts as terminal text."""
 from __future__ import annotations
 
+from derive.present.steps import has_math, step_text
+
 import numpy as np
 
 def format_answer(ans, spec, steps: bool = False) -> str:
@@ -14,7 +16,8 @@ def format_answer(ans, spec, steps: bool = False) -> str:
             lead = {"visit": "- ", "local": "    ", "emit": "    => "}.get(st.kind, "  * ")
             rules = st.extra.get("rules") if st.extra else None
             note = f"   [{'; '.join(rules)}]" if rules else ""
-            lines.append(f"    {lead}{st.text}{note}")
+            said = step_text(st, idx) if has_math(st) else st.text
+            lines.append(f"    {lead}{said}{note}")
         lines.append("  answer:")
     if ans.status == "not-derived":
         lines.append(f"  not derived yet: {ans.message}")

@@ -1,0 +1,20 @@
+"""The words of derivations: one table of sentences, keyed by what a step does.
+
+An engine names the sentence of a step (`Step.why`) and gives the objects it mentions
+(`Step.args`); a printer fills the `{name}` fields with those objects typeset in its own
+format.  Adding a kind of step costs one line here.  The moments and cost engines keep
+their sentences in their own tables, merged here, so that each is written beside the
+others of its kind."""
+from __future__ import annotations
+
+from derive.core.sentences_cost import COST_SENTENCES
+from derive.core.sentences_moments import MOMENT_SENTENCES
+
+BACKWARD_SENTENCES = {
+    "chain rule": "the chain rule through {statement}",
+    "forward quantities": "written with forward quantities",
+    "merge": "the two updates of {target} merged",
+    "rescale": "{old} is only used multiplied by {factor}: keep {new} instead",
+}
+
+SENTENCES = {**BACKWARD_SENTENCES, **MOMENT_SENTENCES, **COST_SENTENCES}
