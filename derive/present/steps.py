@@ -107,17 +107,15 @@ def table_latex(step, p, indices=None) -> str:
         if isinstance(v, str) and not v.isidentifier():
             return escape_text(v)           # words
         return latex_of(v, p, indices)
-    head = " & ".join(r"	extit{%s}" % escape_text(c) for c in cols) + r"\ \midrule"
-    body = "
-".join(" & ".join(cell(v) for v in r) + r"\" for r in rows)
+    head = " & ".join(r"\textit{%s}" % escape_text(c) for c in cols) + r"\\ \midrule"
+    body = "\n".join(" & ".join(cell(v) for v in r) + r"\\" for r in rows)
     spec = "@{}" + "l" * len(cols) + "@{}"
     title = sentence(step.why, {k: v for k, v in step.args.items()
                                 if k not in ("columns", "rows")},
                      lambda v: latex_of(v, p, indices)) if step.why else ""
-    return (f"{title[:1].upper() + title[1:]}:" if title else "") + "
-".join([
-        r"\par{\smallegin{tabular}{%s}	oprule" % spec, head, body, r"ottomrule",
-        r"\end{tabular}}\par"])
+    lead = f"{title[:1].upper() + title[1:]}:" if title else ""
+    return lead + "\n".join([r"\par{\small\begin{tabular}{%s}\toprule" % spec, head, body,
+                             r"\bottomrule", r"\end{tabular}}\par"])
 
 
 def step_latex(step, p, indices=None) -> str:
