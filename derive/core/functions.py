@@ -1,12 +1,19 @@
-"""The function vocabulary of the notation, as SymPy functions.
+"""The function vocabulary of the notation, as SymPy functions, with its tables.
 
 SymPy's own `exp`, `log`, `sqrt`, `tanh`, `Abs` and `KroneckerDelta` are used
 as they are; the course's `sigma`, `relu`, `step`, `max`, `min` and comparison
 indicators are small `Function` subclasses whose derivatives stay inside the
 vocabulary (no Heaviside, Piecewise or Subs).
+
+Each analysis keeps its own table, keyed by the same functions, side by side here:
+the notation's names, the local derivatives, NumPy (the executor and the exported
+code) and LaTeX.  The moments table is written in the moments algebra
+(derive.engines.moments.table) and keyed the same way; a test keeps every table on
+the same keys, so adding a function is one row in each, plus one test row.
 """
 from __future__ import annotations
 
+import numpy as np
 import sympy as sp
 from sympy import Function, S
 
@@ -138,4 +145,80 @@ NOTATION_NAME = {
     sp.exp: "exp", sp.log: "log", sp.tanh: "tanh", sigma: "sigma", relu: "relu",
     step: "step", sp.Abs: "abs", maxf: "max", minf: "min",
     sp.KroneckerDelta: "delta", sp.sign: "sign",
+}
+
+
+# function -> (derivative of f at u, given u), in the course's own shapes
+DERIVATIVES = {
+    # ---- exponentials and logarithms
+    sp.exp: lambda u: sp.exp(u),
+    sp.log: lambda u: 1 / u,
+    # ---- activations
+    sp.tanh: lambda u: 1 - sp.tanh(u) ** 2,
+    sigma: lambda u: sigma(u) * (1 - sigma(u)),
+    relu: lambda u: step(u),
+    # ---- piecewise constant (derivative zero almost everywhere)
+    step: lambda u: sp.S.Zero,
+    sp.sign: lambda u: sp.S.Zero,
+    # ---- absolute value
+    sp.Abs: lambda u: sp.sign(u),
+}
+
+# two-argument functions: (d/da, d/db)
+PARTIALS = {
+    maxf: (lambda a, b: step(a - b), lambda a, b: 1 - step(a - b)),
+    minf: (lambda a, b: step(b - a), lambda a, b: 1 - step(b - a)),
+}
+
+RULE_TEXT = {
+    sp.exp: "d exp(u) = exp(u) du",
+    sp.log: "d log(u) = du / u",
+    sp.tanh: "d tanh(u) = (1 - tanh(u)^2) du",
+    sigma: "d sigma(u) = sigma(u) (1 - sigma(u)) du",
+    relu: "d relu(u) = step(u) du",
+    step: "d step(u) = 0 (almost everywhere)",
+    sp.sign: "d sign(u) = 0 (almost everywhere)",
+    sp.Abs: "d abs(u) = sign(u) du",
+    maxf: "d max(a, b) = step(a - b) da + (1 - step(a - b)) db",
+    minf: "d min(a, b) = step(b - a) da + (1 - step(b - a)) db",
+}
+
+
+def _sigmoid(x):
+    return 0.5 * (1.0 + np.tanh(0.5 * np.asarray(x, dtype=float)))
+
+
+# function -> (NumPy callable for the executor, the same as code for exported modules;
+# `sigma`, `relu` and `step` are helpers the exported module defines)
+NUMPY = {
+    # ---- exponentials and logarithms
+    sp.exp: (np.exp, "np.exp"),
+    sp.log: (np.log, "np.log"),
+    # ---- activations
+    sp.tanh: (np.tanh, "np.tanh"),
+    sigma: (_sigmoid, "sigma"),
+    relu: (lambda x: np.maximum(x, 0.0), "relu"),
+    # ---- piecewise
+    step: (lambda x: (np.asarray(x) > 0).astype(float), "step"),
+    sp.sign: (np.sign, "np.sign"),
+    sp.Abs: (np.abs, "np.abs"),
+    maxf: (np.maximum, "np.maximum"),
+    minf: (np.minimum, "np.minimum"),
+}
+
+# function -> its LaTeX name (None: SymPy's own form)
+LATEX = {
+    # ---- exponentials and logarithms
+    sp.exp: r"\exp",
+    sp.log: r"\log",
+    # ---- activations
+    sp.tanh: r"\tanh",
+    sigma: r"\sigma",
+    relu: r"\operatorname{relu}",
+    # ---- piecewise
+    step: r"\operatorname{step}",
+    sp.sign: r"\operatorname{sign}",
+    sp.Abs: None,                   # SymPy's own |u|
+    maxf: r"\max",
+    minf: r"\min",
 }

@@ -1,7 +1,7 @@
-"""Local derivatives: one table line per function of the notation.
+"""Local derivatives by the sum, product and chain rules.
 
-`derivative(expr, x)` applies the sum, product and chain rules, looking up
-each function's derivative here; a missing rule names the function.  The
+`derivative(expr, x)` applies the rules, looking up each function's derivative in the
+table of derive.core.functions; a missing rule names the function.  The
 results stay inside the notation's vocabulary: no Heaviside, Piecewise,
 KroneckerDelta-of-a-derivative or Subs.
 """
@@ -10,48 +10,12 @@ from __future__ import annotations
 import sympy as sp
 
 from derive.core.errors import DerivationError
-from derive.core.functions import ind, maxf, minf, relu, sigma, step
+from derive.core.functions import DERIVATIVES, PARTIALS, RULE_TEXT, ind
 
 
 def _prime(f):
     """The derivative of an undefined function `L` is the undefined `L'`."""
     return sp.Function(f.func.__name__ + "'")
-
-
-# function -> (derivative of f at u, given u), in the course's own shapes
-DERIVATIVES = {
-    # ---- exponentials and logarithms
-    sp.exp: lambda u: sp.exp(u),
-    sp.log: lambda u: 1 / u,
-    # ---- activations
-    sp.tanh: lambda u: 1 - sp.tanh(u) ** 2,
-    sigma: lambda u: sigma(u) * (1 - sigma(u)),
-    relu: lambda u: step(u),
-    # ---- piecewise constant (derivative zero almost everywhere)
-    step: lambda u: sp.S.Zero,
-    sp.sign: lambda u: sp.S.Zero,
-    # ---- absolute value
-    sp.Abs: lambda u: sp.sign(u),
-}
-
-# two-argument functions: (d/da, d/db)
-PARTIALS = {
-    maxf: (lambda a, b: step(a - b), lambda a, b: 1 - step(a - b)),
-    minf: (lambda a, b: step(b - a), lambda a, b: 1 - step(b - a)),
-}
-
-RULE_TEXT = {
-    sp.exp: "d exp(u) = exp(u) du",
-    sp.log: "d log(u) = du / u",
-    sp.tanh: "d tanh(u) = (1 - tanh(u)^2) du",
-    sigma: "d sigma(u) = sigma(u) (1 - sigma(u)) du",
-    relu: "d relu(u) = step(u) du",
-    step: "d step(u) = 0 (almost everywhere)",
-    sp.sign: "d sign(u) = 0 (almost everywhere)",
-    sp.Abs: "d abs(u) = sign(u) du",
-    maxf: "d max(a, b) = step(a - b) da + (1 - step(a - b)) db",
-    minf: "d min(a, b) = step(b - a) da + (1 - step(b - a)) db",
-}
 
 
 def derivative(expr, x) -> sp.Expr:

@@ -15,28 +15,9 @@ import sympy as sp
 from sympy.core.function import AppliedUndef
 from sympy.printing.latex import LatexPrinter
 
-from derive.core.functions import maxf, minf, relu, sigma, step
 from derive.core.program import (as_expr, Block, Program, Statement, base_of, implicit_loops, is_grad_name, is_ref)
 from derive.core.rules import DERIVATIVES, PARTIALS, RULE_TEXT
-
-# ---------------------------------------------------------------------------
-# names of the notation's functions (keyed like rules.DERIVATIVES)
-# ---------------------------------------------------------------------------
-
-FUNCTION_LATEX = {
-    # ---- exponentials and logarithms
-    sp.exp: r"\exp",
-    sp.log: r"\log",
-    # ---- activations
-    sp.tanh: r"\tanh",
-    sigma: r"\sigma",
-    relu: r"\operatorname{relu}",
-    # ---- piecewise
-    step: r"\operatorname{step}",
-    sp.sign: r"\operatorname{sign}",
-    maxf: r"\max",
-    minf: r"\min",
-}
+from derive.core.functions import LATEX
 
 # undefined functions the engines use by name (moments: sigma2(l) is the variance
 # at layer l, E(...) an unknown mean), and the operators of answer labels
@@ -118,7 +99,7 @@ class NotationLatexPrinter(LatexPrinter):
         return "%s(%s)" % (head, ", ".join(self._print(a) for a in args))
 
     def _print_named(self, expr, exp=None):
-        return self._call(FUNCTION_LATEX[expr.func], expr.args, exp)
+        return self._call(LATEX[expr.func], expr.args, exp)
 
     _print_exp = _print_log = _print_tanh = _print_sigma = _print_relu = _print_named
     _print_step = _print_sign = _print_maxf = _print_minf = _print_named
@@ -131,7 +112,7 @@ class NotationLatexPrinter(LatexPrinter):
             head = self.function_latex.get(base) or NAMED_FUNCTION_LATEX.get(base) or (
                 base if len(base) == 1 else r"\operatorname{%s}" % base)
             return self._call(head + "'" * primes, expr.args, exp)
-        if expr.func in FUNCTION_LATEX:
+        if LATEX.get(expr.func) is not None:
             return self._print_named(expr, exp)
         return super()._print_Function(expr, exp)
 
@@ -349,7 +330,7 @@ def rule_latex(rule: str, printer=None) -> str:
 
 
 _MATRIX_FUNCTIONS = {"sum": r"\operatorname{sum}", "abs": r"\operatorname{abs}",
-                     **{f.__name__: tex for f, tex in FUNCTION_LATEX.items()}}
+                     **{f.__name__: tex for f, tex in LATEX.items() if tex}}
 _MATRIX_FUNCTIONS.update({"max": r"\max", "min": r"\min"})
 
 

@@ -15,7 +15,7 @@ from sympy import Indexed
 
 from derive.core.errors import DeriveError, LimitError
 from derive.core.limits import allocate
-from derive.core.functions import ind, maxf, minf, relu, sigma, step
+from derive.core.functions import NUMPY, ind
 from derive.core.program import Block, Program, Statement, TensorScalar, ref_indices, ref_name
 from derive.core.program import under_roots
 
@@ -357,7 +357,7 @@ class Executor:
             power = self.compile(p)
             return lambda ex, grid: (np.asarray(base(ex, grid), dtype=float)
                                  ** np.asarray(power(ex, grid), dtype=float))
-        fn = _FUNCS.get(type(e))
+        fn = NUMPY.get(type(e), (None,))[0]
         if fn is not None:
             fs = [self.compile(a) for a in e.args]
             return lambda ex, grid: fn(*[f(ex, grid) for f in fs])
@@ -504,19 +504,6 @@ class _Plan:
             self.kept = [k for k in range(len(loops)) if k not in self.summed]   # '=': all
             self.perm = [self.kept.index(k) for k in axes]
 
-
-def _sigma(x):
-    return 0.5 * (1.0 + np.tanh(0.5 * np.asarray(x, dtype=float)))
-
-
-_FUNCS = {
-    sp.exp: np.exp, sp.log: np.log, sp.tanh: np.tanh, sp.Abs: np.abs,
-    sp.sign: np.sign, sp.cosh: np.cosh, sp.sinh: np.sinh,
-    sigma: _sigma,
-    relu: lambda x: np.maximum(x, 0.0),
-    step: lambda x: (np.asarray(x) > 0).astype(float),
-    maxf: np.maximum, minf: np.minimum,
-}
 
 _CONTEXTS: dict = {}   # (sizes, symbol values, max_grid) -> compiled expressions
 

@@ -34,8 +34,9 @@ from sympy import Indexed
 from sympy.printing.str import StrPrinter
 
 from derive.core.errors import DeriveError
-from derive.core.functions import ind, maxf, minf, relu, sigma, step
+from derive.core.functions import ind
 from derive.core.program import (affine, Statement, TensorScalar, format_statement, ref_indices, ref_name)
+from derive.core.functions import NUMPY
 
 
 class CodegenError(DeriveError):
@@ -43,17 +44,12 @@ class CodegenError(DeriveError):
 
 
 TARGETS = ("numpy",)
+NP_CODE = {f: code for f, (_, code) in NUMPY.items()}     # function -> NumPy code
 
 # --------------------------------------------------------------------------
 # functions of the notation -> NumPy (one line each)
 # --------------------------------------------------------------------------
 
-NP_FUNCTIONS = {
-    sp.exp: "np.exp", sp.log: "np.log", sp.tanh: "np.tanh", sp.Abs: "np.abs",
-    sp.sign: "np.sign", sp.cosh: "np.cosh", sp.sinh: "np.sinh",
-    sigma: "sigma", relu: "relu", step: "step",
-    maxf: "np.maximum", minf: "np.minimum",
-}
 
 HELPERS = {
     "sigma": '''def sigma(x):
@@ -334,7 +330,7 @@ class Emitter:
             return self.mul(list(e.args), ctx)
         if e.is_Pow:
             return self.power(e, ctx)
-        fn = NP_FUNCTIONS.get(type(e))
+        fn = NP_CODE.get(type(e))
         if fn is not None:
             if fn in HELPERS:
                 self.g.use(fn)
