@@ -16,8 +16,8 @@ from sympy import Indexed, IndexedBase, Symbol
 from sympy.printing.str import StrPrinter
 
 from derive.core.functions import NOTATION_NAME
+from derive.core.naming import GRAD, base_of, grad_name, is_grad_name  # noqa: F401 (the IR's names)
 
-GRAD = ".grad"
 
 
 class TensorScalar(Symbol):
@@ -45,18 +45,6 @@ def index_var(name: str) -> Symbol:
 
 def size_symbol(name: str) -> Symbol:
     return Symbol(name, integer=True, positive=True)
-
-
-def grad_name(name: str) -> str:
-    return name + GRAD
-
-
-def is_grad_name(name: str) -> bool:
-    return name.endswith(GRAD)
-
-
-def base_of(name: str) -> str:
-    return name[: -len(GRAD)] if is_grad_name(name) else name
 
 
 def ref(name: str, indices=()) -> sp.Expr:

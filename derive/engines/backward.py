@@ -13,6 +13,7 @@ from __future__ import annotations
 import sympy as sp
 
 from derive.core.errors import DerivationError
+from derive.core.naming import held_gradient, names_in_use, rescaled_gradient
 from derive.core.program import (Block, Loop, Program, Statement, TensorInfo, base_of, format_expr, format_statement, grad_name, is_grad_name, overwriting, reads, ref, ref_indices, ref_name)
 from derive.core.rules import derivative, rule_for
 from derive.core.records import Backward, Step
@@ -179,8 +180,7 @@ def derive_backward(program: Program, sources, targets, through=None,
 def _held_gradient(tensors: dict, y: str) -> str:
     """A temporary that holds y.grad while an in-place update of y is differentiated."""
     info = tensors[y]
-    name = next(n for n in [f"{y}_gnew"] + [f"{y}_gnew{k}" for k in range(2, 100)]
-                if n not in tensors)
+    name = held_gradient(y, set(tensors))
     tensors[name] = TensorInfo(name, info.axes, info.ranges, "temporary", None)
     return name
 
@@ -419,7 +419,7 @@ def rescale_intermediates(bw: Program, keep: set, steps):
         if factor is None:
             continue
         c, idx = factor
-        new_name = _fresh_name(bw.tensors)
+        new_name = rescaled_gradient(names_in_use(bw))
         info = bw.tensors[g]
         e_ref = ref(new_name, idx)
         old_cost = sum(_cost(s.rhs) for s in writes + users)
@@ -484,13 +484,6 @@ def _enclosing_mul(expr, r):
         if a.is_Mul and r in a.args:
             return a
     return None
-
-
-def _fresh_name(tensors):
-    for cand in ["e"] + [f"e{k}" for k in range(1, 100)]:
-        if cand not in tensors:
-            return cand
-    raise DerivationError("no free name for a temporary")
 
 
 def _replace_statements(items, new_by_id):

@@ -18,6 +18,7 @@ from derive.core.functions import VOCABULARY
 from derive.core.program import (Block, Program, make_loop, Statement, TensorInfo, base_of, grad_name, index_var, is_grad_name, ref, ref_indices)
 from derive.front.statement import _StmtState
 from derive.front.notation import number
+from derive.core.naming import names_in_use, sum_temporary
 from derive.front.sums import _index_names, _mentions_capital, _nested_sum_argument, _reads_name, _reads_tensor, _recurrence_block, _signed, _strip_esum, _writer_counts
 
 
@@ -363,11 +364,8 @@ class Resolver:
         free.sort(key=lambda lp: order.index(lp.var) if lp.var in order else len(order))
         own_free = tuple(lp for lp in loops if lp.var in inner.free_symbols)
         base = base_of(tname)
-        k = self.temp_count.get(base, 0) + 1
-        name = f"{base}_in" if k == 1 else f"{base}_in{k}"
-        while name in self.scope.tensors:
-            k += 1
-            name = f"{base}_in{k}"
+        name, k = sum_temporary(base, self.temp_count.get(base, 0) + 1,
+                                names_in_use(self.scope))
         self.temp_count[base] = k
         base_info = self.scope.tensors.get(base)
         shown = (base_info.latex if base_info and base_info.latex else base)

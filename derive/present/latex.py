@@ -18,6 +18,7 @@ from sympy.printing.latex import LatexPrinter
 from derive.core.program import (as_expr, Block, Program, Statement, base_of, implicit_loops, is_grad_name, is_ref)
 from derive.core.rules import DERIVATIVES, PARTIALS, RULE_TEXT
 from derive.core.functions import LATEX
+from derive.core.naming import display_name
 
 # undefined functions the engines use by name (moments: sigma2(l) is the variance
 # at layer l, E(...) an unknown mean), and the operators of answer labels
@@ -67,7 +68,7 @@ class NotationLatexPrinter(LatexPrinter):
     def tensor_name(self, name: str) -> str:
         """`Whr` -> `W^{h,R}`; `Whr.grad` -> `W^{h,R}.\\mathrm{grad}`."""
         base = base_of(name)
-        shown = self.latex_names.get(base) or default_name(base)
+        shown = self.latex_names.get(base) or display_name(base)
         return shown + r".\mathrm{grad}" if is_grad_name(name) else shown
 
     def _print_Indexed(self, expr):
@@ -219,16 +220,6 @@ def _tight_numbers(tex: str) -> str:
 def _negative(term) -> bool:
     c, _ = term.as_coeff_Mul()
     return bool(c.is_negative)
-
-
-def default_name(name: str) -> str:
-    """A tensor name without a display name, by SymPy's conventions for symbol names
-    (`W2` -> `W_{2}`, `yhat` -> `\\hat{y}`, `R_in` -> `R_{in}`); another word of
-    several letters is upright: `Loss` -> `\\mathrm{Loss}`."""
-    shown = LatexPrinter().doprint(sp.Symbol(name))
-    if shown == name and len(name) > 1:
-        return r"\mathrm{%s}" % name
-    return shown
 
 
 def printer_for(spec, subscripts: bool = False, program: Program | None = None):

@@ -16,6 +16,7 @@ from derive.core.errors import VerificationError
 from derive.run.execute import Executor, random_symbols, run, tensor_layout
 from derive.core.program import Program, TensorInfo, reads, ref, ref_indices, ref_name
 from derive.core.records import Check, Verification
+from derive.core.naming import delta_name
 
 TOLERANCE = 1e-6
 EPSILON = 1e-6
@@ -23,10 +24,6 @@ EPSILON = 1e-6
 
 
 
-
-
-def delta_name(name: str) -> str:
-    return name + ".delta"
 
 
 def perturbed(program: Program, targets) -> Program:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import sympy as sp
 from derive.engines.backward import derive_backward
 from derive.core.records import Backward
+from derive.core.naming import python_name as identifier
 from derive.core.program import Program, format_items, grad_name, is_grad_name, ref_name
 from derive.run.codegen.emitter import CodegenError, HELPERS, TARGETS, _stand_in
 from derive.run.codegen.generator import FunctionPlan, Generator
@@ -87,7 +88,7 @@ def export_program(prog: Program, bw: Backward | None = None, ident: str = "prog
         for n in bin_:
             info = bprog.tensors[n]
             what = "given gradient" if is_grad_name(n) else info.role
-            bdoc.append(f"{writer_name(n)}: {_shape_text(info)} ({what}){_axis_note(info)}")
+            bdoc.append(f"{identifier(n)}: {_shape_text(info)} ({what}){_axis_note(info)}")
         bdoc.append("returns {name: gradient} for " + ", ".join(bw.targets))
         bplan.doc = "\n".join(bdoc)
         functions.append(writer.write_function(bplan))
@@ -121,10 +122,6 @@ def export_program(prog: Program, bw: Backward | None = None, ident: str = "prog
 def python_name(program: Program, tensor: str) -> str:
     """The Python name an exported module gives a tensor (`x.grad` -> `x_grad`)."""
     return Generator(program, set(), set()).pyname(tensor)
-
-
-def writer_name(n: str) -> str:
-    return n.replace(".", "_")
 
 
 def _axis_note(info) -> str:
