@@ -352,10 +352,6 @@ def simplify_backward(bw: Program, forward: Program, targets, sources, steps):
     rescale_intermediates(bw, set(targets) | set(sources), steps)
 
 
-def _written_tensors(st):
-    return {st.target_name}
-
-
 def merge_statements(bw: Program, defs, steps):
     """Merge `+=` statements into the same target over the same loops."""
     def rec(items):
@@ -499,8 +495,6 @@ def tidy_statement(st: Statement) -> Statement:
     c, _ = st.rhs.as_coeff_Mul()
     if st.op in ("+=", "-=") and c.is_negative:
         return st.with_(op="-=" if st.op == "+=" else "+=", rhs=-st.rhs)
-    if st.op == "=" and c.is_negative and False:
-        return st
     return st
 
 

@@ -18,10 +18,6 @@ class NoMatrixForm(Exception):
     pass
 
 
-def _vector_name(r) -> str:
-    return ref_name(r)
-
-
 def _strip_fixed(r, fixed):
     """h[t-1, i] with t fixed by an enclosing block -> ('h_{t - 1}', (i,))."""
     idx = ref_indices(r)
@@ -38,27 +34,17 @@ def _strip_fixed(r, fixed):
     return name, tuple(kept)
 
 
-FIXED: set = set()
-
-
-def _factor_text(f) -> tuple[str, tuple]:
-    """(text, index tuple) of one factor of the product."""
+def _factor_text(f, fixed) -> tuple[str, tuple]:
+    """(text, index tuple) of one factor of the product (`fixed`: block indices)."""
     if is_ref(f):
-        name, idx = _strip_fixed(f, FIXED)
+        name, idx = _strip_fixed(f, fixed)
         if any(not i.is_Symbol for i in idx) or len(set(idx)) != len(idx):
             raise NoMatrixForm("shifted or repeated indices")
         if len(idx) > 2:
             raise NoMatrixForm(f"{ref_name(f)} has {len(idx)} indices")
         return name, idx
-    if False:
-        idx = ref_indices(f)
-        if any(not i.is_Symbol for i in idx) or len(set(idx)) != len(idx):
-            raise NoMatrixForm("shifted or repeated indices")
-        if len(idx) > 2:
-            raise NoMatrixForm(f"{ref_name(f)} has {len(idx)} indices")
-        return ref_name(f), idx
     rs = reads(f)
-    idx_sets = {_strip_fixed(r, FIXED)[1] for r in rs}
+    idx_sets = {_strip_fixed(r, fixed)[1] for r in rs}
     if not rs:
         if f.free_symbols and any(s.is_integer and not s.is_positive for s in f.free_symbols):
             raise NoMatrixForm("an index used as a value")
@@ -69,7 +55,7 @@ def _factor_text(f) -> tuple[str, tuple]:
     if any(not i.is_Symbol for i in idx) or len(idx) > 2:
         raise NoMatrixForm("shifted indices inside a function")
     # elementwise function of tensors with the same indices: drop the indices
-    text = format_expr(f.xreplace({r: sp.Symbol(_strip_fixed(r, FIXED)[0]) for r in rs}))
+    text = format_expr(f.xreplace({r: sp.Symbol(_strip_fixed(r, fixed)[0]) for r in rs}))
     return _paren(text), idx
 
 
@@ -81,25 +67,24 @@ def matrix_form(st: Statement, fixed=frozenset()) -> str:
     """The statement in matrix/vector notation; raises NoMatrixForm when there is none.
 
     `fixed` are the loop indices of enclosing blocks (t): h[t, i] is the vector h_t."""
-    FIXED.clear()
-    FIXED.update(fixed)
-    out_name, out_idx = _strip_fixed(st.target, FIXED)
+    fixed = set(fixed)
+    out_name, out_idx = _strip_fixed(st.target, fixed)
     if any(not i.is_Symbol for i in out_idx) or len(out_idx) > 2:
         raise NoMatrixForm("the target has shifted indices or more than 2 indices")
     terms = sp.Add.make_args(sp.expand(st.rhs)) if st.rhs.is_Add else (st.rhs,)
     texts = []
     for term in terms:
-        texts.append(_product(term, out_idx, {lp.var for lp in st.loops}))
+        texts.append(_product(term, out_idx, {lp.var for lp in st.loops}, fixed))
     rhs = " + ".join(texts).replace("+ -", "- ")
     op = {"=": "=", "+=": "+=", "-=": "-="}[st.op]
     return f"{out_name} {op} {rhs}"
 
 
-def _product(term, out_idx, loop_vars) -> str:
+def _product(term, out_idx, loop_vars, fixed) -> str:
     coeff, rest = term.as_coeff_Mul()
     scalars, vecs = [], []
     for f in sp.Mul.make_args(rest):
-        text, idx = _factor_text(f)
+        text, idx = _factor_text(f, fixed)
         (vecs if idx else scalars).append((text, idx))
     summed = (loop_vars - set(out_idx))
     for s in summed:

@@ -170,9 +170,6 @@ class _Line:
     def tok(self) -> Tok:
         return self.toks[self.i]
 
-    def peek(self, k: int = 1) -> Tok:
-        return self.toks[min(self.i + k, len(self.toks) - 1)]
-
     def advance(self) -> Tok:
         t = self.toks[self.i]
         if self.i < len(self.toks) - 1:

@@ -35,7 +35,6 @@ def stand_in_prime(u):
     return np.cos(u) + u
 
 
-STAND_IN_TEXT = "sin(u) + u^2/2"
 
 
 def concrete(expr, sizes: dict):
@@ -293,10 +292,6 @@ class Executor:
         return True
 
     # ---- expressions -------------------------------------------------------
-
-    def ev(self, e, grid):
-        """The value of expression `e` over `grid` (loop variable -> values)."""
-        return self.compile(e)(self, grid)
 
     def compile(self, e):
         """`e` as a function f(executor, grid) of the grid (loop variable -> int or
