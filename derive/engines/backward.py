@@ -15,6 +15,7 @@ import sympy as sp
 from derive.core.errors import DerivationError
 from derive.core.naming import held_gradient, names_in_use, rescaled_gradient
 from derive.core.program import (Block, Loop, Program, Statement, TensorInfo, base_of, format_expr, format_statement, grad_name, is_grad_name, overwriting, reads, ref, ref_indices, ref_name)
+from derive.core.functions import RULE_TEXT
 from derive.core.rules import derivative, rule_for
 from derive.core.records import Backward, Step
 
@@ -148,8 +149,10 @@ def derive_backward(program: Program, sources, targets, through=None,
             local = derivative(st.rhs.xreplace({occ: x}), x).xreplace({x: occ})
             if st.op == "-=":
                 local = -local
-            rules = sorted({t for a in sp.preorder_traversal(st.rhs)
-                            if occ in getattr(a, "args", ()) and (t := rule_for(a))})
+            # the rules of the derivative table used here (the functions themselves)
+            rules = sorted({type(a) for a in sp.preorder_traversal(st.rhs)
+                            if occ in getattr(a, "args", ()) and rule_for(a)},
+                           key=lambda f: RULE_TEXT[f])
             steps.append(Step("local", f"d/d {format_expr(occ)} = {format_expr(local)}",
                               st, local, {"read": occ, "rules": rules}))
             if local == 0:

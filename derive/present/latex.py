@@ -296,13 +296,9 @@ def program_latex(prog: Program, printer=None) -> list[str]:
 # derivative rules, matrix forms, expression answers
 # ---------------------------------------------------------------------------
 
-_RULE_FUNCTIONS = {text: f for f, text in RULE_TEXT.items()}
-
-
-def rule_latex(rule: str, printer=None) -> str:
-    """A rule of the derivative table (rules.RULE_TEXT) as LaTeX, from the table itself."""
+def rule_latex(f, printer=None) -> str:
+    """The rule of function `f` in the derivative table, typeset from the table itself."""
     p = printer or NotationLatexPrinter()
-    f = _RULE_FUNCTIONS.get(rule)
     d = r"\mathrm{d}"
     if f in DERIVATIVES:
         u = sp.Symbol("u")
@@ -317,7 +313,7 @@ def rule_latex(rule: str, printer=None) -> str:
         a, b = sp.symbols("a b")
         da, db = (p.doprint(g(a, b)) for g in PARTIALS[f])
         return r"%s\,%s = %s\,%s a + (%s)\,%s b" % (d, p.doprint(f(a, b)), da, d, db, d)
-    return r"\text{%s}" % escape_text(rule)
+    return r"\text{%s}" % escape_text(RULE_TEXT.get(f, str(f)))
 
 
 _MATRIX_FUNCTIONS = {"sum": r"\operatorname{sum}", "abs": r"\operatorname{abs}",

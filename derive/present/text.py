@@ -1,6 +1,7 @@
 """Answers and verdicts as terminal text."""
 from __future__ import annotations
 
+from derive.core.functions import RULE_TEXT
 from derive.present.steps import has_math, step_text
 
 import numpy as np
@@ -15,7 +16,7 @@ def format_answer(ans, spec, steps: bool = False) -> str:
         for st in ans.steps:
             lead = {"visit": "- ", "local": "    ", "emit": "    => "}.get(st.kind, "  * ")
             rules = st.extra.get("rules") if st.extra else None
-            note = f"   [{'; '.join(rules)}]" if rules else ""
+            note = f"   [{'; '.join(RULE_TEXT[f] for f in rules)}]" if rules else ""
             said = step_text(st, idx) if has_math(st) else st.text
             lines.append(f"    {lead}{said}{note}")
         lines.append("  answer:")
