@@ -204,6 +204,39 @@ def _range(loader, value, key, sizes):
                 key)
 
 
+# TeX that reads or writes files, runs commands, defines macros or hides characters:
+# none of it belongs in a problem statement, and a spec is text from anyone
+_TEX_FORBIDDEN = re.compile(
+    r"\\(input|include|includeonly|InputIfFileExists|IfFileExists|openin|openout|read|"
+    r"readline|write|immediate|special|catcode|csname|endcsname|lowercase|uppercase|def|"
+    r"edef|gdef|xdef|let|futurelet|newcommand|renewcommand|providecommand|"
+    r"DeclareRobustCommand|usepackage|RequirePackage|documentclass|includegraphics|"
+    r"verbatiminput|lstinputlisting|scantokens|directlua|loop|repeat|expandafter|"
+    r"pdffiledump|pdfximage|pdfobj|makeatletter|endinput)(?![A-Za-z])|\^\^|\\@")
+# keys whose text is the notation (parsed by derive, never given to TeX)
+_NOTATION_KEYS = {"program", "values", "claim", "seed_answer"}
+
+
+def _tex_safe(L, data, key=""):
+    """Refuse TeX in spec text that could read a file, run a command or define macros,
+    before anything is built: the file, key path, line and column of the first."""
+    if isinstance(data, dict):
+        for k, v in data.items():
+            if str(k) not in _NOTATION_KEYS:
+                _tex_safe(L, v, f"{key}.{k}" if key else str(k))
+    elif isinstance(data, list):
+        for k, v in enumerate(data):
+            _tex_safe(L, v, f"{key}[{k}]")
+    elif isinstance(data, str):
+        m = _TEX_FORBIDDEN.search(data)
+        if m:
+            line = data.count("\n", 0, m.start()) + 1
+            col = m.start() - (data.rfind("\n", 0, m.start()) + 1) + 1
+            L.fail(f"line {line}, column {col}: {m.group(0)!r} is not allowed in the text of a "
+                   "spec (the problem sheet and the key read no file a spec names, run no "
+                   "command and define no macro)", key)
+
+
 def load_spec(path) -> Spec:
     path = str(path)
     try:
@@ -216,6 +249,7 @@ def load_spec(path) -> Spec:
 def parse_spec(text: str, path: str = "<spec>") -> Spec:
     L = _Loader(path, text)
     data = L.load()
+    _tex_safe(L, data)
     for k in data:
         if k not in TOP_KEYS:
             L.fail(f"unknown key (allowed: {', '.join(sorted(TOP_KEYS))})", str(k))

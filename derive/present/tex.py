@@ -27,7 +27,8 @@ def compile_tex(tex_path: Path) -> Path:
     try:
         proc = subprocess.run(LATEXMK + [tex_path.name], cwd=tex_path.parent,
                               stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, timeout=TEX_TIMEOUT)
+                              stderr=subprocess.STDOUT, timeout=TEX_TIMEOUT,
+                              env=tex_environment())
     except subprocess.TimeoutExpired:
         raise RenderError(f"LaTeX did not finish {tex_path.name} in {TEX_TIMEOUT} s")
     except OSError as e:
@@ -115,8 +116,17 @@ INSTALL_TEX = ("sudo apt-get update && sudo DEBIAN_FRONTEND=noninteractive apt-g
                f"-y --no-install-recommends {TEX_PACKAGES}")
 
 
-LATEXMK = ["latexmk", "-norc", "-pdf", "-interaction=nonstopmode", "-halt-on-error",
-           "-file-line-error"]
+# no shell escape; TeX runs in the build folder only
+LATEXMK = ["latexmk", "-norc", "-pdf", "-pdflatex=pdflatex -no-shell-escape %O %S",
+           "-interaction=nonstopmode", "-halt-on-error", "-file-line-error"]
+
+
+def tex_environment() -> dict:
+    """The environment of a TeX run: kpathsea's paranoid mode, so that TeX opens no
+    file outside the build folder (and its own installation) for reading or writing,
+    whatever a spec's text says; and no shell escape."""
+    import os
+    return {**os.environ, "openin_any": "p", "openout_any": "p", "shell_escape": "f"}
 
 
 TEX_TIMEOUT = 600          # seconds for one document
