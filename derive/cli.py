@@ -8,7 +8,8 @@ import click
 import numpy as np
 
 from derive.core.errors import DeriveError
-from derive.front.spec import find_problems, default_problems_dir, load_spec, resolve_problem
+from derive.front.spec import (default_problems_dir, find_problems, load_course, load_spec,
+                               resolve_problem)
 from derive.present.json import answer_json
 from derive.present.latex_answer import answer_latex
 from derive.present.text import format_answer, format_verdict
@@ -248,6 +249,9 @@ def key(ctx, problems, out_dir, no_solutions, tex_only, subscripts, timings, tit
     paths = [resolve_problem(p, _problems_dir(ctx)) for p in problems] or find_problems(d)
     if not paths:
         raise click.UsageError(f"no problem specs (*.yaml) in {d}")
+    info = load_course(d) if not problems else None
+    title = title or (info.title if info else None)
+    course = course or (info.course if info else None)
     result = build_key(paths, out_dir, solutions=not no_solutions, tex_only=tex_only,
                        subscripts=subscripts, timings=timings, title=title, course=course,
                        progress=lambda line: click.echo(line, err=True))

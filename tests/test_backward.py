@@ -67,7 +67,7 @@ def _backward_parts(pid: str) -> list:
 
 
 BACKWARD_PARTS = [(path.stem, label)
-                  for path in sorted(PROBLEMS.glob("*.yaml"))
+                  for path in find_problems(PROBLEMS)
                   for label in _backward_parts(path.stem)]
 PART_IDS = [f"{pid}:{label}" for pid, label in BACKWARD_PARTS]
 

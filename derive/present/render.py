@@ -31,6 +31,7 @@ from derive.answers import solve_part
 from derive.engines.backward import tidy_statement
 from derive.core.records import Answer
 from derive.present.steps import has_math, step_latex
+from derive.present.written import written_lines
 from derive.present.tex import check_tex, compile_tex, overfull_lines
 
 
@@ -150,7 +151,7 @@ class ProblemRenderer:
         if s.show_program:
             out += [self.marker("program"),
                     r"\textit{The forward program, in the course notation:}",
-                    self.program_block(s.program)]
+                    self.written_block()]
         shown_forward = s.show_program
         for label, part in s.parts.items():
             out += [self.marker(f"parts.{label}.text"),
@@ -169,6 +170,11 @@ class ProblemRenderer:
         if ans is not None and ans.program is not None:
             return printer_for(self.spec, self.subscripts, ans.program)
         return self.p
+
+    def written_block(self) -> str:
+        """The spec's program as the instructor wrote it (Einstein sums and all)."""
+        lines = [r"\progline{%d}{%s}" % (d, text) for d, text in written_lines(self.spec, self.p)]
+        return "\\begin{program}\n%s\n\\end{program}" % "\n".join(lines)
 
     def program_block(self, prog: Program, items=None, printer=None) -> str:
         p = printer or self.printer()
