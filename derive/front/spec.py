@@ -247,229 +247,280 @@ def load_spec(path) -> Spec:
 
 
 def parse_spec(text: str, path: str = "<spec>") -> Spec:
-    L = _Loader(path, text)
-    data = L.load()
-    _tex_safe(L, data)
-    for k in data:
-        if k not in TOP_KEYS:
-            L.fail(f"unknown key (allowed: {', '.join(sorted(TOP_KEYS))})", str(k))
-    for k in REQUIRED:
-        if k not in data:
-            L.fail("missing required key", k)
-    pid = _str(L, data, "id")
-    if not _ID.match(pid):
-        L.fail("an id is lower-case letters, digits and _, starting with a letter", "id")
-    stem = Path(path).stem
-    if path != "<spec>" and stem != pid:
-        L.fail(f"the id {pid!r} differs from the file name {stem!r}", "id")
-    title = _str(L, data, "title")
-    source = _str(L, data, "source")
-    course = _str(L, data, "course", required=False)
-    statement = _str(L, data, "statement", required=False) or ""
-    if not isinstance(data.get("show_program", True), bool):
-        L.fail("expected true or false (false: the problem sheet does not print the "
-               "program, because writing it is part of the answer)", "show_program")
+    """A validated Spec from YAML text; every mistake names the key path (SpecError)."""
+    return _Reader(text, path).spec()
 
-    sizes: dict = {}
-    indices: dict = {}
-    raw_index = data.get("index") or {}
-    if not isinstance(raw_index, dict):
-        L.fail("expected a mapping of index names to sizes or ranges", "index")
-    for name, value in raw_index.items():
-        name = str(name)
-        if not re.fullmatch(r"[a-z][a-z0-9_]*", name):
-            L.fail("an index name is lower-case (its capital form is the summed index)",
-                   f"index.{name}")
-        indices[name] = _range(L, value, f"index.{name}", sizes)
 
-    symbols: dict = {}
-    ranges: dict = {}
-    raw_symbols = data.get("symbols") or {}
-    if not isinstance(raw_symbols, dict):
-        L.fail("expected a mapping of symbol names to assumptions", "symbols")
-    symbol_latex = {}
-    for name, opts in raw_symbols.items():
-        name = str(name)
-        key = f"symbols.{name}"
-        if not _NAME.match(name):
-            L.fail("a symbol name is a letter followed by letters, digits or _", key)
-        opts = opts or {}
-        if not isinstance(opts, dict):
-            L.fail("expected a mapping such as {positive: true}", key)
-        assumptions = {}
-        for a, v in opts.items():
-            if a in ("positive", "integer", "nonnegative"):
-                if not isinstance(v, bool):
-                    L.fail("expected true or false", f"{key}.{a}")
-                assumptions[a] = v
-            elif a == "real":
-                if v is not True:
-                    L.fail("symbols are real numbers: leave real out, or write real: true",
+class _Reader:
+    """Reading one spec, section by section, in the order each needs the last."""
+
+    def __init__(self, text: str, path: str):
+        self.path = path
+        self.L = _Loader(path, text)
+        self.data = self.L.load()
+        _tex_safe(self.L, self.data)
+
+    def spec(self) -> Spec:
+        self.top()
+        self.header()
+        self.index()
+        self.read_symbols()
+        self.read_functions()
+        self.tensors()
+        self.read_program()
+        self.read_sizes()
+        self.read_values()
+        self.assume = _assumptions(self.L, "assume", self.data.get("assume"), self.scope)
+        self.read_parts()
+        return Spec(self.pid, self.title, self.source, self.path, self.program,
+                    self.program_text, self.parts, self.statement, self.course,
+                    {str(k): v for k, v in self.raw_sizes.items()}, self.values, self.assume,
+                    self.symbols, self.sizes, self.scope, self.data)
+
+    def top(self):
+        """The top-level keys: known ones only, the required ones all there."""
+        for k in self.data:
+            if k not in TOP_KEYS:
+                self.L.fail(f"unknown key (allowed: {', '.join(sorted(TOP_KEYS))})", str(k))
+        for k in REQUIRED:
+            if k not in self.data:
+                self.L.fail("missing required key", k)
+
+    def header(self):
+        """id (the file's name), title, source, course, statement, show_program."""
+        self.pid = _str(self.L, self.data, "id")
+        if not _ID.match(self.pid):
+            self.L.fail("an id is lower-case letters, digits and _, starting with a letter", "id")
+        stem = Path(self.path).stem
+        if self.path != "<spec>" and stem != self.pid:
+            self.L.fail(f"the id {self.pid!r} differs from the file name {stem!r}", "id")
+        self.title = _str(self.L, self.data, "title")
+        self.source = _str(self.L, self.data, "source")
+        self.course = _str(self.L, self.data, "course", required=False)
+        self.statement = _str(self.L, self.data, "statement", required=False) or ""
+        if not isinstance(self.data.get("show_program", True), bool):
+            self.L.fail("expected true or false (false: the problem sheet does not print the "
+                   "program, because writing it is part of the answer)", "show_program")
+
+
+    def index(self):
+        """index: names and ranges (their sizes become size symbols)."""
+        self.sizes = {}
+        self.indices = {}
+        raw_index = self.data.get("index") or {}
+        if not isinstance(raw_index, dict):
+            self.L.fail("expected a mapping of index names to sizes or ranges", "index")
+        for name, value in raw_index.items():
+            name = str(name)
+            if not re.fullmatch(r"[a-z][a-z0-9_]*", name):
+                self.L.fail("an index name is lower-case (its capital form is the summed index)",
+                       f"index.{name}")
+            self.indices[name] = _range(self.L, value, f"index.{name}", self.sizes)
+
+
+    def read_symbols(self):
+        """symbols: assumptions, ranges and display names."""
+        self.symbols = {}
+        self.ranges = {}
+        raw_symbols = self.data.get("symbols") or {}
+        if not isinstance(raw_symbols, dict):
+            self.L.fail("expected a mapping of symbol names to assumptions", "symbols")
+        self.symbol_latex = {}
+        for name, opts in raw_symbols.items():
+            name = str(name)
+            key = f"symbols.{name}"
+            if not _NAME.match(name):
+                self.L.fail("a symbol name is a letter followed by letters, digits or _", key)
+            opts = opts or {}
+            if not isinstance(opts, dict):
+                self.L.fail("expected a mapping such as {positive: true}", key)
+            assumptions = {}
+            for a, v in opts.items():
+                if a in ("positive", "integer", "nonnegative"):
+                    if not isinstance(v, bool):
+                        self.L.fail("expected true or false", f"{key}.{a}")
+                    assumptions[a] = v
+                elif a == "real":
+                    if v is not True:
+                        self.L.fail("symbols are real numbers: leave real out, or write real: true",
+                               f"{key}.{a}")
+                elif a == "latex":
+                    self.symbol_latex[name] = str(v)
+                elif a == "range":
+                    self.ranges[name] = _symbol_range(self.L, f"{key}.range", v)
+                else:
+                    self.L.fail("unknown key (allowed: positive, nonnegative, integer, range, latex)",
                            f"{key}.{a}")
-            elif a == "latex":
-                symbol_latex[name] = str(v)
-            elif a == "range":
-                ranges[name] = _symbol_range(L, f"{key}.range", v)
-            else:
-                L.fail("unknown key (allowed: positive, nonnegative, integer, range, latex)",
-                       f"{key}.{a}")
-        if name in sizes:
-            L.fail(f"{name!r} is already a size of an index range", key)
-        if name in ranges:
-            lo, hi, lo_open, _ = ranges[name]
-            if lo > 0 or (lo == 0 and lo_open):
-                assumptions.setdefault("positive", True)
-            elif lo >= 0:
-                assumptions.setdefault("nonnegative", True)
-            if assumptions.get("positive") is False and (lo > 0 or (lo == 0 and lo_open)):
-                L.fail("the range is positive, but positive: false is given", key)
-        try:
-            symbols[name] = sp.Symbol(name, real=True, **assumptions)
-        except Exception as e:   # noqa: BLE001 - contradictory assumptions
-            L.fail(f"contradictory assumptions ({e})", key)
+            if name in self.sizes:
+                self.L.fail(f"{name!r} is already a size of an index range", key)
+            if name in self.ranges:
+                lo, hi, lo_open, _ = self.ranges[name]
+                if lo > 0 or (lo == 0 and lo_open):
+                    assumptions.setdefault("positive", True)
+                elif lo >= 0:
+                    assumptions.setdefault("nonnegative", True)
+                if assumptions.get("positive") is False and (lo > 0 or (lo == 0 and lo_open)):
+                    self.L.fail("the range is positive, but positive: false is given", key)
+            try:
+                self.symbols[name] = sp.Symbol(name, real=True, **assumptions)
+            except Exception as e:   # noqa: BLE001 - contradictory assumptions
+                self.L.fail(f"contradictory assumptions ({e})", key)
 
-    functions: dict = {}
-    raw_functions = data.get("functions") or {}
-    if not isinstance(raw_functions, dict):
-        L.fail("expected a mapping of function names", "functions")
-    for name, opts in raw_functions.items():
-        name = str(name)
-        key = f"functions.{name}"
-        if not _NAME.match(name):
-            L.fail("a function name is a letter followed by letters, digits or _", key)
-        opts = opts or {}
-        if not isinstance(opts, dict):
-            L.fail("expected a mapping such as {latex: '\\mathcal{L}'}", key)
-        for a in opts:
-            if a not in ("latex", "arity"):
-                L.fail("unknown key (allowed: latex, arity)", f"{key}.{a}")
-        arity = opts.get("arity", 1)
-        if not isinstance(arity, int) or isinstance(arity, bool) or arity < 1:
-            L.fail("expected a positive integer", f"{key}.arity")
-        functions[name] = (sp.Function(name), arity)
 
-    raw_tensors = data.get("tensors")
-    if not isinstance(raw_tensors, dict) or not raw_tensors:
-        L.fail("expected a mapping of tensor names to {shape: [...]}", "tensors")
-    infos: dict = {}
-    for name, opts in raw_tensors.items():
-        name = str(name)
-        key = f"tensors.{name}"
-        if not _NAME.match(name):
-            L.fail("a tensor name is a letter followed by letters, digits or _", key)
-        if name in symbols or name in sizes:
-            L.fail(f"{name!r} is already a {'symbol' if name in symbols else 'size'}", key)
-        if name in functions:
-            L.fail(f"{name!r} is already a function", key)
-        if not isinstance(opts, dict):
-            L.fail("expected a mapping with shape: [index, ...]", key)
-        for a in opts:
-            if a not in ("shape", "role", "latex", "domain"):
-                L.fail("unknown key (allowed: shape, role, latex, domain)", f"{key}.{a}")
-        if "shape" not in opts:
-            L.fail("missing required key", f"{key}.shape")
-        shape = opts["shape"]
-        if not isinstance(shape, list):
-            L.fail("expected a list of index names, [] for a scalar", f"{key}.shape")
-        for k, ax in enumerate(shape):
-            if str(ax) not in indices:
-                L.fail(f"unknown index {ax!r} (declare it under index:)",
-                       f"{key}.shape[{k}]")
-        role = opts.get("role")
-        if role is not None and role not in ROLES:
-            L.fail(f"unknown role {role!r} (roles: {', '.join(ROLES)})", f"{key}.role")
-        latex = opts.get("latex")
-        domain = opts.get("domain", "real")
-        if domain not in DOMAINS:
-            L.fail(f"unknown domain {domain!r} (domains: {', '.join(DOMAINS)})",
-                   f"{key}.domain")
-        if domain in ("probability", "onehot") and not shape:
-            L.fail(f"a {domain} tensor needs an axis to sum over", f"{key}.domain")
-        infos[name] = TensorInfo(name, tuple(str(a) for a in shape),
-                                 tuple(indices[str(a)] for a in shape), role or "",
-                                 None if latex is None else str(latex), domain)
+    def read_functions(self):
+        """functions: undefined scalar functions (a loss L)."""
+        self.functions = {}
+        raw_functions = self.data.get("functions") or {}
+        if not isinstance(raw_functions, dict):
+            self.L.fail("expected a mapping of function names", "functions")
+        for name, opts in raw_functions.items():
+            name = str(name)
+            key = f"functions.{name}"
+            if not _NAME.match(name):
+                self.L.fail("a function name is a letter followed by letters, digits or _", key)
+            opts = opts or {}
+            if not isinstance(opts, dict):
+                self.L.fail("expected a mapping such as {latex: '\\mathcal{L}'}", key)
+            for a in opts:
+                if a not in ("latex", "arity"):
+                    self.L.fail("unknown key (allowed: latex, arity)", f"{key}.{a}")
+            arity = opts.get("arity", 1)
+            if not isinstance(arity, int) or isinstance(arity, bool) or arity < 1:
+                self.L.fail("expected a positive integer", f"{key}.arity")
+            self.functions[name] = (sp.Function(name), arity)
 
-    scope = Scope(indices, infos, symbols, sizes, functions)
-    program_text = data.get("program")
-    if not isinstance(program_text, str) or not program_text.strip():
-        L.fail("expected the forward program as text (use program: |)", "program")
-    offset = L.block_offset("program")
-    # roles: written tensors are computed, others inputs (unless declared)
-    written = _written_names(program_text, path, offset)
-    for name, info in infos.items():
-        if not info.role:
-            info.role = "computed" if name in written else "input"
-        elif info.role == "computed" and name not in written:
-            L.fail("declared computed, but the program never writes it", f"tensors.{name}.role")
-    program = build_program(program_text, scope, path, "program", offset)
-    program.ranges = ranges
-    _infer_domains(program, {n for n, o in raw_tensors.items()
-                             if isinstance(o, dict) and "domain" in o})
-    for name in program.written():
-        if name in infos and infos[name].role in ("input", "parameter"):
-            L.fail(f"the program writes {name!r}, declared {infos[name].role}",
-                   f"tensors.{name}.role")
-    used = set()
-    for st in program.statements():
-        from derive.core.program import reads, ref_name
-        used.add(st.target_name)
-        used.update(ref_name(r) for r in reads(st.rhs))
-    for name in infos:
-        if name not in used:
-            L.fail("declared but never used by the program", f"tensors.{name}")
 
-    raw_sizes = data.get("sizes") or {}
-    if not isinstance(raw_sizes, dict):
-        L.fail("expected a mapping of size names to integers", "sizes")
-    for name, v in raw_sizes.items():
-        if str(name) not in sizes:
-            L.fail(f"unknown size (sizes: {', '.join(sorted(sizes)) or 'none'})",
-                   f"sizes.{name}")
-        if not isinstance(v, int) or isinstance(v, bool) or v < 1:
-            L.fail("expected a positive integer", f"sizes.{name}")
+    def tensors(self):
+        """tensors: shapes, roles, display names and domains."""
+        self.raw_tensors = self.data.get("tensors")
+        if not isinstance(self.raw_tensors, dict) or not self.raw_tensors:
+            self.L.fail("expected a mapping of tensor names to {shape: [...]}", "tensors")
+        self.infos = {}
+        for name, opts in self.raw_tensors.items():
+            name = str(name)
+            key = f"tensors.{name}"
+            if not _NAME.match(name):
+                self.L.fail("a tensor name is a letter followed by letters, digits or _", key)
+            if name in self.symbols or name in self.sizes:
+                self.L.fail(f"{name!r} is already a {'symbol' if name in self.symbols else 'size'}", key)
+            if name in self.functions:
+                self.L.fail(f"{name!r} is already a function", key)
+            if not isinstance(opts, dict):
+                self.L.fail("expected a mapping with shape: [index, ...]", key)
+            for a in opts:
+                if a not in ("shape", "role", "latex", "domain"):
+                    self.L.fail("unknown key (allowed: shape, role, latex, domain)", f"{key}.{a}")
+            if "shape" not in opts:
+                self.L.fail("missing required key", f"{key}.shape")
+            shape = opts["shape"]
+            if not isinstance(shape, list):
+                self.L.fail("expected a list of index names, [] for a scalar", f"{key}.shape")
+            for k, ax in enumerate(shape):
+                if str(ax) not in self.indices:
+                    self.L.fail(f"unknown index {ax!r} (declare it under index:)",
+                           f"{key}.shape[{k}]")
+            role = opts.get("role")
+            if role is not None and role not in ROLES:
+                self.L.fail(f"unknown role {role!r} (roles: {', '.join(ROLES)})", f"{key}.role")
+            latex = opts.get("latex")
+            domain = opts.get("domain", "real")
+            if domain not in DOMAINS:
+                self.L.fail(f"unknown domain {domain!r} (domains: {', '.join(DOMAINS)})",
+                       f"{key}.domain")
+            if domain in ("probability", "onehot") and not shape:
+                self.L.fail(f"a {domain} tensor needs an axis to sum over", f"{key}.domain")
+            self.infos[name] = TensorInfo(name, tuple(str(a) for a in shape),
+                                     tuple(self.indices[str(a)] for a in shape), role or "",
+                                     None if latex is None else str(latex), domain)
 
-    values = {}
-    if data.get("values") is not None:
-        vt = data["values"]
-        if not isinstance(vt, str):
-            L.fail("expected value lines as text (use values: |)", "values")
-        values = parse_values(vt, scope, path, L.block_offset("values"))
 
-    assume = _assumptions(L, "assume", data.get("assume"), scope)
+    def read_program(self):
+        """program: parsed and resolved; roles from what it writes."""
+        self.scope = Scope(self.indices, self.infos, self.symbols, self.sizes, self.functions)
+        self.program_text = self.data.get("program")
+        if not isinstance(self.program_text, str) or not self.program_text.strip():
+            self.L.fail("expected the forward program as text (use program: |)", "program")
+        offset = self.L.block_offset("program")
+        # roles: written tensors are computed, others inputs (unless declared)
+        written = _written_names(self.program_text, self.path, offset)
+        for name, info in self.infos.items():
+            if not info.role:
+                info.role = "computed" if name in written else "input"
+            elif info.role == "computed" and name not in written:
+                self.L.fail("declared computed, but the program never writes it", f"tensors.{name}.role")
+        self.program = build_program(self.program_text, self.scope, self.path, "program", offset)
+        self.program.ranges = self.ranges
+        _infer_domains(self.program, {n for n, o in self.raw_tensors.items()
+                                 if isinstance(o, dict) and "domain" in o})
+        for name in self.program.written():
+            if name in self.infos and self.infos[name].role in ("input", "parameter"):
+                self.L.fail(f"the program writes {name!r}, declared {self.infos[name].role}",
+                       f"tensors.{name}.role")
+        used = set()
+        for st in self.program.statements():
+            from derive.core.program import reads, ref_name
+            used.add(st.target_name)
+            used.update(ref_name(r) for r in reads(st.rhs))
+        for name in self.infos:
+            if name not in used:
+                self.L.fail("declared but never used by the program", f"tensors.{name}")
 
-    raw_parts = data.get("parts")
-    if not isinstance(raw_parts, dict) or not raw_parts:
-        L.fail("expected a mapping of part labels to parts", "parts")
-    parts = {}
-    n_statements = len(program.statements())
-    for label, p in raw_parts.items():
-        label = str(label)
-        key = f"parts.{label}"
-        if not re.fullmatch(r"[A-Za-z0-9_]+", label):
-            L.fail("a part label is letters, digits or _", key)
-        if not isinstance(p, dict):
-            L.fail("expected a mapping with ask: and text:", key)
-        if "ask" not in p:
-            L.fail("missing required key", f"{key}.ask")
-        kind = p["ask"]
-        if kind not in PART_KEYS:
-            L.fail(f"unknown part kind {kind!r} (kinds: {', '.join(PART_KEYS)})",
-                   f"{key}.ask")
-        if "text" not in p:
-            L.fail("missing required key", f"{key}.text")
-        for a in p:
-            if a not in COMMON_KEYS | PART_KEYS[kind]:
-                allowed = ", ".join(sorted(PART_KEYS[kind] | COMMON_KEYS))
-                L.fail(f"unknown key for a {kind} part (allowed: {allowed})", f"{key}.{a}")
-        args = {k: v for k, v in p.items() if k not in ("ask", "text")}
-        _check_part(L, key, kind, args, program, n_statements, indices, symbols)
-        if kind in MOMENT_KINDS:
-            _check_moment_part(L, key, kind, args, scope, parts)
-        parts[label] = Part(label, kind, str(p["text"]), args)
 
-    return Spec(pid, title, source, path, program, program_text, parts, statement, course,
-                {str(k): v for k, v in raw_sizes.items()}, values, assume, symbols, sizes,
-                scope, data)
+    def read_sizes(self):
+        """sizes: the default size of each size symbol."""
+        self.raw_sizes = self.data.get("sizes") or {}
+        if not isinstance(self.raw_sizes, dict):
+            self.L.fail("expected a mapping of size names to integers", "sizes")
+        for name, v in self.raw_sizes.items():
+            if str(name) not in self.sizes:
+                self.L.fail(f"unknown size (sizes: {', '.join(sorted(self.sizes)) or 'none'})",
+                       f"sizes.{name}")
+            if not isinstance(v, int) or isinstance(v, bool) or v < 1:
+                self.L.fail("expected a positive integer", f"sizes.{name}")
+
+
+    def read_values(self):
+        """values: concrete inputs (numeric worked examples)."""
+        self.values = {}
+        if self.data.get("values") is not None:
+            vt = self.data["values"]
+            if not isinstance(vt, str):
+                self.L.fail("expected value lines as text (use values: |)", "values")
+            self.values = parse_values(vt, self.scope, self.path, self.L.block_offset("values"))
+
+
+    def read_parts(self):
+        """parts: each part's kind and keys, validated."""
+        raw_parts = self.data.get("parts")
+        if not isinstance(raw_parts, dict) or not raw_parts:
+            self.L.fail("expected a mapping of part labels to parts", "parts")
+        self.parts = {}
+        n_statements = len(self.program.statements())
+        for label, p in raw_parts.items():
+            label = str(label)
+            key = f"parts.{label}"
+            if not re.fullmatch(r"[A-Za-z0-9_]+", label):
+                self.L.fail("a part label is letters, digits or _", key)
+            if not isinstance(p, dict):
+                self.L.fail("expected a mapping with ask: and text:", key)
+            if "ask" not in p:
+                self.L.fail("missing required key", f"{key}.ask")
+            kind = p["ask"]
+            if kind not in PART_KEYS:
+                self.L.fail(f"unknown part kind {kind!r} (kinds: {', '.join(PART_KEYS)})",
+                       f"{key}.ask")
+            if "text" not in p:
+                self.L.fail("missing required key", f"{key}.text")
+            for a in p:
+                if a not in COMMON_KEYS | PART_KEYS[kind]:
+                    allowed = ", ".join(sorted(PART_KEYS[kind] | COMMON_KEYS))
+                    self.L.fail(f"unknown key for a {kind} part (allowed: {allowed})", f"{key}.{a}")
+            args = {k: v for k, v in p.items() if k not in ("ask", "text")}
+            _check_part(self.L, key, kind, args, self.program, n_statements, self.indices, self.symbols)
+            if kind in MOMENT_KINDS:
+                _check_moment_part(self.L, key, kind, args, self.scope, self.parts)
+            self.parts[label] = Part(label, kind, str(p["text"]), args)
+
 
 
 def _symbol_range(L, key, value) -> tuple:
