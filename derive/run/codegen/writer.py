@@ -1,6 +1,8 @@
 """Writing a function of the exported module, line by line."""
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import sympy as sp
 from derive.core.program import (as_expr, affine, Block, Program, TensorScalar, format_statement, ref_indices, ref_name)
 from derive.run.codegen.emitter import Ctx, Emitter, _is_zero
@@ -326,165 +328,181 @@ class ModuleWriter:
         return lines
 
     def _cell(self, em, g, block, ctx, once, plan):
-        """The block's body as `cell(...)`: the step function of the recurrence."""
-        t = block.loops[0].var
-        tname = ctx.fixed[t]
-        body = block.body
-        if any(isinstance(it, Block) for it in body):
+        """The block's body as `cell(...)`: the step function of the recurrence; (the
+        call, the function's code), or None when the block is not one step function."""
+        c = _Cell(block.loops[0].var, ctx.fixed[block.loops[0].var], block.body)
+        if any(isinstance(it, Block) for it in c.body) or not self._cell_axes(c) \
+                or not self._cell_arguments(c, g, ctx):
             return None
-        written = []
-        for st in body:
-            if st.target_name not in written:
-                written.append(st.target_name)
+        body_lines, alloc = self._cell_body(c, em, g)
+        sizes, syms = self._cell_sizes_and_symbols(c, g, body_lines, alloc)
+        params = self._cell_signature(c, g) + sizes + syms
+        cl = [f"def cell({', '.join(params)}):", _indent(_docstring(self._cell_doc(c, g)), 1)]
+        for x in alloc:
+            nm = c.slices[x][1][0]
+            if len(self.program.tensors[x].axes) == 1:
+                cl.append(f"    {nm} = 0.0")
+            else:
+                cl.append(f"    {nm} = np.zeros("
+                          f"{g.shape_code(g.layouts[x], c.ctx, drop=c.slices[x][0])})")
+        cl += ["    " + line for line in body_lines]
+        cl.append("    return " + ", ".join(c.slices[x][1][0] for x in c.written))
+        return self._cell_call(c, g, ctx, sizes + syms), "\n".join(cl)
 
-        def axis(name, r):
-            for k, e in enumerate(ref_indices(r)):
-                if t in e.free_symbols:
-                    aff = affine(e, [t])
-                    if aff is None or aff[1].get(t) != 1:
-                        return None
-                    return k, int(sp.expand(e - t))
-            return None
-        # every written tensor: written at step t along one axis, with `=` first
-        w_axis = {}
-        for st in body:
-            a = axis(st.target_name, st.target)
-            if a is None or a[1] != 0:
-                return None
-            if w_axis.setdefault(st.target_name, a[0]) != a[0]:
-                return None
+    def _cell_axes(self, c) -> bool:
+        """Every written tensor is written at step t along one axis, and read at this
+        step only after it is written."""
+        for st in c.body:
+            a = c.axis(st.target)
+            if a is None or a[1] != 0 or c.w_axis.setdefault(st.target_name, a[0]) != a[0]:
+                return False
+            if st.target_name not in c.written:
+                c.written.append(st.target_name)
         seen = set()
-        for st in body:
+        for st in c.body:
             for r in st.reads():
                 x = ref_name(r)
-                if x in w_axis and x not in seen:
-                    a = axis(x, r)
+                if x in c.w_axis and x not in seen:
+                    a = c.axis(r)
                     if a is None or a[1] == 0:
-                        return None           # read before written at this step
-            if st.op != "=" and st.target_name not in seen:
-                pass
+                        return False           # read before written at this step
             seen.add(st.target_name)
-        # arguments: slices read at other steps, tensors read at this step, the rest
-        args, slices = [], {}
+        return True
 
+    def _cell_arguments(self, c, g, ctx) -> bool:
+        """The cell's arguments: slices read at other steps, tensors read at this step,
+        and the tensors read whole."""
         def local(x, off):
             base = g.pyname(x)
-            return {0: f"{base}_{tname}", -1: f"{base}_prev", 1: f"{base}_next"}.get(
-                off, f"{base}_{tname}{off:+d}".replace("+", "p").replace("-", "m"))
-        for st in body:
+            return {0: f"{base}_{c.tname}", -1: f"{base}_prev", 1: f"{base}_next"}.get(
+                off, f"{base}_{c.tname}{off:+d}".replace("+", "p").replace("-", "m"))
+        for st in c.body:
             for r in st.reads():
                 x = ref_name(r)
                 if isinstance(r, TensorScalar):
-                    if x not in args:
-                        args.append(x)
+                    if x not in c.args:
+                        c.args.append(x)
                     continue
-                a = axis(x, r)
+                a = c.axis(r)
                 if a is None:
-                    if (x, None) not in args:
-                        args.append((x, None))
+                    if (x, None) not in c.args:
+                        c.args.append((x, None))
                     continue
                 k, off = a
-                slices.setdefault(x, (k, {}))
-                if slices[x][0] != k:
-                    return None
-                if off not in slices[x][1]:
-                    slices[x][1][off] = local(x, off)
-                    if not (x in w_axis and off == 0):
-                        args.append((x, off))
-        for x in written:
-            slices.setdefault(x, (w_axis[x], {}))
-            slices[x][1].setdefault(0, local(x, 0))
-        cctx = Ctx((), ctx.ranges, ctx.fixed, slices)
+                c.slices.setdefault(x, (k, {}))
+                if c.slices[x][0] != k:
+                    return False
+                if off not in c.slices[x][1]:
+                    c.slices[x][1][off] = local(x, off)
+                    if not (x in c.w_axis and off == 0):
+                        c.args.append((x, off))
+        for x in c.written:
+            c.slices.setdefault(x, (c.w_axis[x], {}))
+            c.slices[x][1].setdefault(0, local(x, 0))
+        c.ctx = Ctx((), ctx.ranges, ctx.fixed, c.slices)
+        # the state carried in first, then this step's inputs, then whole tensors
+        c.args.sort(key=lambda a: 2 if isinstance(a, str) or a[1] is None else
+                    (0 if a[1] != 0 else 1))
+        return True
 
-        def rank(a):                 # the state carried in first, then this step's inputs
-            if isinstance(a, str) or a[1] is None:
-                return 2
-            return 0 if a[1] != 0 else 1
-        args.sort(key=rank)
-        sig = []
-        for a in args:
-            if isinstance(a, str):
-                sig.append(g.pyname(a))
-            elif a[1] is None:
-                sig.append(g.pyname(a[0]))
-            else:
-                sig.append(slices[a[0]][1][a[1]])
-        # cell body: a local array per written tensor, bound by its first full write
+    def _cell_signature(self, c, g) -> list:
+        return [g.pyname(a) if isinstance(a, str) else g.pyname(a[0]) if a[1] is None
+                else c.slices[a[0]][1][a[1]] for a in c.args]
+
+    def _cell_body(self, c, em, g) -> tuple[list, list]:
+        """The cell's lines (a local array per written tensor, bound by its first full
+        write), and the tensors that need an array first."""
         body_lines, bound, alloc = [], set(), []
-        for st in body:
+        for st in c.body:
             body_lines.append("# " + format_statement(st, self.program.indices))
             x = st.target_name
             info = self.program.tensors[x]
-            k = slices[x][0]
+            k = c.slices[x][0]
             loops = {lp.var: lp for lp in st.loops}
             full = all(e in loops and (loops[e].lo, loops[e].hi) == tuple(info.ranges[j])
                        for j, e in enumerate(ref_indices(st.target)) if j != k) and \
                 all(_is_zero(a) and _is_zero(b) for j, (a, b) in
                     enumerate(g.layouts[x].pads) if j != k)
             sub = Ctx(tuple(lp.var for lp in st.loops),
-                      {**cctx.ranges, **{lp.var: (lp.lo, lp.hi) for lp in st.loops}},
-                      cctx.fixed, slices)
-            same_step = any(ref_name(r) == x and axis(x, r) == (k, 0) for r in st.reads())
+                      {**c.ctx.ranges, **{lp.var: (lp.lo, lp.hi) for lp in st.loops}},
+                      c.ctx.fixed, c.slices)
+            same_step = any(ref_name(r) == x and c.axis(r) == (k, 0) for r in st.reads())
             rebind = x not in bound and full and not same_step
             if x not in bound and not rebind:
                 alloc.append(x)
             bound.add(x)
             body_lines += em.statement(st, sub, st.op if not rebind or st.op != "+=" else "=",
                                        rebind)
+        return body_lines, alloc
+
+    def _cell_sizes_and_symbols(self, c, g, body_lines, alloc) -> tuple[list, list]:
         used = set()
-        for l in body_lines:
-            used |= {n for n in g.size_names.values() if _mentions(l, n)}
+        for line in body_lines:
+            used |= {n for n in g.size_names.values() if _mentions(line, n)}
         for x in alloc:
-            info = self.program.tensors[x]
-            shape = g.shape_code(g.layouts[x], cctx, drop=slices[x][0])
+            shape = g.shape_code(g.layouts[x], c.ctx, drop=c.slices[x][0])
             used |= {n for n in g.size_names.values() if _mentions(shape, n)}
         sizes = [n for n in g.size_names.values() if n in used]
-        syms = sorted({g.symbol_name(s) for st in body for s in st.rhs.free_symbols
+        syms = sorted({g.symbol_name(s) for st in c.body for s in st.rhs.free_symbols
                        if s.name in g.symbols and not isinstance(s, TensorScalar)})
-        params = sig + sizes + syms
-        doc = [f"One step {tname} of the recurrence: the body of the loop over {t}.", ""]
-        for a in args:
+        return sizes, syms
+
+    def _cell_doc(self, c, g) -> str:
+        doc = [f"One step {c.tname} of the recurrence: the body of the loop over {c.t}.", ""]
+        for a in c.args:
             if isinstance(a, str) or a[1] is None:
                 nm = a if isinstance(a, str) else a[0]
                 doc.append(f"{g.pyname(nm)}: {_shape_text(self.program.tensors[nm])}")
             else:
                 nm, off = a
-                info = self.program.tensors[nm]
-                doc.append(f"{slices[nm][1][off]}: {nm} at step "
-                           f"{format_statement_index(t, off)}, "
-                           f"{_shape_text(info, drop=slices[nm][0])}")
-        doc.append("returns this step's " + ", ".join(written))
-        cl = [f"def cell({', '.join(params)}):", _indent(_docstring("\n".join(doc)), 1)]
-        for x in alloc:
-            info = self.program.tensors[x]
-            nm = slices[x][1][0]
-            if len(info.axes) == 1:
-                cl.append(f"    {nm} = 0.0")
-            else:
-                cl.append(f"    {nm} = np.zeros("
-                          f"{g.shape_code(g.layouts[x], cctx, drop=slices[x][0])})")
-        cl += ["    " + l for l in body_lines]
-        cl.append("    return " + ", ".join(slices[x][1][0] for x in written))
-        # the call, once per step
+                doc.append(f"{c.slices[nm][1][off]}: {nm} at step "
+                           f"{format_statement_index(c.t, off)}, "
+                           f"{_shape_text(self.program.tensors[nm], drop=c.slices[nm][0])}")
+        doc.append("returns this step's " + ", ".join(c.written))
+        return "\n".join(doc)
+
+    def _cell_call(self, c, g, ctx, extra) -> list:
+        """`h[:, t] = cell(...)`: the call, once per step."""
         call_args = []
-        for a in args:
+        for a in c.args:
             if isinstance(a, str):
                 call_args.append(g.pyname(a))
             elif a[1] is None:
                 call_args.append(g.pyname(a[0]))
             else:
                 x, off = a
-                call_args.append(self._slice_code(g, x, slices[x][0], t + off, ctx))
-        call_args += sizes + syms
-        targets = [self._slice_code(g, x, slices[x][0], t, ctx) for x in written]
-        call = _wrap_call(targets, "cell", call_args)
-        return call, "\n".join(cl)
+                call_args.append(self._slice_code(g, x, c.slices[x][0], c.t + off, ctx))
+        targets = [self._slice_code(g, x, c.slices[x][0], c.t, ctx) for x in c.written]
+        return _wrap_call(targets, "cell", call_args + extra)
 
     def _slice_code(self, g, x, axis, e, ctx) -> str:
         lay = g.layouts[x]
         parts = [":"] * len(lay.ranges)
         parts[axis] = g.int_code(lay.pos(axis, e), ctx)
         return f"{lay.name}[{', '.join(parts)}]"
+
+
+@dataclass
+class _Cell:
+    """What the step function of a block is made from, as it is worked out."""
+    t: object                     # the block's loop variable
+    tname: str                    # its name in the generated code
+    body: list
+    written: list = field(default_factory=list)     # tensors the step writes, in order
+    w_axis: dict = field(default_factory=dict)      # tensor -> the axis of its step
+    args: list = field(default_factory=list)        # name, or (name, offset or None)
+    slices: dict = field(default_factory=dict)      # tensor -> (axis, {offset: local name})
+    ctx: object = None
+
+    def axis(self, r):
+        """(axis, offset) where a read or write moves with t (t + offset), else None."""
+        for k, e in enumerate(ref_indices(r)):
+            if self.t in e.free_symbols:
+                aff = affine(e, [self.t])
+                if aff is None or aff[1].get(self.t) != 1:
+                    return None
+                return k, int(sp.expand(e - self.t))
+        return None
 
 
 def _mentions(code: str, name: str) -> bool:
