@@ -109,10 +109,9 @@ def _format_term(key, order_of) -> str:
     return " ".join(x for x in [head] + logs if x)
 
 
-def order(expr, program: Program, only=None) -> str:
-    """The order of growth of a size expression: `O(BJ)`, `O(T log J)`, `O(1)`.
-
-    With `only` (size names), the other sizes count as constants."""
+def _order_terms(expr, program: Program, only=None):
+    """The dominant terms of a size expression, largest first, and the key that orders
+    a term's sizes as the program declares them."""
     sizes = list(program.sizes.values())
     keep = None if only is None else {program.sizes[n] for n in only if n in program.sizes}
     names = [str(s) for s in sizes]
@@ -121,7 +120,49 @@ def order(expr, program: Program, only=None) -> str:
         return names.index(str(v)) if str(v) in names else len(names)
     terms = _dominant_terms(expr, sizes, keep)
     terms.sort(key=lambda k: (-sum(p for p, _ in k.values()), [order_of(v) for v in k]))
+    return terms, order_of
+
+
+def order(expr, program: Program, only=None) -> str:
+    """The order of growth of a size expression: `O(BJ)`, `O(T log J)`, `O(1)`.
+
+    With `only` (size names), the other sizes count as constants."""
+    terms, order_of = _order_terms(expr, program, only)
     return "O(" + " + ".join(_format_term(k, order_of) for k in terms) + ")"
+
+
+class BigO(sp.Function):
+    """O(f): an order of growth as a SymPy object, for derivation steps (O(T log J))."""
+    nargs = 1
+
+    def _sympystr(self, printer):
+        return "O(%s)" % printer._print(self.args[0])
+
+
+def _term_expr(key) -> sp.Expr:
+    out = sp.S.One
+    for v, (p, l) in key.items():
+        out *= v ** p * sp.log(v) ** l
+    return out
+
+
+def order_expr(expr, program: Program, only=None) -> sp.Expr:
+    """The order of `order` as a SymPy object, BigO(T*log(J)), that printers typeset."""
+    terms, _ = _order_terms(expr, program, only)
+    return BigO(sp.Add(*[_term_expr(k) for k in terms]))
+
+
+class Measure(sp.Symbol):
+    """A measure of a cost named in a derivation: `Measure("W_backward")`, the work of
+    the backward pass (W work, D parallel depth, M memory; after the `_`, whose)."""
+
+    @property
+    def letter(self) -> str:
+        return self.name.split("_", 1)[0]
+
+    @property
+    def whose(self) -> str:
+        return self.name.split("_", 1)[1] if "_" in self.name else ""
 
 
 class clog2(sp.Function):
@@ -139,4 +180,6 @@ class clog2(sp.Function):
         return f"ceil(log2({printer._print(self.args[0])}))"
 
     def _latex(self, printer):
-        return r"\lceil \log_2 %s \rceil" % printer._print(self.args[0])
+        n = self.args[0]
+        shown = printer._print(n)
+        return r"\lceil \log_2 %s \rceil" % ("(%s)" % shown if n.is_Add or n.is_Mul else shown)

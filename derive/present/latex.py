@@ -143,6 +143,27 @@ class NotationLatexPrinter(LatexPrinter):
     def _print_Order(self, expr):
         return "O(%s)" % self._print(expr.expr)
 
+    def _print_BigO(self, expr, exp=None):
+        """An order of growth (core.growth.BigO) as textbooks print it: `O(T \\log J)`."""
+        terms = []
+        for term in self._as_ordered_terms(expr.args[0]):
+            factors = sp.Mul.make_args(term)
+            logs = [f for f in factors if isinstance(f.as_base_exp()[0], sp.log)]
+            rest = sp.Mul(*[f for f in factors if f not in logs])
+            shown = [] if rest == 1 and logs else [self._print(rest)]
+            for f in logs:
+                base, power = f.as_base_exp()
+                head = r"\log" if power == 1 else r"\log^{%s}" % self._print(power)
+                shown.append(r"%s %s" % (head, self._print(base.args[0])))
+            terms.append(r"\, ".join(shown))
+        return "O(%s)" % " + ".join(terms)
+
+    def _print_Measure(self, expr):
+        """A measure of a cost (core.growth.Measure): `W_{\\mathrm{backward}}`."""
+        if not expr.whose:
+            return expr.letter
+        return r"%s_{\mathrm{%s}}" % (expr.letter, expr.whose)
+
     # ---- brackets, sums, powers ----------------------------------------
 
     def _add_parens(self, s) -> str:
