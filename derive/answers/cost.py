@@ -172,8 +172,9 @@ def _depth_steps(cost: Cost, analysed: Program, prog: Program, only, what) -> li
                                    f"not one after the other"))
     for rec in cost.recurrences:
         lp = rec.loop
-        reads_ = "; ".join(f"{text} (written by step {writer})"
-                           for _, _, (text, writer) in rec.carried)
+        reads_ = "; ".join(f"{format_expr(c.read)} (written by step "
+                           f"{'an earlier step' if c.writer is None else format_expr(c.writer)})"
+                           for c in rec.carried)
         order_word = "from last to first" if lp.reverse else "from first to last"
         steps.append(Step("depth", f"the loop over {lp.var} ({order_word}) is a recurrence: "
                                    f"step {lp.var} reads {reads_}, so it cannot start before "

@@ -1,9 +1,9 @@
 """The symbolic cost analysis: work and parallel depth of a program, as formulas."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 import sympy as sp
-from derive.core.program import (Block, Loop, Program, Statement, format_expr, ref_indices, ref_name)
+from derive.core.program import Block, Loop, Program, Statement, ref_indices, ref_name
 from derive.engines.cost.count import _pattern, expr_depth, instance_work, iterations, per_element, single_loop_blocks, with_blocks
 from derive.core.errors import CostError
 from derive.core.growth import clog2
@@ -32,7 +32,7 @@ class StatementCost:
 class Recurrence:
     """A block whose steps depend on the step before: the chain it adds."""
     loop: Loop
-    carried: list             # (tensor, read index text) read from the step before
+    carried: list             # CarriedRead: what a step reads from the steps before
     per_step: sp.Expr         # depth one step adds to the chain
     chain: list               # statements on the per-step chain
     steps: sp.Expr            # number of steps
@@ -98,133 +98,215 @@ class _Analysis:
     # ---- blocks ------------------------------------------------------------
 
     def block(self, block: Block, outer, scope):
-        lp = block.loops[0]
-        n = lp.count()
-        step = -1 if lp.reverse else 1
-        body_written = {st.target_name for st, _ in _walk(block.body)}
-        axes = {}
-        for st, _ in _walk(block.body):
-            axes.setdefault(st.target_name, _block_axis(st.target, lp.var))
-        offsets = {}               # tensor -> {offset: [statements]}
-        for st, _ in _walk(block.body):
-            k = axes[st.target_name]
-            off = _offset(st.target, k, lp.var)
-            offsets.setdefault(st.target_name, {}).setdefault(off, []).append(st)
-        carried_reads = []
-        for st, _ in _walk(block.body):
-            for r in st.reads():
-                x = ref_name(r)
-                if x not in body_written:
-                    continue
-                o = _offset(r, axes[x], lp.var)
-                sources = [o2 for o2 in offsets[x]
-                           if o is None or o2 is None or _later(o2, o, step)]
-                if sources and (x, o) not in [(a, b) for a, b, _ in carried_reads]:
-                    near = min(sources, key=lambda o2: abs(o2 - o)
-                               if o is not None and o2 is not None else 0)
-                    writer = (format_expr(lp.var + (o - near))
-                              if o is not None and near is not None else "an earlier step")
-                    carried_reads.append((x, o, (format_expr(r), writer)))
-        carried_keys = {(x, o) for x, o, _ in carried_reads}
-
-        def carried_into(x, o):
-            """Offsets whose writes in earlier steps reach slice o of x."""
-            return [o2 for o2 in offsets[x] if o is None or o2 is None or _later(o2, o, step)]
-
+        """A block `for t:` analysed for its first step and for a generic later one,
+        whose carrier c stands for the time the step before hands on."""
+        lay = _layout(block.loops[0], block.body)
+        lp, n = lay.loop, lay.loop.count()
         self._carriers += 1
         c = f"c{self._carriers}"
-        pre = {x: scope.get(x).copy() for x in body_written}
-
-        # pass A: the first step (nothing carried in); pass B: a step after others
-        t_first = lp.hi if lp.reverse else lp.lo
-        later = (lp.lo, lp.hi - 1) if lp.reverse else (lp.lo + 1, lp.hi)
-        first = _BlockScope(scope, lp.var, axes, pre, None, None, carried_keys, carried_into,
-                            t_first, later)
-        self.items(block.body, tuple(outer) + (lp,), first)
-        counts = first.written_counts
-        generic = _BlockScope(scope, lp.var, axes, pre, c, counts, carried_keys, carried_into,
-                              t_first, later)
-        self.items(block.body, tuple(outer) + (lp,), generic)
-
-        def carried_out(bs):
-            out = None
-            for (x, o2), t in bs.write_finish.items():
-                if any(o2 in carried_into(x, o) for (y, o) in carried_keys if y == x):
-                    out = t if out is None else out.join(t)
-            return out
-
-        c1 = carried_out(first)
-        nxt = carried_out(generic)
-        if c1 is None or nxt is None:
-            last = Time(ZERO)
-            w = None
-        else:
-            w = nxt.get(c)
-            b = Time({k: v for k, v in nxt.items() if k != c})
-            if w is None:
-                last = b.join(c1)
-            else:
-                # c(k) = max(c(k-1) + w, b): the carrier at the start of the last step
-                if all(k in c1 and provably_nonneg(_madd(c1[k], w) - v)
-                       for k, v in b.items() if not isinstance(v, sp.Max)) \
-                        and not any(isinstance(v, sp.Max) for v in b.values()):
-                    last = c1.plus(_mscale(w, n - 2))    # b never overtakes: c(k) = c1 + (k-1)w
-                else:
-                    last = c1.plus(_mscale(w, n - 2)).join(b.plus(w * (n - 3)))
-        # the statements on the way from what the step before wrote to what the next reads
-        needed = {(x, o2) for (x, o) in carried_keys for o2 in carried_into(x, o)}
-        chain = []
-        for st in reversed(generic.chain):
-            key = (st.target_name, _offset(st.target, axes[st.target_name], lp.var))
-            if key in needed and st not in chain:
-                chain.insert(0, st)
-                for r in st.reads():
-                    if ref_name(r) in body_written:
-                        needed.add((ref_name(r), _offset(r, axes[ref_name(r)], lp.var)))
+        pre = {x: scope.get(x).copy() for x in lay.written}
+        inner = tuple(outer) + (lp,)
+        first = _BlockScope(scope, lay, pre, None, None)
+        self.items(block.body, inner, first)
+        generic = _BlockScope(scope, lay, pre, c, first.written_counts)
+        self.items(block.body, inner, generic)
+        last, w = _carrier_at_last_step(_carried_out(lay, first), _carried_out(lay, generic),
+                                        c, n)
         if w is not None:
-            self.recurrences.append(Recurrence(lp, carried_reads, w, chain, n))
+            self.recurrences.append(Recurrence(lp, lay.carried, w, _step_chain(lay, generic), n))
+        runs = (_StepRun("first", first, lay.first_value, sp.S.One, None, None),
+                _StepRun("last", generic, lay.last_value, n - 1, c, last))
+        for x in lay.written:
+            scope.set(x, self._state_after(lay, x, pre[x], runs))
 
-        # the states after the block: the first step's and the last step's (its
-        # carrier substituted); slices of different steps are different elements
-        for x in body_written:
-            base = pre[x]
-            present = base.present
-            ready = Time(base.ready) if present else Time(ZERO)
-            # an accumulator keeps what it had; a sliced tensor's earlier contributions
-            # were copied into the slices they reach
-            pending = list(base.pending) if axes[x] is None else []
-            acc: dict = {}
-            for name, bs in (("first", first), ("last", generic)):
-                def conv(t, bs=bs):
-                    return t.at(c, last) if bs is generic else Time(t)
-                t_at = (lp.hi if lp.reverse else lp.lo) if bs is first else \
-                    (lp.lo if lp.reverse else lp.hi)
-                for (y, o), s in bs.slices.items():
-                    if y != x:
+    def _state_after(self, lay, x, base, runs) -> TensorState:
+        """The state of x after the block: the first step's and the last step's writes
+        (its carrier substituted); slices of different steps are different elements."""
+        sliced = lay.axes[x] is not None
+        present = base.present
+        ready = Time(base.ready) if present else Time(ZERO)
+        # an accumulator keeps what it had; a sliced tensor's earlier contributions
+        # were copied into the slices they reach
+        pending = [] if sliced else list(base.pending)
+        acc: dict = {}
+        for run in runs:
+            for (y, o), s in run.scope.slices.items():
+                if y != x:
+                    continue
+                if _out_of_range(self.program, x, lay.axes[x], o, run.at):
+                    self._drop(s, base, run)
+                    continue
+                if s.present:
+                    present = True
+                    ready = ready.join(run.time(s.ready))
+                for g in s.pending:
+                    if g.carried or (not sliced and _among(g, base.pending)):
                         continue
-                    if _out_of_range(self.program, x, axes[x], o, t_at):
-                        # writes there are dropped: their instances still ran
-                        for g in s.pending:
-                            if not g.carried and not any(g is h for h in base.pending):
-                                self.dead = self.dead.join(conv(g.last or g.ready))
-                        continue
-                    if s.present:
-                        present = True
-                        ready = ready.join(conv(s.ready))
-                    for g in s.pending:
-                        if g.carried or (axes[x] is None and any(g is h for h in base.pending)):
-                            continue
-                        if axes[x] is None:       # accumulated over the steps
-                            weight = 1 if bs is first else n - 1
-                            cnt, fin = acc.get(g.pattern, (sp.S.Zero, None))
-                            acc[g.pattern] = (cnt + g.n * weight,
-                                              conv(g.ready) if fin is None
-                                              else fin.join(conv(g.ready)))
-                        else:
-                            pending.append(Group((("slice", name, o), g.pattern[1]),
-                                                 g.n, conv(g.ready), False, s.present))
-            pending += [Group(p, cnt, fin) for p, (cnt, fin) in acc.items()]
-            scope.set(x, TensorState(present, ready, pending))
+                    if sliced:
+                        pending.append(Group((("slice", run.name, o), g.pattern[1]),
+                                             g.n, run.time(g.ready), False, s.present))
+                    else:                      # accumulated over the steps
+                        cnt, fin = acc.get(g.pattern, (sp.S.Zero, None))
+                        acc[g.pattern] = (cnt + g.n * run.weight,
+                                          run.time(g.ready) if fin is None
+                                          else fin.join(run.time(g.ready)))
+        pending += [Group(p, cnt, fin) for p, (cnt, fin) in acc.items()]
+        return TensorState(present, ready, pending)
+
+    def _drop(self, s: TensorState, base: TensorState, run):
+        """Writes to a slice out of range are dropped: their instances still ran."""
+        for g in s.pending:
+            if not g.carried and not _among(g, base.pending):
+                self.dead = self.dead.join(run.time(g.last or g.ready))
+
+
+@dataclass
+class CarriedRead:
+    """A read of what an earlier step of a block wrote: `h.grad[t, i]`, by step t + 1."""
+    tensor: str
+    offset: int | None        # the read index along the block axis, minus the variable
+    read: sp.Expr             # the reference read
+    writer: sp.Expr | None    # the step that wrote it (None: an earlier step)
+
+
+@dataclass
+class _Layout:
+    """Where a block's tensors lie along its variable, and what a step reads from the
+    steps before it."""
+    loop: Loop
+    written: set              # tensors the body writes
+    axes: dict                # tensor -> its axis along the block variable (None: none)
+    offsets: dict             # tensor -> {offset: [statements writing there]}
+    carried: list = field(default_factory=list)       # CarriedRead
+    carried_keys: set = field(default_factory=set)    # (tensor, offset) of the carried
+
+    @property
+    def var(self):
+        return self.loop.var
+
+    @property
+    def step(self) -> int:
+        return -1 if self.loop.reverse else 1
+
+    @property
+    def first_value(self):
+        return self.loop.hi if self.loop.reverse else self.loop.lo
+
+    @property
+    def last_value(self):
+        return self.loop.lo if self.loop.reverse else self.loop.hi
+
+    @property
+    def later(self) -> tuple:
+        """The range of the steps after the first."""
+        lp = self.loop
+        return (lp.lo, lp.hi - 1) if lp.reverse else (lp.lo + 1, lp.hi)
+
+    def offset(self, r):
+        return _offset(r, self.axes[ref_name(r)], self.var)
+
+    def carried_into(self, x, o) -> list:
+        """Offsets whose writes in earlier steps reach slice o of x."""
+        return [o2 for o2 in self.offsets[x]
+                if o is None or o2 is None or _later(o2, o, self.step)]
+
+
+def _layout(lp: Loop, body) -> _Layout:
+    statements = [st for st, _ in _walk(body)]
+    axes: dict = {}
+    for st in statements:
+        axes.setdefault(st.target_name, _block_axis(st.target, lp.var))
+    offsets: dict = {}
+    for st in statements:
+        off = _offset(st.target, axes[st.target_name], lp.var)
+        offsets.setdefault(st.target_name, {}).setdefault(off, []).append(st)
+    lay = _Layout(lp, set(axes), axes, offsets)
+    lay.carried = _carried_reads(lay, statements)
+    lay.carried_keys = {(r.tensor, r.offset) for r in lay.carried}
+    return lay
+
+
+def _carried_reads(lay: _Layout, statements) -> list:
+    """The reads of what earlier steps wrote, each with the nearest step that wrote it."""
+    out: list = []
+    for st in statements:
+        for r in st.reads():
+            x = ref_name(r)
+            if x not in lay.written:
+                continue
+            o = lay.offset(r)
+            sources = lay.carried_into(x, o)
+            if sources and (x, o) not in [(c.tensor, c.offset) for c in out]:
+                out.append(CarriedRead(x, o, r, _writer_step(lay.var, o, sources)))
+    return out
+
+
+def _writer_step(var, o, sources):
+    near = min(sources, key=lambda o2: abs(o2 - o)
+               if o is not None and o2 is not None else 0)
+    return var + (o - near) if o is not None and near is not None else None
+
+
+@dataclass
+class _StepRun:
+    """One analysed step of a block: the first, or a generic later one with its carrier."""
+    name: str                 # first | last
+    scope: "_BlockScope"
+    at: sp.Expr               # the value of the block variable it ends the block at
+    weight: sp.Expr           # the steps it stands for
+    carrier: str | None
+    last: Time | None         # the carrier at the start of the last step
+
+    def time(self, t: Time) -> Time:
+        return t.at(self.carrier, self.last) if self.carrier is not None else Time(t)
+
+
+def _carried_out(lay: _Layout, bs) -> Time | None:
+    """When a step has written everything the next step reads from it."""
+    out = None
+    for (x, o2), t in bs.write_finish.items():
+        if any(o2 in lay.carried_into(x, o) for (y, o) in lay.carried_keys if y == x):
+            out = t if out is None else out.join(t)
+    return out
+
+
+def _carrier_at_last_step(c1, nxt, c, n):
+    """The carrier at the start of the last step, and the depth w a step adds to it
+    (None: no recurrence).  c(k) = max(c(k-1) + w, b), c(2) = c1."""
+    if c1 is None or nxt is None:
+        return Time(ZERO), None
+    w = nxt.get(c)
+    b = Time({k: v for k, v in nxt.items() if k != c})
+    if w is None:
+        return b.join(c1), None
+    if _never_overtakes(c1, w, b):
+        return c1.plus(_mscale(w, n - 2)), w     # c(k) = c1 + (k-1) w
+    return c1.plus(_mscale(w, n - 2)).join(b.plus(w * (n - 3))), w
+
+
+def _never_overtakes(c1: Time, w, b: Time) -> bool:
+    """Does the chain through the carrier always end after the rest b of a step?"""
+    if any(isinstance(v, sp.Max) for v in b.values()):
+        return False
+    return all(k in c1 and provably_nonneg(_madd(c1[k], w) - v)
+               for k, v in b.items())
+
+
+def _step_chain(lay: _Layout, generic) -> list:
+    """The statements on the way from what the step before wrote to what the next reads."""
+    needed = {(x, o2) for (x, o) in lay.carried_keys for o2 in lay.carried_into(x, o)}
+    chain: list = []
+    for st in reversed(generic.chain):
+        if (st.target_name, lay.offset(st.target)) in needed and st not in chain:
+            chain.insert(0, st)
+            for r in st.reads():
+                if ref_name(r) in lay.written:
+                    needed.add((ref_name(r), lay.offset(r)))
+    return chain
+
+
+def _among(g, groups) -> bool:
+    return any(g is h for h in groups)
 
 
 def _out_of_range(program, x, axis, offset, t_value) -> bool:
@@ -292,18 +374,13 @@ class _TopScope:
 class _BlockScope:
     """The tensors' states during one step of a block (slices along the block axis)."""
 
-    def __init__(self, outer, var, axes, pre, carrier, counts, carried_keys, carried_into,
-                 t_first, later):
-        self.t_first = t_first
-        self.later = later
+    def __init__(self, outer, lay: _Layout, pre, carrier, counts):
         self.outer = outer
-        self.var = var
-        self.axes = axes
+        self.lay = lay
+        self.axes = lay.axes
         self.pre = pre
-        self.carrier = carrier
-        self.counts = counts
-        self.carried_keys = carried_keys
-        self.carried_into = carried_into
+        self.carrier = carrier             # None: the first step
+        self.counts = counts               # the first step's written_counts
         self.slices: dict = {}
         self.written_counts: dict = {}     # (x, offset) -> (partial sums per element, any '=')
         self.write_finish: dict = {}       # (x, offset) -> Time
@@ -327,7 +404,7 @@ class _BlockScope:
             if s.present and s.where is not None and not self.reaches(s.where, a, o):
                 s.present, s.ready, s.where = False, Time(ZERO), None
             if self.carrier is not None:
-                srcs = [o2 for o2 in self.carried_into(x, o) if (x, o2) in self.counts]
+                srcs = [o2 for o2 in self.lay.carried_into(x, o) if (x, o2) in self.counts]
                 if srcs:
                     if any(self.counts[(x, o2)][1] for o2 in srcs):
                         s = TensorState(True, Time({self.carrier: sp.S.Zero}), [])
@@ -347,10 +424,10 @@ class _BlockScope:
         e = idx[axis]
         if any(v.name.startswith("_") for v in e.free_symbols):
             return True                     # all along the block axis
-        d = sp.expand(e - (self.t_first + o))
+        d = sp.expand(e - (self.lay.first_value + o))
         if self.carrier is None:            # the first step
             return not (d.is_Integer and d != 0)
-        lo, hi = self.later                 # a later step t: is e = t + o possible?
+        lo, hi = self.lay.later           # a later step t: is e = t + o possible?
         t = sp.expand(e - o)
         return not (sp.expand(t - lo).is_negative or sp.expand(t - hi).is_positive)
 
@@ -358,11 +435,11 @@ class _BlockScope:
         x = ref_name(r)
         if x not in self.axes:
             return self.outer.read(r)
-        return self.slice(x, _offset(r, self.axes[x], self.var)).materialize()
+        return self.slice(x, self.lay.offset(r)).materialize()
 
     def write(self, st, finish: Time, count):
         x = st.target_name
-        o = _offset(st.target, self.axes[x], self.var)
+        o = self.lay.offset(st.target)
         s = self.slice(x, o)
         cnt, eq = self.written_counts.get((x, o), (sp.S.Zero, False))
         if st.op == "=":
