@@ -27,6 +27,7 @@ from derive.core.program import grad_name
 from derive.front.resolve import build_program
 from derive.answers import solve_part
 from derive.engines.backward import tidy
+from derive.present.steps import step_text
 from derive.front.spec import default_problems_dir, find_problems, load_spec, parse_spec
 
 BUNDLED = [p.stem for p in find_problems(default_problems_dir())]
@@ -257,15 +258,15 @@ def test_cost_part(problem, label, result, growth, counted):
     assert ans.verified, ans.verification.summary()
     assert counted in ans.verification.summary()
     assert growth in ans.message
-    texts = " ".join(s.text for s in ans.steps)
+    texts = " ".join(step_text(s) for s in ans.steps)
     assert "recurrence" in texts and "tree" in texts
 
 
 def test_rnn_lm_cost_is_linear_not_quadratic_in_T():
     ans = solve_part(spec_of("rnn_lm_cost"), "a")
-    texts = " ".join(s.text for s in ans.steps)
+    texts = " ".join(step_text(s) for s in ans.steps)
     assert "linear in T (not quadratic)" in texts
-    assert "step t reads h.grad[t, i] (written by step t + 1)" in texts
+    assert "step t reads h.grad[t, i], written by step t + 1" in texts
 
 
 def test_solve_prints_the_orders_and_the_count_check():
