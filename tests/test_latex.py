@@ -5,9 +5,10 @@ import pytest
 import sympy as sp
 
 from derive.core.functions import ind, relu, sigma, step
+from derive.engines import matrix as M
 from derive.present.latex import (NotationLatexPrinter,
                                   label_latex,
-                                  matrix_latex,
+                                  form_latex,
                                   message_latex,
                                   plain_brackets,
                                   printer_for,
@@ -194,19 +195,39 @@ def test_rules_are_printed_from_the_derivative_table(func, tex):
     assert rule_latex(func) == tex
 
 
-@pytest.mark.parametrize("text, tex", [
-    ("W.grad = z.grad x^T", r"W.\mathrm{grad}=z.\mathrm{grad}\,x^{\top}"),
-    ("h.grad_{t - 1} += Whr^T z.grad_t", r"h.\mathrm{grad}_{t-1}\mathrel{+}={W^{h,R}}^{\top}\,"
-                                          r"z.\mathrm{grad}_{t}"),
-    ("z.grad = (1 - h_t**2) ∘ h.grad_t",
-     r"z.\mathrm{grad}=(1-h_{t}^{2})\circ h.\mathrm{grad}_{t}"),
-    ("G1_t = sigma(s)", r"{G_1}_{t}=\sigma(s)"),
-    ("Z.grad += 1/Z sum(sqrt(s))",
-     r"Z.\mathrm{grad}\mathrel{+}=1/Z\,\operatorname{sum}(\sqrt{s})"),
-], ids=["outer", "transpose-of-a-display-name", "elementwise", "subscripted-name", "sqrt"])
-def test_matrix_forms(printer, text, tex):
-    names = ["W", "z", "h", "Whr", "G1", "s", "Z"]
-    assert matrix_latex(text, names, printer) == tex
+T_ = sp.Symbol("t", integer=True)
+
+
+@pytest.mark.parametrize("form, tex, text", [
+    (M.Form(M.Mat("W.grad"), "=", ((1, M.Prod((M.Mat("z.grad"), M.T(M.Mat("x"))))),)),
+     r"W.\mathrm{grad} = z.\mathrm{grad}\,x^{\top}", "W.grad = z.grad x^T"),
+    (M.Form(M.Mat("h.grad", (T_ - 1,)), "+=",
+            ((1, M.Prod((M.T(M.Mat("Whr")), M.Mat("z.grad", (T_,))))),)),
+     r"h.\mathrm{grad}_{t - 1} \mathrel{+}= {W^{h,R}}^{\top}\,z.\mathrm{grad}_{t}",
+     "h.grad_{t - 1} += Whr^T z.grad_t"),
+    (M.Form(M.Mat("G1", (T_,)), "=", ((1, M.Mat("s")),)), r"{G_1}_{t} = s", "G1_t = s"),
+    (M.Form(M.Mat("Z.grad"), "+=", ((-1, M.Prod((M.Scalar(1 / size_symbol("B")),
+                                                 M.SumAll(M.Mat("s"))))),)),
+     r"Z.\mathrm{grad} \mathrel{+}= -\frac{1}{B}\,\operatorname{sum}(s)",
+     "Z.grad += -1/B sum(s)"),
+    (M.Form(M.Mat("p"), "=", ((1, M.Prod((M.Had((M.Mat("s"), M.Mat("Z"))), M.Ones()))),)),
+     r"p = \left(s \circ Z\right)\,\mathbf{1}", "p = (s ∘ Z) 1"),
+], ids=["outer", "transpose-of-a-display-name", "subscripted-name", "sum", "ones"])
+def test_matrix_forms_are_printed_from_their_tree(printer, form, tex, text):
+    assert form_latex(form, printer) == tex
+    assert form.text() == text
+
+
+def test_a_statement_becomes_its_matrix_form():
+    j, i = index_var("j"), index_var("i")
+    J = size_symbol("J")
+    st = Statement(ref("Whr.grad", [j, i]), "+=", ref("p", [0, j]) * ref("s", [0, i]),
+                   (Loop(j, 0, J - 1), Loop(i, 0, J - 1)))
+    with pytest.raises(M.NoMatrixForm):
+        M.matrix_form(st)
+    b = index_var("b")
+    st = Statement(ref("Z", [b]), "+=", ref("s", [b, j]), (Loop(b, 0, J - 1), Loop(j, 0, J - 1)))
+    assert M.matrix_form(st).text() == "Z += s 1"
 
 
 @pytest.mark.parametrize("label, tex", [

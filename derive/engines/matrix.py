@@ -6,8 +6,13 @@ the usual operations: elementwise product (∘), outer product (u v^T),
 matrix-vector products (W u, W^T u), inner products (u^T v) and sums over an
 axis.  Anything else (3-index tensors, shifted indices, several summed
 indices) has no matrix form, and the answer says so.
+
+A form is data: a small tree (`Mat`, `T`, `Had`, `Prod`, ...) that a printer turns
+into text (`W.grad += z.grad_t x_t^T`) or LaTeX; nothing parses it back.
 """
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import sympy as sp
 
@@ -18,146 +23,250 @@ class NoMatrixForm(Exception):
     pass
 
 
-def _strip_fixed(r, fixed):
-    """h[t-1, i] with t fixed by an enclosing block -> ('h_{t - 1}', (i,))."""
-    idx = ref_indices(r)
-    kept, sub = [], []
-    for i in idx:
-        if i.free_symbols and i.free_symbols <= fixed:
-            sub.append(format_expr(i))
-        else:
-            kept.append(i)
-    name = ref_name(r)
-    if sub:
-        name = f"{name}_{{{', '.join(sub)}}}" if any(len(x) > 1 for x in sub) \
-            else f"{name}_{''.join(sub)}"
-    return name, tuple(kept)
+# --------------------------------------------------------------------------
+# the tree of a matrix form
+# --------------------------------------------------------------------------
 
 
-def _factor_text(f, fixed) -> tuple[str, tuple]:
-    """(text, index tuple) of one factor of the product (`fixed`: block indices)."""
-    if is_ref(f):
-        name, idx = _strip_fixed(f, fixed)
-        if any(not i.is_Symbol for i in idx) or len(set(idx)) != len(idx):
-            raise NoMatrixForm("shifted or repeated indices")
-        if len(idx) > 2:
-            raise NoMatrixForm(f"{ref_name(f)} has {len(idx)} indices")
-        return name, idx
-    rs = reads(f)
-    idx_sets = {_strip_fixed(r, fixed)[1] for r in rs}
-    if not rs:
-        if f.free_symbols and any(s.is_integer and not s.is_positive for s in f.free_symbols):
-            raise NoMatrixForm("an index used as a value")
-        return _paren(format_expr(f)), ()
-    if len(idx_sets) != 1:
-        raise NoMatrixForm("an elementwise function of differently indexed tensors")
-    idx = next(iter(idx_sets))
-    if any(not i.is_Symbol for i in idx) or len(idx) > 2:
-        raise NoMatrixForm("shifted indices inside a function")
-    # elementwise function of tensors with the same indices: drop the indices
-    text = format_expr(f.xreplace({r: sp.Symbol(_strip_fixed(r, fixed)[0]) for r in rs}))
-    return _paren(text), idx
+@dataclass(frozen=True)
+class Mat:
+    """A tensor as a matrix, vector or scalar; `sub`: the indices an enclosing block
+    fixes (h[t - 1, i] is the vector h_{t-1})."""
+    name: str
+    sub: tuple = ()
+
+
+@dataclass(frozen=True)
+class Elem:
+    """An elementwise function of same-indexed tensors: `expr` over placeholders."""
+    expr: sp.Basic
+    names: tuple                  # ((placeholder Symbol, Mat), ...)
+
+
+@dataclass(frozen=True)
+class Scalar:
+    """A factor without tensors: a number or a symbol."""
+    expr: sp.Basic
+
+
+@dataclass(frozen=True)
+class T:
+    """The transpose."""
+    x: object
+
+
+@dataclass(frozen=True)
+class Had:
+    """The elementwise (Hadamard) product."""
+    xs: tuple
+
+
+@dataclass(frozen=True)
+class Prod:
+    """Factors side by side: scalars, then a matrix product."""
+    xs: tuple
+
+
+@dataclass(frozen=True)
+class Ones:
+    """The vector of ones (a sum over rows is X 1)."""
+
+
+@dataclass(frozen=True)
+class SumAll:
+    """The sum of every entry."""
+    x: object
+
+
+@dataclass(frozen=True)
+class Form:
+    """`target op ± term ± term ...`."""
+    target: Mat
+    op: str
+    terms: tuple                  # ((sign, node), ...)
+
+    def text(self) -> str:
+        return text_of(self)
+
+    def __str__(self) -> str:
+        return self.text()
+
+
+# --------------------------------------------------------------------------
+# the text printer
+# --------------------------------------------------------------------------
+
+
+def _sub_text(sub) -> str:
+    parts = [format_expr(i) for i in sub]
+    if not parts:
+        return ""
+    return f"_{{{', '.join(parts)}}}" if any(len(x) > 1 for x in parts) else f"_{''.join(parts)}"
 
 
 def _paren(text: str) -> str:
     return f"({text})" if any(c in text for c in " +-") and not text.startswith("(") else text
 
 
-def matrix_form(st: Statement, fixed=frozenset()) -> str:
+def text_of(node) -> str:
+    """The form in the plain notation derive prints (`h.grad_{t - 1} += U^T z.grad_t`)."""
+    if isinstance(node, Form):
+        rhs = " + ".join(("-" if sign < 0 else "") + text_of(t) for sign, t in node.terms)
+        return f"{text_of(node.target)} {node.op} {rhs.replace('+ -', '- ')}"
+    if isinstance(node, Mat):
+        return node.name + _sub_text(node.sub)
+    if isinstance(node, Elem):
+        return _paren(format_expr(node.expr.xreplace(
+            {s: sp.Symbol(text_of(m)) for s, m in node.names})))
+    if isinstance(node, Scalar):
+        return _paren(format_expr(node.expr))
+    if isinstance(node, T):
+        inner = text_of(node.x)
+        return f"({inner})^T" if isinstance(node.x, (Had, Prod)) else f"{inner}^T"
+    if isinstance(node, Had):
+        return " ∘ ".join(text_of(x) for x in node.xs)
+    if isinstance(node, Prod):
+        out = []
+        for k, x in enumerate(node.xs):
+            t = format_expr(x.expr) if k == 0 and isinstance(x, Scalar) and x.expr.is_Number \
+                else text_of(x)
+            out.append(f"({t})" if isinstance(x, Had) and len(node.xs) > 1 else t)
+        return " ".join(out)
+    if isinstance(node, Ones):
+        return "1"
+    if isinstance(node, SumAll):
+        return f"sum({text_of(node.x)})"
+    raise TypeError(f"not a matrix form: {node!r}")
+
+
+# --------------------------------------------------------------------------
+# from a statement to its form
+# --------------------------------------------------------------------------
+
+
+def _mat(r, fixed) -> tuple[Mat, tuple]:
+    """h[t-1, i] with t fixed by an enclosing block -> (Mat('h', (t - 1,)), (i,))."""
+    kept, sub = [], []
+    for i in ref_indices(r):
+        if i.free_symbols and i.free_symbols <= fixed:
+            sub.append(i)
+        else:
+            kept.append(i)
+    return Mat(ref_name(r), tuple(sub)), tuple(kept)
+
+
+def _factor(f, fixed) -> tuple[object, tuple]:
+    """(node, index tuple) of one factor of the product (`fixed`: block indices)."""
+    if is_ref(f):
+        node, idx = _mat(f, fixed)
+        if any(not i.is_Symbol for i in idx) or len(set(idx)) != len(idx):
+            raise NoMatrixForm("shifted or repeated indices")
+        if len(idx) > 2:
+            raise NoMatrixForm(f"{ref_name(f)} has {len(idx)} indices")
+        return node, idx
+    rs = reads(f)
+    if not rs:
+        if f.free_symbols and any(s.is_integer and not s.is_positive for s in f.free_symbols):
+            raise NoMatrixForm("an index used as a value")
+        return Scalar(f), ()
+    mats = {r: _mat(r, fixed) for r in rs}
+    idx_sets = {idx for _, idx in mats.values()}
+    if len(idx_sets) != 1:
+        raise NoMatrixForm("an elementwise function of differently indexed tensors")
+    idx = next(iter(idx_sets))
+    if any(not i.is_Symbol for i in idx) or len(idx) > 2:
+        raise NoMatrixForm("shifted indices inside a function")
+    # elementwise function of tensors with the same indices: drop the indices
+    names = tuple((sp.Dummy(m.name), m) for m, _ in mats.values())
+    return Elem(f.xreplace({r: s for r, (s, _) in zip(rs, names)}), names), idx
+
+
+def matrix_form(st: Statement, fixed=frozenset()) -> Form:
     """The statement in matrix/vector notation; raises NoMatrixForm when there is none.
 
     `fixed` are the loop indices of enclosing blocks (t): h[t, i] is the vector h_t."""
     fixed = set(fixed)
-    out_name, out_idx = _strip_fixed(st.target, fixed)
+    target, out_idx = _mat(st.target, fixed)
     if any(not i.is_Symbol for i in out_idx) or len(out_idx) > 2:
         raise NoMatrixForm("the target has shifted indices or more than 2 indices")
     terms = sp.Add.make_args(sp.expand(st.rhs)) if st.rhs.is_Add else (st.rhs,)
-    texts = []
-    for term in terms:
-        texts.append(_product(term, out_idx, {lp.var for lp in st.loops}, fixed))
-    rhs = " + ".join(texts).replace("+ -", "- ")
-    op = {"=": "=", "+=": "+=", "-=": "-="}[st.op]
-    return f"{out_name} {op} {rhs}"
+    loop_vars = {lp.var for lp in st.loops}
+    return Form(target, st.op, tuple(_product(t, out_idx, loop_vars, fixed) for t in terms))
 
 
-def _product(term, out_idx, loop_vars, fixed) -> str:
+def _product(term, out_idx, loop_vars, fixed) -> tuple[int, object]:
     coeff, rest = term.as_coeff_Mul()
     scalars, vecs = [], []
     for f in sp.Mul.make_args(rest):
-        text, idx = _factor_text(f, fixed)
-        (vecs if idx else scalars).append((text, idx))
+        node, idx = _factor(f, fixed)
+        (vecs if idx else scalars).append((node, idx))
     summed = (loop_vars - set(out_idx))
     for s in summed:
         if not any(s in idx for _, idx in vecs):
             raise NoMatrixForm("a sum over an index no factor has")
-    expr = _contract(vecs, tuple(out_idx), summed)
-    parts = [t for t, _ in scalars]
-    if coeff != 1:
-        parts.insert(0, "-" if coeff == -1 else format_expr(coeff))
-    if expr:
-        parts.append(expr)
-    text = " ".join(p for p in parts if p != "-")
-    return ("-" + text) if coeff == -1 else text or "1"
+    contracted = _contract(vecs, tuple(out_idx), summed)
+    sign = -1 if coeff == -1 else 1
+    parts = ([] if coeff in (1, -1) else [Scalar(coeff)]) + [n for n, _ in scalars]
+    if contracted is not None:
+        parts.append(contracted)
+    if not parts:
+        return sign, Scalar(sp.S.One)
+    return sign, parts[0] if len(parts) == 1 else Prod(tuple(parts))
 
 
-def _contract(vecs, out_idx, summed) -> str:
+def _contract(vecs, out_idx, summed):
     if not vecs:
-        return ""
+        return None
     # elementwise product of factors with the same indices
     groups: dict = {}
-    for text, idx in vecs:
+    for node, idx in vecs:
         key = idx if idx in groups else (idx[::-1] if idx[::-1] in groups and len(idx) == 2
                                           else idx)
-        if key != idx:
-            text = f"{text}^T"
-        groups.setdefault(key, []).append(text)
-    items = [(" ∘ ".join(ts) if len(ts) > 1 else ts[0], idx) for idx, ts in groups.items()]
-    items = [(f"({t})" if "∘" in t and len(items) > 1 else t, idx) for t, idx in items]
+        groups.setdefault(key, []).append(node if key == idx else T(node))
+    items = [(Had(tuple(ns)) if len(ns) > 1 else ns[0], idx) for idx, ns in groups.items()]
     if len(items) == 1:
-        text, idx = items[0]
+        node, idx = items[0]
         if set(idx) - set(out_idx) - summed:
             raise NoMatrixForm("indices that are neither kept nor summed")
         if idx == out_idx:
-            return text
+            return node
         if len(idx) == 2 and idx[::-1] == out_idx:
-            return f"{text}^T"
+            return T(node)
         if len(idx) == 1 and not out_idx and idx[0] in summed:
-            return f"sum({text})"
+            return SumAll(node)
         if len(idx) == 2 and len(out_idx) == 1 and out_idx[0] in idx:
-            axis = "rows" if idx[0] == out_idx[0] else "columns"
-            text = f"({text})" if " " in text else text
-            return f"{text} 1" if axis == "rows" else f"{text}^T 1"
+            return Prod((node, Ones())) if idx[0] == out_idx[0] else Prod((T(node), Ones()))
         raise NoMatrixForm("an unsupported reduction")
     if len(items) == 2:
         (a, ia), (b, ib) = items
         # outer product u v^T
         if len(ia) == len(ib) == 1 and not summed and out_idx == ia + ib:
-            return f"{a} {b}^T"
+            return Prod((a, T(b)))
         if len(ia) == len(ib) == 1 and not summed and out_idx == ib + ia:
-            return f"{b} {a}^T"
+            return Prod((b, T(a)))
         # inner product u^T v
         if len(ia) == len(ib) == 1 and ia == ib and not out_idx and ia[0] in summed:
-            return f"{a}^T {b}"
+            return Prod((T(a), b))
         # matrix-vector
         for (m, im), (v, iv) in (((a, ia), (b, ib)), ((b, ib), (a, ia))):
             if len(im) == 2 and len(iv) == 1 and iv[0] in summed and len(out_idx) == 1:
                 if im == (out_idx[0], iv[0]):
-                    return f"{m} {v}"
+                    return Prod((m, v))
                 if im == (iv[0], out_idx[0]):
-                    return f"{m}^T {v}"
+                    return Prod((T(m), v))
         # matrix-matrix
         if len(ia) == len(ib) == 2 and len(out_idx) == 2 and len(summed) == 1:
             (k,) = summed
             i, j = out_idx
-            ta = a if ia == (i, k) else f"{a}^T" if ia == (k, i) else None
-            tb = b if ib == (k, j) else f"{b}^T" if ib == (j, k) else None
-            if ta and tb:
-                return f"{ta} {tb}"
+            ta = a if ia == (i, k) else T(a) if ia == (k, i) else None
+            tb = b if ib == (k, j) else T(b) if ib == (j, k) else None
+            if ta is not None and tb is not None:
+                return Prod((ta, tb))
     raise NoMatrixForm("more than two tensor factors to contract")
 
 
 def matrix_forms(program) -> list:
-    """[(statement, text or None, reason)] for each statement of a program."""
+    """[(statement, Form or None, reason)] for each statement of a program."""
     out = []
     for st, outer in program.walk():
         try:

@@ -17,7 +17,8 @@ def answer_json(ans, spec) -> dict:
                            "value": r.value if isinstance(r.value, str) else format_expr(r.value),
                            "note": r.note} for r in ans.results]
     if ans.matrix:
-        out["matrix_form"] = [text for _, text, _ in ans.matrix]
+        out["matrix_form"] = [form.text() if form is not None else None
+                              for _, form, _ in ans.matrix]
     if ans.values:
         out["values"] = {k: np.asarray(v).tolist() for k, v in ans.values.items()}
     if ans.text:

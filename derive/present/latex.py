@@ -117,6 +117,40 @@ class NotationLatexPrinter(LatexPrinter):
             return self._print_named(expr, exp)
         return super()._print_Function(expr, exp)
 
+    def _print_AppliedUndef(self, expr, exp=None):
+        """The moments a derivation names: `\\mathbb{E}[X]`, `\\operatorname{Var}(X)`,
+        `\\sigma^2(\\ell)`; raised to a power as a whole (`\\mathbb{E}[X]^{2}`).  A spec's own
+        display name for a function of that name wins."""
+        name = expr.func.__name__
+        if name in self.function_latex or name not in NAMED_FUNCTION_LATEX:
+            return self._print_Function(expr, exp)
+        inner = ", ".join(self._print(a) for a in expr.args)
+        tall = any(t in inner for t in (r"\frac", r"\sum", r"\prod"))
+        if name == "E":
+            tex = (r"\mathbb{E}\left[%s\right]" if tall else r"\mathbb{E}[%s]") % inner
+        else:
+            tex = r"%s\left(%s\right)" % (NAMED_FUNCTION_LATEX[name], inner)
+            if exp is not None and name.startswith("sigma2"):
+                tex = r"\left(%s\right)" % tex      # (\sigma^2(\ell))^{2}
+        return "%s^{%s}" % (tex, exp) if exp is not None else tex
+
+    def _print_Sum(self, expr):
+        """`\\sum_{dx,dy=0}^{D-1}\\sum_{jp=0}^{J-1} W[..]\\,L[..]`: neighbouring indices
+        over the same range share one sign."""
+        groups = []
+        for v, lo, hi in expr.limits:
+            if groups and groups[-1][1:] == (lo, hi):
+                groups[-1][0].append(v)
+            else:
+                groups.append(([v], lo, hi))
+        heads = "".join(r"\sum_{%s=%s}^{%s}" % (",".join(self._print(v) for v in vs),
+                                                self._print(lo), self._print(hi))
+                        for vs, lo, hi in groups)
+        body = self._print(expr.function)
+        if expr.function.is_Add:
+            body = r"\left(%s\right)" % body
+        return r"%s %s" % (heads, body)
+
     def _print_Derivative(self, expr):
         f = expr.expr
         if isinstance(f, AppliedUndef) and len(expr.variables) == 1:
@@ -446,6 +480,62 @@ def _closing(text: str, k: int) -> int:
         if depth == 0:
             return m
     return len(text)
+
+
+class _Leaf(sp.Dummy):
+    """A placeholder that prints as given LaTeX (a tensor inside an elementwise form)."""
+
+    def _latex(self, printer):
+        return self.tex
+
+
+def form_latex(node, printer=None) -> str:
+    """A matrix form (derive.engines.matrix) in LaTeX, from its tree."""
+    from derive.engines import matrix as M
+    p = printer or NotationLatexPrinter()
+    if isinstance(node, M.Form):
+        out = []
+        for k, (sign, t) in enumerate(node.terms):
+            tex = form_latex(t, p)
+            out.append(("-" if sign < 0 else "") + tex if k == 0 else
+                       (" - " if sign < 0 else " + ") + tex)
+        return r"%s %s %s" % (form_latex(node.target, p), OP_LATEX[node.op], "".join(out))
+    if isinstance(node, M.Mat):
+        name = p.tensor_name(node.name)
+        if not node.sub:
+            return name
+        sub = ",".join(p.doprint(i) for i in node.sub)
+        return (r"{%s}_{%s}" if "_" in name or "^" in name else r"%s_{%s}") % (name, sub)
+    if isinstance(node, M.Elem):
+        leaves = {}
+        for s, m in node.names:
+            leaf = _Leaf(s.name)
+            leaf.tex = form_latex(m, p)
+            leaves[s] = leaf
+        return _paren_latex(node.expr, p.doprint(node.expr.xreplace(leaves)))
+    if isinstance(node, M.Scalar):
+        return _paren_latex(node.expr, p.doprint(node.expr))
+    if isinstance(node, M.T):
+        inner = form_latex(node.x, p)
+        if isinstance(node.x, (M.Had, M.Prod)):
+            return r"\left(%s\right)^{\top}" % inner
+        return (r"{%s}^{\top}" if "^" in inner or "_" in inner else r"%s^{\top}") % inner
+    if isinstance(node, M.Had):
+        return r" \circ ".join(form_latex(x, p) for x in node.xs)
+    if isinstance(node, M.Prod):
+        parts = [form_latex(x, p) for x in node.xs]
+        parts = [r"\left(%s\right)" % t if isinstance(x, M.Had) else t
+                 for x, t in zip(node.xs, parts)]
+        return r"\,".join(parts)
+    if isinstance(node, M.Ones):
+        return r"\mathbf{1}"
+    if isinstance(node, M.SumAll):
+        return r"\operatorname{sum}(%s)" % form_latex(node.x, p)
+    raise TypeError(f"not a matrix form: {node!r}")
+
+
+def _paren_latex(expr, tex: str) -> str:
+    return r"\left(%s\right)" % tex if expr.is_Add else tex
 
 
 def relation_latex(relation: str) -> str:

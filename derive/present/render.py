@@ -24,7 +24,7 @@ import numpy as np
 from pylatex import Document, NoEscape, Package
 
 from derive.core.errors import DerivationError
-from derive.present.latex import (escape_text, label_latex, matrix_latex, message_latex, printer_for, program_lines, relation_latex, rule_latex, statement_latex, value_latex)
+from derive.present.latex import (escape_text, label_latex, form_latex, message_latex, printer_for, program_lines, relation_latex, rule_latex, statement_latex, value_latex)
 from derive.core.program import Program, grad_name, is_grad_name, ref, ref_indices
 from derive.front.spec import load_spec
 from derive.answers import solve_part
@@ -255,12 +255,10 @@ class ProblemRenderer:
         return "\n".join([r"\begin{program}", line, r"\end{program}"])
 
     def matrix_block(self, ans: Answer, p) -> str:
-        names = list(ans.program.tensors) if ans.program is not None else \
-            list(self.spec.program.tensors)
         lines = []
-        for st, text, why in ans.matrix:
-            if text:
-                lines.append(r"\progline{0}{%s}" % matrix_latex(text, names, p))
+        for st, form, why in ans.matrix:
+            if form is not None:
+                lines.append(r"\progline{0}{%s}" % form_latex(form, p))
             else:
                 lines.append(r"\proglinenote{0}{%s}{no matrix form: %s}"
                              % (statement_latex(st, self.indices, p), escape_text(why)))

@@ -44,9 +44,9 @@ def format_answer(ans, spec, steps: bool = False) -> str:
                 lines.append(f"      ({r.note})")
     if ans.matrix:
         lines.append("  matrix form:")
-        for st, text, why in ans.matrix:
-            lines.append("    " + (text or f"{format_statement(st, idx)}   "
-                                         f"(no matrix form: {why})"))
+        for st, form, why in ans.matrix:
+            lines.append("    " + (form.text() if form is not None else
+                                   f"{format_statement(st, idx)}   (no matrix form: {why})"))
     if ans.values:
         for name, value in ans.values.items():
             text = np.array2string(np.asarray(value), precision=4, suppress_small=True)
