@@ -211,7 +211,7 @@ T_ = sp.Symbol("t", integer=True)
      r"Z.\mathrm{grad} \mathrel{+}= -\frac{1}{B}\,\operatorname{sum}(s)",
      "Z.grad += -1/B sum(s)"),
     (M.Form(M.Mat("p"), "=", ((1, M.Prod((M.Had((M.Mat("s"), M.Mat("Z"))), M.Ones()))),)),
-     r"p = \left(s \circ Z\right)\,\mathbf{1}", "p = (s ∘ Z) 1"),
+     r"p = (s \circ Z)\,\mathbf{1}", "p = (s ∘ Z) 1"),
 ], ids=["outer", "transpose-of-a-display-name", "subscripted-name", "sum", "ones"])
 def test_matrix_forms_are_printed_from_their_tree(printer, form, tex, text):
     assert form_latex(form, printer) == tex

@@ -518,13 +518,13 @@ def form_latex(node, printer=None) -> str:
     if isinstance(node, M.T):
         inner = form_latex(node.x, p)
         if isinstance(node.x, (M.Had, M.Prod)):
-            return r"\left(%s\right)^{\top}" % inner
+            return r"(%s)^{\top}" % inner
         return (r"{%s}^{\top}" if "^" in inner or "_" in inner else r"%s^{\top}") % inner
     if isinstance(node, M.Had):
         return r" \circ ".join(form_latex(x, p) for x in node.xs)
     if isinstance(node, M.Prod):
         parts = [form_latex(x, p) for x in node.xs]
-        parts = [r"\left(%s\right)" % t if isinstance(x, M.Had) else t
+        parts = [r"(%s)" % t if isinstance(x, M.Had) else t
                  for x, t in zip(node.xs, parts)]
         return r"\,".join(parts)
     if isinstance(node, M.Ones):
@@ -535,7 +535,7 @@ def form_latex(node, printer=None) -> str:
 
 
 def _paren_latex(expr, tex: str) -> str:
-    return r"\left(%s\right)" % tex if expr.is_Add else tex
+    return r"(%s)" % tex if expr.is_Add else tex
 
 
 def relation_latex(relation: str) -> str:
