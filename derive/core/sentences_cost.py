@@ -12,8 +12,9 @@ COST_SENTENCES: dict = {
                                   "loops over steps: {loops}",
     "backward program": "the program analysed is its backward program, derived from "
                         "{sources} to the gradients of {targets}",
-    "statement costs": "each statement, the times it runs, its operations per run and the "
-                       "depth of one run (a sum of several terms counted as a balanced tree)",
+    "statement costs": "each statement: the times it runs, its operations (ops) per run "
+                       "and the depth of one run, a sum of several terms counted as a "
+                       "balanced tree",
     # ---- work
     "work": "the work, the runs times the operations, summed over the statements",
     "linear work": "no statement runs more than once per value of {index}: every one of "

@@ -12,7 +12,7 @@ from derive.core.program import Block, Program, as_expr, grad_name
 from derive.core.records import Step, chain
 from derive.engines.cost.analysis import Cost
 
-COLUMNS = ("statement", "runs", "operations", "depth of a run")
+COLUMNS = ("statement", "runs", "ops", "depth")
 
 
 def program_step(prog: Program) -> Step:
