@@ -312,6 +312,15 @@ class NotationPrinter(StrPrinter):
                 out.append(text if k == 0 else " + " + text)
         return "".join(out)
 
+    def _print_Equality(self, expr):
+        """`a = b` (a relation a derivation step names), not SymPy's `Eq(a, b)`."""
+        return "%s = %s" % (self._print(expr.lhs), self._print(expr.rhs))
+
+    def _print_Sum(self, expr):
+        """A sum over loop indices, in words: `(sum over dx, dy of W[dx, dy]*x[dx, dy])`."""
+        over = ", ".join(self._print(v) for v, _, _ in expr.limits)
+        return "(sum over %s of %s)" % (over, self._print(expr.function))
+
     def _print_Pow(self, expr, rational=False):
         if expr.exp == sp.S.Half:
             return "sqrt(%s)" % self._print(expr.base)
