@@ -159,7 +159,8 @@ def test_a_convolution_sums_d2j_terms_and_the_residual_adds_variances():
     counts = [st.extra.get("count") for st in der.steps if st.extra.get("rule") == "sum"]
     assert counts == [D ** 2 * J]
     branch = [st for st in der.steps if st.extra.get("rule") == "branches"][-1]
-    assert "zero-mean factor W" in branch.text and branch.extra["assumption"] == "exact"
+    assert branch.why == "sum of uncorrelated terms" and branch.args["factor"] == "W"
+    assert branch.extra["assumption"] == "exact" and not branch.assumptions
     assert not der.assumed
 
 
@@ -170,6 +171,9 @@ def test_a_sum_over_a_computed_tensor_states_its_assumption(make_scope):
     assume = {"z": Assumption(0, sp.Integer(2), True, True, "normal")}
     der = propagate(prog, assume)
     assert der.assumed and "uncorrelated" in der.assumed[0]
+    # ... and says so where it is assumed: an assumption of the step of that sum
+    (summed,) = [st for st in der.steps if st.extra.get("rule") == "sum"]
+    assert [key for key, _ in summed.assumptions] == ["terms uncorrelated"]
     n = scope.sizes["n"]
     assert sp.simplify(der.variance("y") - n * (1 - 1 / sp.pi)) == 0
     # here the assumption holds (h[i] depends on z[i] alone): Monte Carlo agrees
@@ -260,7 +264,7 @@ def test_recurrence_solver(coefficient, offset, start, at, forward, expected):
     assert sp.simplify(sp.expand(nxt - coefficient * this - offset)) == 0
     assert sp.simplify(closed.subs(l, at) - start) == 0
     if not at == 0:
-        assert "not at a numbered term; count layers from there" in steps[0].text
+        assert steps[0].why == "count layers from the condition"
 
 
 def test_layer_recurrence_of_the_residual_network_backwards():
@@ -302,7 +306,8 @@ def test_approximate_solution_is_stated_as_a_named_step():
     s = spec("resnet_variance")
     ans = solve_part(s, "b", verify=False)
     steps = [st for st in ans.steps if st.kind == "approximate"]
-    assert steps and "(1 + eps)^N ≈ exp(eps*N)" in steps[0].text
+    assert steps and steps[0].why == "approximate a power by an exponential"
+    assert steps[0].chain[1] == "≈" and steps[0].chain[2].func == sp.exp
     D, J = s.size_symbols["D"], s.size_symbols["J"]
     Lsym = s.symbols["L"]
     exact = [r for r in ans.results if r.relation == "="]
@@ -414,8 +419,10 @@ def test_moments_part_is_derived_and_verified(problem, label, expected, layers):
 
 def test_choice_argument_uses_the_slope_of_the_sigmoid():
     ans = solve_part(spec("init_variance"), "c", verify=False)
-    text = " ".join(st.text for st in ans.steps)
-    assert "at most 1/4" in text and "Var(u)/16" in text
+    (slope,) = [st for st in ans.steps if st.why == "slope at most"]
+    assert slope.args["top"] == sp.Rational(1, 4)
+    argument = slope.chain[0].args[0].args[0]             # Var(sigma(y - B)) -> y - B
+    assert slope.chain[-4:-2] == ("≤", sp.Function("Var")(argument) / 16)
     assert ans.steps[-1].kind == "choice" and ans.steps[-1].extra["option"] == "smaller"
 
 

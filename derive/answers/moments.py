@@ -3,15 +3,15 @@ from __future__ import annotations
 
 import numpy as np
 import sympy as sp
-from derive.core.records import Step
+from derive.core.records import Result, Step
 from derive.core.errors import DerivationError, VerificationError
 from derive.run.execute import Executor
-from derive.core.program import (Program, Statement, TensorInfo, TensorScalar, base_of, is_grad_name)
-from derive.engines.moments.algebra import BOUND, _simp, _sym, as_assumptions, fx, spec_assumptions
+from derive.core.program import (Program, Statement, TensorInfo, TensorScalar, base_of, is_grad_name, is_ref, ref_name)
+from derive.engines.moments.algebra import BOUND, E, Var, _simp, _sym, as_assumptions, entry, fx, said, spec_assumptions
 from derive.run.montecarlo import LAYERS, SAMPLES, STANDARD_ERRORS
 from derive.engines.moments.propagate import Analysis, assumption_notes, backward_program
 from derive.engines.moments.recurrences import Recurrence, check_recurrence, layer_recurrence
-from derive.engines.moments.solve import APPROXIMATIONS, _sample_point, solve_for
+from derive.engines.moments.solve import APPROXIMATIONS, PART_SYMBOLS, _sample_point, solve_for
 from derive.engines.moments.table import EXTREME_ARGUMENTS
 from derive.run.montecarlo import Claim, MC_SIZE, MomentCheck, _estimate, numeric, settings_for, verify_claims, with_samples
 from derive.engines.moments.algebra import _has_unknown
@@ -31,24 +31,43 @@ def solve_moment_part(spec, part, ans, verify: bool = True):
     return ans
 
 
-def _result(label, value, relation="=", note=""):
-    from derive.core.records import Result
-    return Result(label, value if isinstance(value, str) else _simp(value), relation, note)
+def _result(label, value, relation="=", note="", lhs=None):
+    return Result(label, value if isinstance(value, str) else _simp(value), relation, note,
+                  lhs)
+
+
+def _moment(program, label: str, of: str):
+    """Var(one entry of `of`) or E(...), as the SymPy object a result names."""
+    return (Var if label == "Var" else E)(entry(program, of))
+
+
+def _names(value) -> set:
+    """The tensors a step's object names: a name, a statement, an expression."""
+    if isinstance(value, str):
+        return {value}
+    if isinstance(value, Statement):
+        return {ref_name(r) for r in [value.target, *value.reads()]}
+    if isinstance(value, (list, tuple)):
+        return set().union(*[_names(v) for v in value]) if value else set()
+    if isinstance(value, sp.Basic):
+        return {ref_name(a) for a in sp.preorder_traversal(value) if is_ref(a)}
+    return set()
 
 
 def _mentioned(assumptions: dict, steps) -> list:
-    """The assumed tensors that the steps use, in the order of the assumptions."""
-    import re
-    text = " ".join(st.text for st in steps)
-    return [n for n in assumptions
-            if re.search(r"(?<![\w.])" + re.escape(n) + r"(?![\w.])", text)]
+    """The assumed tensors that the steps name, in the order of the assumptions."""
+    named = set()
+    for st in steps:
+        named |= _names(st.statement) | _names(list(st.chain)) | _names(list(st.args.values()))
+        for _, args in st.assumptions:
+            named |= _names(list(args.values()))
+    return [n for n in assumptions if n in named]
 
 
-def _message(assumptions: dict, steps, assumed=()) -> str:
-    out = "assumed: " + assumption_notes(assumptions, _mentioned(assumptions, steps))
-    if assumed:
-        out += "; independence assumed, not proven: " + "; ".join(dict.fromkeys(assumed))
-    return out
+def _message(assumptions: dict, steps) -> str:
+    """The assumptions the derivation uses (independence assumed beyond them is an
+    assumption of its step)."""
+    return "assumed: " + assumption_notes(assumptions, _mentioned(assumptions, steps))
 
 
 def _settings(spec) -> list:
@@ -69,22 +88,23 @@ def _variance_part(spec, part, ans, verify):
     r = analysis.rv(of)
     ans.steps = analysis.steps(of)
     rel = BOUND if r.bound else "="
+    var, mean = _moment(spec.program, "Var", of), _moment(spec.program, "E", of)
     ans.results = [_result(f"Var({of})", r.var, rel,
                            "an upper bound (the moments table knows only a bound)"
-                           if r.bound else "")]
+                           if r.bound else "", var)]
     claims = [Claim(f"Var({of})", of, "variance", r.var, rel)]
     if r.bound and r.support is not None and all(x.is_finite for x in r.support):
         cap = _simp((r.support[1] - r.support[0]) ** 2 / 4)
         ans.results.append(_result(f"Var({of})", cap, BOUND,
-                                   f"{of} lies in [{fx(r.support[0])}, {fx(r.support[1])}]"))
+                                   "from the range of its values (Popoviciu's inequality)",
+                                   var))
         claims.append(Claim(f"Var({of})", of, "variance", cap, BOUND))
     if not _has_unknown(r.mean):
-        ans.results.append(_result(f"E({of})", r.mean))
+        ans.results.append(_result(f"E({of})", r.mean, lhs=mean))
         claims.append(Claim(f"E({of})", of, "mean", r.mean))
     if is_grad_name(of):
         ans.program = analysis.backward(base_of(of))[0].program
-    der = analysis.derivation(of)
-    ans.message = _message(assumptions, ans.steps, der.assumed)
+    ans.message = _message(assumptions, ans.steps)
     if verify:
         ans.verification = verify_claims(spec.program, assumptions, claims, _settings(spec))
 
@@ -98,19 +118,22 @@ def _mean_part(spec, part, ans, verify):
     if _has_unknown(r.mean):
         raise DerivationError(f"E({of}) = {fx(r.mean)}: the mean depends on more of the "
                               "distribution than the assumptions say (declare a distribution)")
-    ans.results = [_result(f"E({of})", r.mean)]
+    ans.results = [_result(f"E({of})", r.mean, lhs=_moment(spec.program, "E", of))]
     claims = [Claim(f"E({of})", of, "mean", r.mean)]
     if r.random and r.odd:
-        flips = ", ".join(sorted(r.odd))
-        why = (f"flipping the sign of {flips} (symmetric, independent of the rest) reflects "
-               f"{of} about its mean")
-        ans.steps.append(Step("symmetry", f"{of} is symmetric about {fx(r.mean)}: {why}"))
-        ans.results.append(_result(of, f"symmetric about {fx(r.mean)}", "is", why))
+        flips = sorted(r.odd)
+        ans.steps.append(Step("symmetry", why="symmetric about the mean",
+                              args={"tensor": entry(spec.program, of), "mean": r.mean,
+                                    "flips": flips}))
+        ans.results.append(_result(of, f"symmetric about {fx(r.mean)}", "is",
+                                   "flipping the sign of a symmetric factor, independent of "
+                                   "the rest, reflects it about its mean",
+                                   entry(spec.program, of)))
         claims.append(Claim(f"E[({of} - {fx(r.mean)})^3]", of, "third", sp.S.Zero,
                             center=r.mean))
     if is_grad_name(of):
         ans.program = analysis.backward(base_of(of))[0].program
-    ans.message = _message(assumptions, ans.steps, analysis.derivation(of).assumed)
+    ans.message = _message(assumptions, ans.steps)
     if verify:
         ans.verification = verify_claims(spec.program, assumptions, claims, _settings(spec))
 
@@ -137,11 +160,11 @@ def _recurrence_part(spec, part, ans, verify, assumptions):
     ans.steps = rec.steps
     lhs, rhs = rec.equation
     s, l = rec.function, rec.layer
-    family = f"{fx(s(l))} is the variance of one entry of layer {fx(l)}"
     ans.results = [
-        _result(fx(lhs), rhs, rec.relation, f"one layer; {family}"),
-        _result(fx(s(l)), rec.closed, rec.relation, f"closed form, with {fx(s(rec.at))} = "
-                                                    f"{fx(rec.start)}"),
+        _result(fx(lhs), rhs, rec.relation, "one layer, for the variance of one entry of "
+                                            "each layer", lhs),
+        _result(fx(s(l)), rec.closed, rec.relation, "closed form, from the variance at the "
+                                                    "layer where it is given", s(l)),
     ]
     if is_grad_name(of):
         ans.program = backward_program(spec.program, assumptions, [base_of(of)]).program
@@ -163,27 +186,32 @@ def _largest_variance_part(spec, part, ans, verify, assumptions):
                               "has no largest value over input distributions")
     lo, hi = r.support
     cap = _simp((hi - lo) ** 2 / 4)
-    ans.steps.append(Step("bound", f"{of} takes values in [{fx(lo)}, {fx(hi)}]: for any "
-                          f"distribution, Var({of}) = E[({of} - m)^2] - (E[{of}] - m)^2 <= "
-                          f"E[({of} - m)^2] <= (({fx(hi)} - {fx(lo)})/2)^2 = {fx(cap)}, with "
-                          f"m = ({fx(lo)} + {fx(hi)})/2 the midpoint (Popoviciu's inequality)",
-                          None, cap))
+    x, m = entry(spec.program, of), sp.Symbol("m")
+    ans.steps.append(Step("bound", expr=cap, why="range bounds the variance",
+                          args={"tensor": x, "low": lo, "high": hi,
+                                "midpoint": sp.Eq(m, _simp((lo + hi) / 2))},
+                          chain=said(Var(x), "=", E((x - m) ** 2) - (E(x) - m) ** 2, BOUND,
+                                     E((x - m) ** 2), BOUND,
+                                     sp.Pow(_simp((hi - lo) / 2), 2, evaluate=False), "=",
+                                     cap)))
     writer = [st for st in spec.program.statements() if st.target_name == of]
     outer = writer[-1].rhs if writer else None
     attained = ("attained by a distribution that puts probability 1/2 on each end of the "
                 "range")
     extreme = None
+    step = Step("bound", expr=cap, why="largest variance attained", args={"bound": cap})
     if outer is not None and type(outer) in EXTREME_ARGUMENTS:
         lo_arg, hi_arg = EXTREME_ARGUMENTS[type(outer)]
         extreme = (type(outer), outer.args[0])
-        ends = "±infinity" if (lo_arg, hi_arg) == (-sp.oo, sp.oo) else \
-            f"{fx(lo_arg)} or {fx(hi_arg)}"
-        attained = (f"approached, not attained: the input {fx(outer.args[0])} = {ends} with "
-                    f"probability 1/2 each puts {of} at {fx(lo)} or {fx(hi)} with probability "
-                    "1/2 each")
-    ans.steps.append(Step("bound", f"the largest variance is {fx(cap)}: {attained}", None, cap))
+        attained = ("approached, not attained: the input at either end of its range, with "
+                    "probability 1/2 each, puts the output at either end of its own")
+        step = Step("bound", expr=cap, why="largest variance approached",
+                    args={"bound": cap, "argument": outer.args[0], "low_argument": lo_arg,
+                          "high_argument": hi_arg, "tensor": x, "low": lo, "high": hi})
+    ans.steps.append(step)
     ans.results = [_result(f"max Var({of})", cap, "=", attained),
-                   _result(f"Var({of})", cap, BOUND, "whatever the input distribution")]
+                   _result(f"Var({of})", cap, BOUND, "whatever the input distribution",
+                           Var(x))]
     ans.message = _message(assumptions, ans.steps)
     if verify:
         claims = [Claim(f"Var({of})", of, "variance", cap, BOUND)]
@@ -260,8 +288,8 @@ def _solve_part(spec, part, ans, verify):
         layer = cond["layer"]
         lhs = rec.at_layer(layer)
         rhs = cond["equals"]
-        steps.append(Step("solve", f"at layer {fx(layer)}: {fx(rec.function(layer))} = "
-                          f"{fx(lhs)}; the condition: {fx(lhs)} = {fx(rhs)}", None, lhs))
+        steps.append(Step("solve", expr=lhs, why="at layer", args={"layer": layer},
+                          chain=said(rec.function(layer), "=", lhs, "=", rhs)))
         assumptions = rec_assumptions
         analysis = None
     else:
@@ -273,21 +301,26 @@ def _solve_part(spec, part, ans, verify):
             for st in analysis.steps(tensor):
                 if st not in steps:
                     steps.append(st)
-        shown = ", ".join(f"{fx(f)} = {fx(v)}" for _, _, f, v in used)
-        steps.append(Step("solve", f"the condition {fx(cond['of'])} = {fx(cond['equals'])} with "
-                          f"{shown}: {fx(lhs)} = {fx(rhs)}", None, lhs - rhs))
+        program = spec.program
+        moments = [sp.Eq(_quantity(program, f), v, evaluate=False) for _, _, f, v in used]
+        steps.append(Step("solve", expr=lhs - rhs, why="the condition",
+                          args={"condition": sp.Eq(_quantity(program, cond["of"]),
+                                                   _quantity(program, cond["equals"]),
+                                                   evaluate=False),
+                                "moments": moments},
+                          chain=said(lhs, "=", rhs)))
     roots = solve_for(lhs, rhs, sym)
-    kind = "positive " if sym.is_positive else ""
-    steps.append(Step("solve", f"solve for {sym.name} ({kind}root"
-                      f"{'s' if len(roots) > 1 else ''}): {sym.name} = "
-                      f"{', '.join(fx(r) for r in roots)} (exact)", None, roots[0]))
-    ans.results = [_result(sym.name, r, "=", "exact") for r in roots]
+    steps.append(_solve_step(sym, roots, "="))
+    ans.results = [_result(sym.name, r, "=", "exact", sym) for r in roots]
     if analysis is not None and len(used) == 1 and used[0][1] == "variance":
         tensor = used[0][0]
         mean, _ = analysis.moment(tensor, "mean")
         if not mean.has(sym) and not _has_unknown(mean):
-            steps.append(Step("solve", f"E({tensor}) = {fx(mean)} whatever {sym.name} is"))
-            ans.results.append(_result(f"E({tensor})", mean, "=", f"for every {sym.name}"))
+            quantity = _moment(spec.program, "E", tensor)
+            steps.append(Step("solve", why="mean for every value", args={"symbol": sym},
+                              chain=said(quantity, "=", mean)))
+            ans.results.append(_result(f"E({tensor})", mean, "=",
+                                       "for every value of the symbol solved for", quantity))
     approx_roots = []
     name = a.get("approximate")
     if name:
@@ -299,16 +332,18 @@ def _solve_part(spec, part, ans, verify):
             raise DerivationError(f"the approximation {ap.rule} does not apply to "
                                   f"{fx(lhs)} = {fx(rhs)}")
         for inst, new, parts in found:
-            bits = ", ".join(f"{k} = {fx(v)}" for k, v in parts.items())
-            steps.append(Step("approximate", f"approximate {ap.rule} with {bits}: "
-                              f"{fx(inst)} ≈ {fx(new)} ({ap.valid})", None, new,
-                              {"rule": ap.rule}))
-        steps.append(Step("approximate", f"the condition becomes {fx(lhs_a)} = {fx(rhs_a)}",
-                          None, lhs_a - rhs_a))
+            steps.append(Step("approximate", expr=new, extra={"rule": name}, why=ap.why,
+                              args={"pattern": ap.pattern, "approximation": ap.approximation,
+                                    "parts": [sp.Eq(PART_SYMBOLS[k], v, evaluate=False)
+                                              for k, v in parts.items()],
+                                    "small": PART_SYMBOLS["eps"], "error": ap.error},
+                              chain=said(inst, "≈", new)))
+        steps.append(Step("approximate", expr=lhs_a - rhs_a, why="the approximate condition",
+                          chain=said(lhs_a, "=", rhs_a)))
         approx_roots = solve_for(lhs_a, rhs_a, sym)
-        steps.append(Step("approximate", f"solve for {sym.name}: {sym.name} ≈ "
-                          f"{', '.join(fx(r) for r in approx_roots)}", None, approx_roots[0]))
-        ans.results += [_result(sym.name, r, "≈", f"using {ap.rule}") for r in approx_roots]
+        steps.append(_solve_step(sym, approx_roots, "≈", "approximate"))
+        ans.results += [_result(sym.name, r, "≈", ap.words, sym)
+                        for r in approx_roots]
     ans.steps = steps
     ans.message = _message(assumptions, steps)
     if not verify:
@@ -351,6 +386,24 @@ def _solve_part(spec, part, ans, verify):
                                 value, "=", fixed={sym.name: roots[0]}))
         ans.verification = verify_claims(spec.program, assumptions, claims, settings,
                                          symbolic=symbolic)
+
+
+def _quantity(program, expr):
+    """A condition's Var(y) / E(y) placeholders as moments of one entry: Var(y[j])."""
+    subs = {f: f.func(entry(program, f.args[0].name))
+            for f in _sym(expr).atoms(sp.core.function.AppliedUndef)
+            if f.func.__name__ in ("Var", "E") and isinstance(f.args[0], sp.Symbol)}
+    return _sym(expr).xreplace(subs)
+
+
+def _solve_step(sym, roots, relation, kind="solve") -> Step:
+    """Solve for `sym`: one root in a chain, or several named."""
+    if len(roots) > 1:
+        return Step(kind, expr=roots[0], why="solve for, roots",
+                    args={"symbol": sym, "roots": list(roots)})
+    why = "solve for the positive root" if sym.is_positive and relation == "=" else "solve for"
+    return Step(kind, expr=roots[0], why=why, args={"symbol": sym},
+                chain=said(sym, relation, roots[0]))
 
 
 def _approximation_quality(sym, exact, approx, rec, cond) -> list:
@@ -396,11 +449,10 @@ def _choice_part(spec, part, ans, verify):
     if rel_of == "=":
         sign = gap.is_positive, gap.is_zero, gap.is_negative
         relation = "<" if sign[0] else "=" if sign[1] else ">" if sign[2] else None
-        why = f"{label}({of}) = {fx(v_of)} and {label}({other}) = {fx(v_other)}"
+        why = "from the two derived moments"
     else:
         relation = "<" if gap.is_positive else None
-        why = (f"{label}({of}) <= {fx(v_of)} < {fx(v_other)} = {label}({other}), since the "
-               f"difference {fx(gap)} is positive")
+        why = "an upper bound on the first is below the second"
     if relation is None:
         raise DerivationError(f"cannot decide how {label}({of}) <= {fx(v_of)} compares with "
                               f"{label}({other}) = {fx(v_other)}")
@@ -408,14 +460,17 @@ def _choice_part(spec, part, ans, verify):
     chosen = [o for o in a["options"] if COMPARISON_WORDS[str(o)] == relation]
     if not chosen:
         raise DerivationError(f"none of the options {a['options']} says {relation!r}")
-    steps.append(Step("choice", f"{why}: {label}({of}) is {chosen[0]} than {label}({other})"
-                      if relation != "=" else f"{why}: equal", None, gap,
-                      {"option": chosen[0]}))
+    q_of, q_other = _moment(spec.program, label, of), _moment(spec.program, label, other)
+    steps.append(Step("choice", expr=gap, extra={"option": chosen[0]},
+                      why={"<": "compare: smaller", "=": "compare: equal",
+                           ">": "compare: larger"}[relation],
+                      args={"quantity": q_of, "other": q_other},
+                      chain=said(q_of, rel_of, v_of, relation, v_other, "=", q_other)))
     ans.steps = steps
     ans.results = [_result(f"{label}({of}) compared with {label}({other})", str(chosen[0]),
                            "=", why),
-                   _result(f"{label}({of})", v_of, rel_of),
-                   _result(f"{label}({other})", v_other, rel_other)]
+                   _result(f"{label}({of})", v_of, rel_of, lhs=q_of),
+                   _result(f"{label}({other})", v_other, rel_other, lhs=q_other)]
     ans.message = _message(assumptions, steps)
     if verify:
         claims = [Claim(f"{label}({other})", other, moment, v_other, "="),

@@ -1,5 +1,135 @@
 """The sentences of the moments engine (derive.engines.moments), merged into
-derive.core.sentences.SENTENCES."""
+derive.core.sentences.SENTENCES.
+
+Each key says what a step does; its `{name}` fields are the objects the step names
+(SymPy expressions, statements, or tensor names), typeset by the printers.  The
+formulas of a step are in its relation chain, never in these words."""
 from __future__ import annotations
 
-MOMENT_SENTENCES: dict = {}
+MOMENT_SENTENCES: dict = {
+    # ---- statements and entries
+    "statement": "the statement {statement}",
+    "statement at one entry": "the statement {statement}, at one entry: {entry}",
+    "interior entries": "interior entries only: a read beyond the border is zero and would "
+                        "drop terms, so what follows holds where every read is in range",
+    "constant": "{tensor} is a constant of the problem",
+    "result": "{tensor} has mean {mean}",
+    "backward loops": "the backward loops from {sources} to {target}, by the chain rule "
+                      "(they are listed with the answer), each visited in turn",
+
+    # ---- products, constants, sums
+    "linear map": "a constant factor {factor} scales the mean by {factor} and the variance "
+                  "by {square}",
+    "add a constant": "adding the constant {constant} shifts the mean by {shift} and leaves "
+                      "the variance unchanged",
+    "product of independent factors": "product of the independent factors {factors} (they "
+                                      "share no random source), with mean {mean}",
+    "square of a normal entry": "the square of the normal entry {entry}",
+    "fourth moment of a normal entry": "a normal entry has the fourth moment {fourth}",
+    "sum of independent terms": "{terms} share no random source: they are independent, and "
+                                "their variances add",
+    "sum of uncorrelated terms": "{carrier} carries the zero-mean factor {factor} in every "
+                                 "term, and {other} does not depend on {factor}: they are "
+                                 "uncorrelated, and their variances add",
+    "sum of uncorrelated terms, one with the factor": "one of the terms carries the zero-mean "
+                                                      "factor {factor} throughout, and the "
+                                                      "other does not depend on {factor}: they "
+                                                      "are uncorrelated, and their variances "
+                                                      "add",
+    "pair independent": "{first} and {second} share no random source: they are independent",
+    "pair uncorrelated": "{carrier} carries the zero-mean factor {factor} in every term, and "
+                         "{other} does not depend on {factor}: they are uncorrelated",
+    "variances add": "the variances of the uncorrelated terms {terms} add",
+    "sum of equal terms": "the sum over {over} adds {n} equal terms",
+    "sum of n uncorrelated terms": "the sum over {over} adds {n} uncorrelated terms: each "
+                                   "reads its own entry of {factor}, which has mean 0 and "
+                                   "independent entries and is independent of the rest of "
+                                   "the term",
+    "sum of n independent terms": "the sum over {over} adds {n} independent terms: they read "
+                                  "distinct entries of tensors with independent entries",
+    "sum of n terms": "the sum over {over} adds {n} terms",
+
+    # ---- assumptions a step makes (Step.assumptions)
+    "terms uncorrelated": "the {n} terms of the sum over {over} are uncorrelated (the "
+                          "problem's independence assumption: they read entries of computed "
+                          "tensors)",
+    "pair uncorrelated, assumed": "{first} and {second} are uncorrelated (the problem's "
+                                  "independence assumption)",
+    "induction hypothesis": "for the induction, {tensor} has only what {of} is shown to "
+                            "have: mean {mean}, and entries that may depend on each other "
+                            "(they share weights)",
+    "induction hypothesis, symmetric": "for the induction, {tensor} has only what {of} is "
+                                       "shown to have: mean {mean}, symmetric about it, and "
+                                       "entries that may depend on each other (they share "
+                                       "weights)",
+
+    # ---- the moments table (derive.engines.moments.table)
+    "relu of a symmetric argument": "{argument} is symmetric about 0, so relu keeps half of "
+                                    "its second moment (the fact behind He initialization)",
+    "relu of a normal argument": "{argument} is normal with mean 0",
+    "relu mean unknown": "{mean} depends on the distribution of {argument} beyond its "
+                         "variance: it stays unknown",
+    "sigmoid of a symmetric argument": "{identity}, so the sigmoid is symmetric about its "
+                                       "value at 0, and {argument} is symmetric about 0",
+    "sigmoid mean unknown": "{argument} is not known to be symmetric about 0: {mean} stays "
+                            "unknown, and the second moment is at most 1 since the values "
+                            "lie between 0 and 1",
+    "odd function of a symmetric argument": "{function} is odd and {argument} is symmetric "
+                                            "about 0",
+    "tanh mean unknown": "{argument} is not known to be symmetric about 0: {mean} stays "
+                         "unknown; since {bound}, the second moment is at most that of the "
+                         "argument",
+    "slope at most": "the slope {slope} of {function} is at most {top}, so {function} moves "
+                     "at most {top} times as far as its argument",
+    "bounded values": "{function} lies between {low} and {high} whatever the distribution "
+                      "of its argument",
+    "bounded values, approached": "{function} lies between {low} and {high} whatever the "
+                                  "distribution of its argument; the bound is approached "
+                                  "when the argument is {low_argument} or {high_argument} "
+                                  "with probability 1/2 each",
+
+    # ---- layer recurrences
+    "one layer": "one layer: {tensor} is layer {layer} and {of} is layer {next}",
+    "by induction": "by induction every layer has mean {mean}",
+    "the recurrence": "the one-layer recurrence",
+    "solve with the first-order formula": "solve with {condition}, by the first-order "
+                                          "formula",
+    "solve with rsolve": "solve with {condition}, by SymPy's rsolve",
+    "count layers from the condition": "the condition {condition} sits at layer {layer}, "
+                                       "not at a numbered term: count layers from there, "
+                                       "with {count} and {term}, so that {start}",
+    "first-order formula": "by the first-order formula",
+    "rsolve": "by SymPy's rsolve",
+    "back to layers": "back to layers, with {count}",
+
+    # ---- answers: symmetry, bounds, conditions, solutions, choices
+    "symmetric about the mean": "{tensor} is symmetric about {mean}: flipping the sign of "
+                                "{flips} (symmetric, independent of the rest) reflects it "
+                                "about its mean",
+    "range bounds the variance": "{tensor} takes values between {low} and {high}: for any "
+                                 "distribution, with {midpoint} the middle of the range "
+                                 "(Popoviciu's inequality)",
+    "largest variance attained": "the largest variance is {bound}, attained by a "
+                                 "distribution that puts probability 1/2 on each end of "
+                                 "the range",
+    "largest variance approached": "the largest variance is {bound}, approached but not "
+                                   "attained: the input {argument} equal to {low_argument} "
+                                   "or {high_argument} with probability 1/2 each puts "
+                                   "{tensor} at {low} or {high} with probability 1/2 each",
+    "at layer": "at layer {layer}, the condition reads",
+    "the condition": "the condition {condition}, with {moments}",
+    "solve for": "solve for {symbol}",
+    "solve for the positive root": "solve for {symbol}, the positive root",
+    "solve for, roots": "solve for {symbol}: the roots are {roots}",
+    "mean for every value": "the mean does not depend on {symbol}",
+    "approximate a power by an exponential": "approximate {pattern} by {approximation}, "
+                                             "with {parts}: accurate when {small} is small, "
+                                             "as the exponent is then off by about {error}",
+    "approximate a logarithm by its argument": "approximate {pattern} by {approximation}, "
+                                               "with {parts}: accurate when {small} is "
+                                               "small, with an error of about {error}",
+    "the approximate condition": "the condition becomes",
+    "compare: smaller": "{quantity} is smaller than {other}",
+    "compare: equal": "{quantity} equals {other}",
+    "compare: larger": "{quantity} is larger than {other}",
+}

@@ -29,10 +29,12 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from derive.core.program import (format_expr)
+from derive.core.program import base_of, format_expr, index_var, ref
+from derive.core.records import chain
 
 
-E = sp.Function("E")      # an unknown mean, kept symbolic: E(relu(z0[i]))
+E = sp.Function("E")      # a mean, kept symbolic: E(relu(z0[i])), or named in a step
+Var = sp.Function("Var")  # a variance, named in a step: Var(L0[b, x, y, jp])
 BOUND = "≤"               # the relation of a result known only as an upper bound
 
 
@@ -209,3 +211,31 @@ def _interval_mul(a, b):
 
 def _has_unknown(expr) -> bool:
     return any(getattr(f, "func", None) == E for f in _sym(expr).atoms(sp.Function))
+
+
+# --------------------------------------------------------------------------
+# the objects steps name
+# --------------------------------------------------------------------------
+
+
+def said(lhs, *rest) -> tuple:
+    """A relation chain for a step (derive.core.records.chain), without the links that
+    repeat the expression before them (`= 0 = 0`); a repeated bound keeps its relation."""
+    out = [_sym(lhs)]
+    for rel, e in zip(rest[::2], rest[1::2]):
+        e = _sym(e)
+        if len(out) > 1 and e == out[-1]:
+            if rel != "=":
+                out[-2] = rel
+            continue
+        out += [rel, e]
+    return chain(*out)
+
+
+def entry(program, name: str) -> sp.Basic:
+    """One entry of tensor `name` (or of its gradient) at its declared indices:
+    `L0[b, x, y, jp]`, the object a step names for the tensor as a whole."""
+    info = program.tensors.get(name) or program.tensors.get(base_of(name))
+    if info is None or not info.axes:
+        return ref(name)
+    return ref(name, [index_var(a) for a in info.axes])

@@ -9,7 +9,7 @@ from derive.engines.backward import derive_backward
 from derive.core.records import Backward, Step
 from derive.core.errors import DerivationError
 from derive.core.program import (Block, Loop, Program, Statement, TensorScalar, base_of, format_statement, grad_name, is_grad_name, reads, ref_indices, ref_name)
-from derive.engines.moments.algebra import BOUND, RV, _interval_add, _interval_mul, _odd_meet, _simp, _sym, as_assumptions, constant_rv, fx, input_rv
+from derive.engines.moments.algebra import BOUND, E, RV, Var, _interval_add, _interval_mul, _odd_meet, _simp, _sym, as_assumptions, constant_rv, fx, input_rv, said
 from derive.engines.moments.table import MOMENTS, affine
 
 # --------------------------------------------------------------------------
@@ -118,8 +118,12 @@ class Propagator:
             f"no assumption for the {what} {name!r}: say under assume: (or the part's given:) "
             f"its mean and variance, or that it is a constant")
 
-    def step(self, kind, text, st=None, expr=None, **extra):
-        self.steps.append(Step(kind, text, st, expr, extra))
+    def step(self, kind, st=None, expr=None, *, why, args=None, chain=(), assumptions=(),
+             **extra):
+        """Record a step: its sentence `why` (derive.core.sentences_moments) naming `args`,
+        its relation chain, its assumptions; `extra` is data for tests and printers."""
+        self.steps.append(Step(kind, "", st, expr, extra, tuple(chain), why, dict(args or {}),
+                               tuple(assumptions)))
 
     # ---- expressions -------------------------------------------------------
 
@@ -131,8 +135,8 @@ class Propagator:
             a = self.assumptions.get(name)
             if a is not None and a.constant is not None and name not in self.rvs \
                     and name not in self.known:
-                self.step("rule", f"{name} is the constant {fx(a.constant)} (assumed)", st,
-                          rule="constant")
+                self.step("rule", st, why="constant", args={"tensor": name},
+                          chain=said(e, "=", a.constant), rule="constant")
             return self.rv_of_tensor(name)
         if not reads(e):
             return constant_rv(e)
@@ -149,10 +153,17 @@ class Propagator:
                 if b.normal:
                     m, v = b.mean, b.var
                     fourth = m ** 4 + 6 * m ** 2 * v + 3 * v ** 2
-                    self.step("rule", f"{fx(e)}: the square of a normal entry: E = Var + mean^2,"
-                              f" E[X^4] = mean^4 + 6 mean^2 Var + 3 Var^2", st, rule="power")
-                    return RV(_simp(b.second), _simp(fourth - b.second ** 2), b.bound,
-                              b.sources, frozenset(), frozenset(), False, None)
+                    out = RV(_simp(b.second), _simp(fourth - b.second ** 2), b.bound,
+                             b.sources, frozenset(), frozenset(), False, None)
+                    rel = BOUND if b.bound else "="
+                    self.step("rule", st, why="square of a normal entry", args={"entry": base},
+                              chain=said(E(e), "=", Var(base) + E(base) ** 2, rel, out.mean),
+                              rule="power")
+                    self.step("rule", st, why="fourth moment of a normal entry",
+                              args={"fourth": sp.Eq(E(base ** 4), _simp(fourth))},
+                              chain=said(Var(e), "=", E(base ** 4) - E(e) ** 2, rel, out.var),
+                              rule="power")
+                    return out
                 raise DerivationError(f"the variance of {fx(e)} needs the fourth moment of "
                                       f"{fx(base)}: declare its distribution (normal)")
             raise DerivationError(f"no moment rule for the power {fx(e)}")
@@ -164,8 +175,8 @@ class Propagator:
                 return self.constant(e)
             out, facts = MOMENTS[f](u, arg)
             for fact in facts:
-                self.step("table", fact.text, st, None, rule=f.__name__,
-                          relation="=" if fact.exact else BOUND)
+                self.step("fact", st, why=fact.why, args=fact.args, chain=fact.chain,
+                          rule=f.__name__, relation="=" if fact.exact else BOUND)
             return out
         if isinstance(e, sp.Function):
             name = getattr(f, "__name__", str(f))
@@ -185,10 +196,12 @@ class Propagator:
             return constant_rv(0)
         if len(rand) == 1:
             a, r = rand[0]
+            out = affine(r, c, 0)
             if c != 1:
-                self.step("rule", f"linear: {fx(e)} = {fx(c)} * {fx(a)}: the mean scales by "
-                          f"{fx(c)}, the variance by {fx(c ** 2)}", st, rule="linear")
-            return affine(r, c, 0)
+                self.step("rule", st, why="linear map", args={"factor": c, "square": c ** 2},
+                          chain=said(Var(e), "=", c ** 2 * Var(a), _rel(r), out.var),
+                          rule="linear")
+            return out
         seen = set()
         for a, r in rand:
             if r.sources & seen:
@@ -200,16 +213,17 @@ class Propagator:
         mean = c * sp.Mul(*[r.mean for _, r in rand])
         second = c ** 2 * sp.Mul(*[r.second for _, r in rand])
         var = _simp(second - mean ** 2)
-        names = [fx(a) for a, _ in rand]
-        text = (f"product of independent factors {', '.join(names)} (they share no random "
-                f"source): E = {' * '.join(fx(r.mean) for _, r in rand)}"
-                f"{' * ' + fx(c) if c != 1 else ''} = {fx(_simp(mean))}; "
-                f"Var = E[X^2] E[Y^2] - E[X]^2 E[Y]^2 = "
-                f"{' * '.join('(' + fx(r.second) + ')' for _, r in rand)}"
-                f"{' * ' + fx(c ** 2) if c != 1 else ''} - ({fx(_simp(mean))})^2 = {fx(var)}")
-        self.step("rule", text, st, var, rule="product",
-                  assumption="the factors are independent: different random tensors are "
-                             "independent")
+        bound = any(r.bound or r.capped for _, r in rand)
+        factors = [a for a, _ in rand]
+        formula = c ** 2 * (sp.Mul(*[E(a ** 2) for a in factors])
+                            - sp.Mul(*[E(a) ** 2 for a in factors]))
+        links = ["=", formula]
+        if _simp(mean) != 0:          # the values, before they are multiplied out
+            links += ["=", sp.Add(sp.Mul(c ** 2, *[r.second for _, r in rand], evaluate=False),
+                                  -_simp(mean) ** 2, evaluate=False)]
+        self.step("rule", st, var, why="product of independent factors",
+                  args={"factors": factors, "mean": _simp(mean)},
+                  chain=said(Var(e), *links, BOUND if bound else "=", var), rule="product")
         zero_mean = [r for _, r in rand if sp.simplify(r.mean) == 0]
         odd = frozenset().union(*[r.odd or frozenset() for r in zero_mean]) \
             if zero_mean else frozenset()
@@ -218,20 +232,21 @@ class Propagator:
             support = (c, c)
             for _, r in rand:
                 support = _interval_mul(support, r.support)
-        return RV(_simp(mean), var, any(r.bound or r.capped for _, r in rand), frozenset(seen),
+        return RV(_simp(mean), var, bound, frozenset(seen),
                   frozenset().union(*[r.factors for _, r in rand]), odd, False, support)
 
     def covariance_reason(self, a: RV, b: RV):
-        """Why Cov(a, b) = 0, or None."""
+        """Why Cov(a, b) = 0, or None: ("independent",), or ("uncorrelated", factor,
+        carrier) where the zero-mean `factor` multiplies every term of `a` (carrier 0)
+        or of `b` (carrier 1), and the other does not depend on it."""
         if not (a.sources & b.sources):
-            return ("independent", "they share no random source")
+            return ("independent",)
         f = sorted((b.factors - a.sources) | (a.factors - b.sources))
         if f:
-            return ("uncorrelated", f"one of them carries the zero-mean factor {f[0]} in "
-                                    f"every term, and the other does not depend on {f[0]}")
+            return ("uncorrelated", f[0], 1 if f[0] in b.factors - a.sources else 0)
         return None
 
-    def add(self, terms, st, e, what="terms") -> RV:
+    def add(self, terms, st, e) -> RV:
         rand = [(a, r) for a, r in terms if r.random]
         mean = _simp(sp.Add(*[r.mean for _, r in terms]))
         const = sp.Add(*[r.mean for _, r in terms if not r.random])
@@ -240,29 +255,12 @@ class Propagator:
         if len(rand) == 1:
             a, r = rand[0]
             if len(terms) > 1:
-                consts = " + ".join(fx(x) for x, q in terms if not q.random)
-                self.step("rule", f"linear: adding the constant {consts} = {fx(const)} to "
-                          f"{fx(a)} shifts the mean by {fx(const)}; the variance is unchanged",
-                          st, rule="linear")
+                consts = sp.Add(*[x for x, q in terms if not q.random])
+                self.step("rule", st, why="add a constant",
+                          args={"constant": consts, "shift": const}, rule="linear")
             return affine(r, 1, const)
-        reasons = []
-        for i in range(len(rand)):
-            for j in range(i + 1, len(rand)):
-                why = self.covariance_reason(rand[i][1], rand[j][1])
-                if why is None:
-                    why = ("assumed", "assumed uncorrelated (the problem's independence "
-                                      "assumption)")
-                    self.assumed.append(f"{fx(rand[i][0])} and {fx(rand[j][0])} uncorrelated")
-                reasons.append((rand[i][0], rand[j][0], why))
         var = _simp(sp.Add(*[r.var for _, r in rand]))
-        why_text = "; ".join(f"{fx(x)} and {fx(y)}: {w[1]}" for x, y, w in reasons)
-        kinds = {w[0] for _, _, w in reasons}
-        self.step("rule", f"sum of {what} {', '.join(fx(a) for a, _ in rand)}: means add, "
-                  f"and the variances add because the {what} are uncorrelated ({why_text}): "
-                  f"Var = {' + '.join(fx(r.var) for _, r in rand)} = {fx(var)}", st, var,
-                  rule="branches",
-                  assumption="exact" if kinds <= {"independent", "uncorrelated"}
-                  else "assumed uncorrelated")
+        reasons = self.sum_step(rand, st, e, var)
         independent = all(w[0] == "independent" for _, _, w in reasons)
         support = (const, const)
         for _, r in rand:
@@ -276,6 +274,50 @@ class Propagator:
                   odd if odd is not None else frozenset(),
                   independent and all(r.normal for _, r in rand), support)
 
+    def sum_step(self, rand, st, e, var) -> list:
+        """The step(s) of a sum of random terms whose variances add: why each pair is
+        uncorrelated (or the assumption that it is), then Var(e) = sum of Var.
+        Returns [(x, y, reason)] for the pairs."""
+        reasons, assumed = [], []
+        for i in range(len(rand)):
+            for j in range(i + 1, len(rand)):
+                (x, rx), (y, ry) = rand[i], rand[j]
+                why = self.covariance_reason(rx, ry)
+                if why is None:
+                    why = ("assumed",)
+                    assumed.append(("pair uncorrelated, assumed", {"first": x, "second": y}))
+                    self.assumed.append(f"{fx(x)} and {fx(y)} uncorrelated")
+                reasons.append((x, y, why))
+        terms = [x for x, _ in rand]
+        links = ["=", sp.Add(*[Var(x) for x in terms]),
+                 "=", sp.Add(*[r.var for _, r in rand], evaluate=False),
+                 BOUND if any(r.bound for _, r in rand) else "=", var]
+        kind = "exact" if not assumed else "assumed uncorrelated"
+        extra = {"rule": "branches", "assumption": kind}
+        if len(reasons) == 1 and not assumed:
+            x, y, why = reasons[0]
+            if why[0] == "independent":
+                key, args = "sum of independent terms", {"terms": terms}
+            elif x.has(sp.Sum) or y.has(sp.Sum):      # too long to name in words
+                key, args = "sum of uncorrelated terms, one with the factor", {"factor": why[1]}
+            else:
+                carrier, other = (x, y) if why[2] == 0 else (y, x)
+                key, args = "sum of uncorrelated terms", {"carrier": carrier, "other": other,
+                                                          "factor": why[1]}
+            self.step("rule", st, var, why=key, args=args, chain=said(Var(e), *links),
+                      **extra)
+            return reasons
+        for x, y, why in reasons:
+            if why[0] == "independent":
+                self.step("rule", st, why="pair independent", args={"first": x, "second": y})
+            elif why[0] == "uncorrelated":
+                carrier, other = (x, y) if why[2] == 0 else (y, x)
+                self.step("rule", st, why="pair uncorrelated",
+                          args={"carrier": carrier, "other": other, "factor": why[1]})
+        self.step("rule", st, var, why="variances add", args={"terms": terms},
+                  chain=said(Var(e), *links), assumptions=tuple(assumed), **extra)
+        return reasons
+
     # ---- statements --------------------------------------------------------
 
     def normalized(self, st: Statement) -> tuple[Statement, list]:
@@ -286,15 +328,15 @@ class Propagator:
         tvars = set().union(*[i.free_symbols for i in ref_indices(st.target)]) \
             if ref_indices(st.target) else set()
         summed = [lp for lp in st.loops if lp.var not in tvars]
-        self.step("visit", f"statement `{format_statement(st0, self.program.indices)}`"
-                  + (f" (one entry: `{format_statement(st, self.program.indices)}`)"
-                     if moved else ""), st0)
+        if moved:
+            self.step("visit", st0, why="statement at one entry",
+                      args={"statement": st0, "entry": st})
+        else:
+            self.step("visit", st0, why="statement", args={"statement": st0})
         shifted = [r for r in reads(st.rhs)
                    if any(not i.is_Symbol and i.free_symbols for i in ref_indices(r))]
         if shifted:
-            self.step("rule", "interior entries only: reads beyond the border are zero and "
-                      "would drop terms; the moments below hold where every read is in range",
-                      st, rule="interior")
+            self.step("rule", st, why="interior entries", rule="interior")
         term = self.rv(st.rhs, st)
         if st.op == "-=":
             term = replace(term, mean=-term.mean,
@@ -311,26 +353,29 @@ class Propagator:
         if len(parts) == 1:
             rv = parts[0][0]
         else:
-            rv = self.add([(_contribution_label(s), r) for r, s in parts], st,
-                          sp.Symbol(name), what="contributions")
+            rv = self.add([(_contribution_label(s, st.target), r) for r, s in parts], st,
+                          st.target)
         self.rvs[name] = rv
-        rel = BOUND if rv.bound else "="
-        self.step("result", f"E[{name}] = {fx(rv.mean)}, Var({name}) {rel} {fx(rv.var)}", st,
-                  rv.var, tensor=name, mean=rv.mean, variance=rv.var, relation=rel)
+        rel = _rel(rv)
+        self.step("result", st, rv.var, why="result", args={"tensor": st.target, "mean": rv.mean},
+                  chain=said(Var(st.target), rel, rv.var), tensor=name, mean=rv.mean,
+                  variance=rv.var, relation=rel)
 
     def sum_terms(self, st, summed, term: RV) -> RV:
         n = _simp(sp.Mul(*[lp.count() for lp in summed]))
-        over = ", ".join(lp.var.name for lp in summed)
+        over = [lp.var for lp in summed]
         rand_reads = [r for r in reads(st.rhs) if self.rv_of_tensor(ref_name(r)).random]
         svars = [lp.var for lp in summed]
         varying = [r for r in rand_reads
                    if any(v in i.free_symbols for i in ref_indices(r) for v in svars)]
+        body = -st.rhs if st.op == "-=" else st.rhs
+        total = sp.Sum(body, *[(lp.var, lp.lo, lp.hi) for lp in summed])
         if not term.random:
             return constant_rv(_simp(n * term.mean))
         if not varying:
             var = _simp(n ** 2 * term.var)
-            self.step("rule", f"the sum over {over} adds {fx(n)} equal terms: E = {fx(n)} * "
-                      f"{fx(term.mean)}, Var = {fx(n)}^2 * {fx(term.var)} = {fx(var)}", st, var,
+            self.step("rule", st, var, why="sum of equal terms", args={"over": over, "n": n},
+                      chain=said(Var(total), "=", n ** 2 * Var(body), _rel(term), var),
                       rule="sum")
             return RV(_simp(n * term.mean), var, term.bound, term.sources, term.factors,
                       term.odd, term.normal, None)
@@ -346,27 +391,23 @@ class Propagator:
                       and inputs[ref_name(r)].independent and ref_name(r) not in self.rvs
                       for r in rand_reads) and \
             len({ref_name(r) for r in rand_reads}) == len(rand_reads)
+        args, assumed = {"over": over, "n": n}, ()
         if own_factor:
-            f = ref_name(own_factor[0])
-            why = (f"each term reads its own entry of {f} (distinct {over} give distinct "
-                   f"entries), and {f} has mean 0, independent entries, and is independent of "
-                   f"the rest of the term: the terms are uncorrelated (exact)")
-            kind = "exact"
+            why, kind = "sum of n uncorrelated terms", "exact"
+            args["factor"] = ref_name(own_factor[0])
         elif all_own:
-            why = ("distinct terms read distinct entries of tensors with independent entries: "
-                   "the terms are independent (exact)")
-            kind = "exact"
+            why, kind = "sum of n independent terms", "exact"
         else:
-            why = ("the terms are assumed uncorrelated (the problem's independence assumption: "
-                   "they read entries of computed tensors)")
-            kind = "assumed uncorrelated"
-            self.assumed.append(f"the {fx(n)} terms of the sum over {over} in "
+            why, kind = "sum of n terms", "assumed uncorrelated"
+            assumed = (("terms uncorrelated", {"n": n, "over": over}),)
+            self.assumed.append(f"the {fx(n)} terms of the sum over "
+                                f"{', '.join(v.name for v in over)} in "
                                 f"`{format_statement(st)}` uncorrelated")
         mean = _simp(n * term.mean)
         var = _simp(n * term.var)
-        self.step("rule", f"the sum over {over} adds {fx(n)} terms; {why}; so E = {fx(n)} * "
-                  f"{fx(term.mean)} = {fx(mean)} and Var = {fx(n)} * {fx(term.var)} = "
-                  f"{fx(var)}", st, var, rule="sum", count=n, assumption=kind)
+        self.step("rule", st, var, why=why, args=args, assumptions=assumed,
+                  chain=said(Var(total), "=", n * Var(body), _rel(term), var), rule="sum",
+                  count=n, assumption=kind)
         support = None
         if term.support is not None:
             support = (n * term.support[0], n * term.support[1])
@@ -383,15 +424,26 @@ class Propagator:
                                 self.assumptions, self.assumed)
 
 
-def _contribution_label(st: Statement) -> str:
+def _contribution_label(st: Statement, target) -> sp.Expr:
+    """What one statement adds to its target, as an expression (a sum over the loop
+    indices the target does not have), at the entry `target` (`L0.grad[b, x, y, jp]`
+    for a statement that wrote `L0.grad[b, x, y, j]`)."""
     tvars = set().union(*[i.free_symbols for i in ref_indices(st.target)]) \
         if ref_indices(st.target) else set()
-    summed = [lp.var.name for lp in st.loops if lp.var not in tvars]
-    sign = "-" if st.op == "-=" else ""
-    body = fx(st.rhs)
+    summed = [lp for lp in st.loops if lp.var not in tvars]
+    sign = -1 if st.op == "-=" else 1
+    body = st.rhs
     if summed and st.op != "=":
-        return f"{sign}(sum over {', '.join(summed)} of {body})"
-    return f"{sign}{body}" if not sign or not st.rhs.is_Add else f"-({body})"
+        body = sp.Sum(st.rhs, *[(lp.var, lp.lo, lp.hi) for lp in summed])
+    rename = {a: b for a, b in zip(ref_indices(st.target), ref_indices(target))
+              if a.is_Symbol and b.is_Symbol and a != b}
+    if rename and not set(rename.values()) & {lp.var for lp in st.loops}:
+        body = body.xreplace(rename)
+    return sign * body
+
+
+def _rel(r: RV) -> str:
+    return BOUND if r.bound else "="
 
 
 def propagate(program: Program, assumptions: dict, known: dict | None = None
@@ -467,9 +519,9 @@ class Analysis:
         programs = [self.program]
         if is_grad_name(name) and name not in self.assumptions:
             bw, _, needs_forward = self._backward[base_of(name)]
-            out.append(Step("backward", "the backward loops (derive_backward): "
-                            + "; ".join(format_statement(st, self.program.indices)
-                                        for st in bw.program.statements())))
+            out.append(Step("backward", why="backward loops",
+                            args={"sources": [grad_name(s) for s in bw.sources],
+                                  "target": name}))
             programs = [bw.program]
             if needs_forward:
                 out.extend(self.forward().steps)

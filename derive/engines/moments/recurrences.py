@@ -6,7 +6,7 @@ import sympy as sp
 from derive.core.records import Step
 from derive.core.errors import DerivationError, VerificationError
 from derive.core.program import (Program, is_grad_name)
-from derive.engines.moments.algebra import BOUND, _simp, as_assumptions, fx
+from derive.engines.moments.algebra import BOUND, E, Var, _simp, as_assumptions, entry, fx, said
 from derive.engines.moments.propagate import Analysis
 
 # --------------------------------------------------------------------------
@@ -57,7 +57,7 @@ def solve_recurrence(coefficient, offset, start, layer, at, forward: bool = True
     k = sp.Symbol("k", integer=True, nonnegative=True)
     t = sp.Function("t")
     steps = []
-    sol, how = _first_order(coefficient, offset, start, k), "first-order formula"
+    sol, how = _first_order(coefficient, offset, start, k), FIRST_ORDER
     if sol is None:
         sol, how = sp.rsolve(t(k + 1) - coefficient * t(k) - offset, t(k), {t(0): start}), \
             "rsolve"
@@ -66,18 +66,27 @@ def solve_recurrence(coefficient, offset, start, layer, at, forward: bool = True
                               f"{fx(coefficient)} t(k) + {fx(offset)}")
     shift = layer - at if forward else at - layer
     closed = _simp(sp.powsimp(sol.xreplace({k: shift}), force=True))
-    cond = f"{fx(s(at))} = {fx(start)}"
+    condition = sp.Eq(s(at), start)
     if forward and at == 0:
-        steps.append(Step("recurrence", f"solve with {cond} ({how}): {fx(s(layer))} = "
-                          f"{fx(closed)}", None, closed))
+        steps.append(Step("recurrence", expr=closed, chain=said(s(layer), "=", closed),
+                          why="solve with the first-order formula" if how == FIRST_ORDER
+                          else "solve with rsolve", args={"condition": condition}))
     else:
-        steps.append(Step("recurrence", f"the condition {cond} sits at layer {fx(at)}, not "
-                          f"at a numbered term; count layers from there: "
-                          f"k = {fx(shift)}, t(k) = {fx(s(at + (k if forward else -k)))} gives "
-                          f"t(k+1) = {fx(coefficient * t(k) + offset)}"
-                          + f", t(0) = {fx(start)}; {how}: t(k) = {fx(sol)}; back to layers: "
-                          f"{fx(s(layer))} = {fx(closed)}", None, closed))
+        count = sp.Eq(k, shift)
+        steps += [
+            Step("recurrence", why="count layers from the condition",
+                 args={"condition": condition, "layer": at, "count": count,
+                       "term": sp.Eq(t(k), s(at + (k if forward else -k))),
+                       "start": sp.Eq(t(0), start)},
+                 chain=said(t(k + 1), "=", coefficient * t(k) + offset)),
+            Step("recurrence", why="first-order formula" if how == FIRST_ORDER else "rsolve",
+                 chain=said(t(k), "=", sol)),
+            Step("recurrence", expr=closed, why="back to layers", args={"count": count},
+                 chain=said(s(layer), "=", closed))]
     return closed, steps
+
+
+FIRST_ORDER = "first-order formula"
 
 
 def _first_order(c, d, start, k):
@@ -133,20 +142,20 @@ def layer_recurrence(program: Program, assumptions: dict, of: str, frm: str, lay
                   distribution=base.distribution if r1.normal else None, independent=False)
     analysis = Analysis(program, {**assumptions, frm: hyp})
     r = analysis.rv(of)
-    steps = [Step("recurrence", f"one layer: {frm} is layer {fx(layer + 1 if grad else layer)}"
-                  f", {of} is layer {fx(layer if grad else layer + 1)}; let "
-                  f"{fx(here)} = Var({frm}). For the induction {frm} is assumed to have only "
-                  f"what {of} is shown to have: mean {fx(base.mean)}"
-                  + (", symmetric about it" if hyp.symmetric else "")
-                  + ", entries that may depend on each other (they share weights)",
-                  None, here)]
+    hypothesis = "induction hypothesis, symmetric" if hyp.symmetric else "induction hypothesis"
+    steps = [Step("recurrence", expr=here, why="one layer",
+                  args={"tensor": frm, "of": of, "layer": layer + 1 if grad else layer,
+                        "next": layer if grad else layer + 1},
+                  chain=said(here, "=", Var(entry(program, frm))),
+                  assumptions=((hypothesis, {"tensor": frm, "of": of, "mean": base.mean}),))]
     steps += analysis.steps(of)
     if sp.simplify(r.mean - base.mean) != 0:
         raise DerivationError(f"the mean changes from layer to layer (E[{frm}] = "
                               f"{fx(base.mean)}, E[{of}] = {fx(r.mean)}): only layers that "
                               "keep the mean are supported")
-    steps.append(Step("recurrence", f"E[{of}] = {fx(r.mean)} = E[{frm}]: by induction every "
-                      f"layer has mean {fx(base.mean)}"))
+    steps.append(Step("recurrence", why="by induction", args={"mean": base.mean},
+                      chain=said(E(entry(program, of)), "=", r.mean, "=",
+                                 E(entry(program, frm)))))
     f = sp.expand(r.var)
     c = _simp(sp.diff(f, here))
     d = _simp(f - c * here)
@@ -155,8 +164,8 @@ def layer_recurrence(program: Program, assumptions: dict, of: str, frm: str, lay
                               "no linear recurrence")
     rel = BOUND if r.bound else "="
     rhs = c * here + d
-    steps.append(Step("recurrence", f"the recurrence: {fx(there)} {rel} {fx(_simp(rhs))}",
-                      None, rhs))
+    steps.append(Step("recurrence", expr=rhs, why="the recurrence",
+                      chain=said(there, rel, _simp(rhs))))
     closed, solve_steps = solve_recurrence(c, d, base.variance, layer, at, forward, s)
     steps += solve_steps
     return Recurrence(s, layer, at, base.variance, forward, c, d, closed, rel, base.mean,

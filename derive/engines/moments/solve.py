@@ -40,11 +40,20 @@ def log1p_to_eps(expr):
     return found, expr.xreplace({e: r for e, r, _ in found})
 
 
+EPS, N = sp.Symbol("epsilon"), sp.Symbol("N")     # the rules' own symbols
+PART_SYMBOLS = {"eps": EPS, "N": N}
+
+
 @dataclass(frozen=True)
 class Approximation:
-    rule: str           # as shown in the derivation
+    rule: str           # the rule in the course notation (as the spec's docs name it)
     valid: str          # when it is accurate
     apply: object       # expr -> ([(instance, replacement, parts)], new expr)
+    why: str = ""       # its sentence (derive.core.sentences_moments)
+    pattern: sp.Expr = sp.S.Zero         # the rule as SymPy: pattern ≈ approximation,
+    approximation: sp.Expr = sp.S.Zero   # in EPS and N
+    error: sp.Expr = sp.S.Zero           # about how far off it is, for small EPS
+    words: str = ""     # the rule in words (a result's note)
 
 
 # name (a solve part's `approximate:`) -> the approximation
@@ -52,9 +61,15 @@ APPROXIMATIONS = {
     "power_to_exp": Approximation("(1 + eps)^N ≈ exp(eps*N)",
                                   "accurate when eps is small: log(1 + eps) = eps - eps^2/2 + "
                                   "..., so the exponent is off by about N eps^2/2",
-                                  power_to_exp),
+                                  power_to_exp, "approximate a power by an exponential",
+                                  (1 + EPS) ** N, sp.exp(EPS * N), N * EPS ** 2 / 2,
+                                  "approximating a power of one plus a small number by an "
+                                  "exponential"),
     "log1p": Approximation("log(1 + eps) ≈ eps", "accurate when eps is small (error about "
-                           "eps^2/2)", log1p_to_eps),
+                           "eps^2/2)", log1p_to_eps, "approximate a logarithm by its argument",
+                           sp.log(1 + EPS), EPS, EPS ** 2 / 2,
+                           "approximating the logarithm of one plus a small number by "
+                           "the small number"),
 }
 
 

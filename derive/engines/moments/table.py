@@ -2,11 +2,12 @@
 named function above its row."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 import sympy as sp
 from derive.core.errors import DerivationError
 from derive.core.functions import relu, sigma
-from derive.engines.moments.algebra import E, RV, _interval_add, _interval_mul, _simp, _sym, constant_rv, fx
+from derive.core.records import chain
+from derive.engines.moments.algebra import BOUND, E, RV, Var, _interval_add, _interval_mul, _simp, _sym, constant_rv, fx
 
 # --------------------------------------------------------------------------
 # the moments table: one row per function (the `linear` row is `affine`)
@@ -15,9 +16,16 @@ from derive.engines.moments.algebra import E, RV, _interval_add, _interval_mul, 
 
 @dataclass
 class Fact:
-    """A fact a row uses: its text, and whether it is exact or a bound."""
-    text: str
+    """A fact a row uses, as a step: its sentence key (derive.core.sentences_moments),
+    the objects the sentence names, a relation chain, and whether it is exact or a
+    bound."""
+    why: str
+    args: dict = field(default_factory=dict)
+    chain: tuple = ()
     exact: bool = True
+
+
+U = sp.Symbol("xi")       # any argument, in the identities a fact states (sigma(-xi) = ...)
 
 
 def affine(u: RV, a, b) -> RV:
@@ -40,39 +48,52 @@ def relu_moments(u: RV, arg) -> tuple[RV, list]:
             f"(mean {fx(u.mean)}{'' if u.symmetric else ', not known to be symmetric'}); "
             "declare symmetric: true where it holds")
     second = u.var / 2
-    facts = [Fact(f"relu: for u = {fx(arg)} symmetric about 0, E[relu(u)^2] = E[u^2; u > 0] "
-                  f"= Var(u)/2 = {fx(_simp(second))} (the fact behind He initialization)")]
+    facts = [Fact("relu of a symmetric argument", {"argument": arg},
+                  chain(E(relu(arg) ** 2), "=", Var(arg) / 2, "=", _simp(second)))]
     if u.normal:
         mean = sp.sqrt(u.var / (2 * sp.pi))
-        facts.append(Fact(f"relu: u is normal, so E[relu(u)] = sqrt(Var(u)/(2 pi)) = "
-                          f"{fx(_simp(mean))}"))
+        facts.append(Fact("relu of a normal argument", {"argument": arg},
+                          chain(E(relu(arg)), "=",
+                                sp.Pow(Var(arg) / (2 * sp.pi), sp.S.Half, evaluate=False), "=",
+                                _simp(mean))))
     else:
         mean = E(relu(arg))
-        facts.append(Fact(f"relu: E[relu(u)] depends on the shape of the distribution of u "
-                          f"beyond its variance: it stays {fx(mean)}"))
+        facts.append(Fact("relu mean unknown", {"mean": mean, "argument": arg}))
     support = None if u.support is None else (sp.S.Zero, sp.Max(u.support[1], 0))
     return RV(_simp(mean), _simp(second - mean ** 2), u.bound, u.sources, frozenset(),
               frozenset(), False, support), facts
+
+
+def _range_fact(f, arg, low, high, ends=None) -> Fact:
+    """Var(f(arg)) <= ((high - low)/2)^2 for f with values between low and high."""
+    args = {"function": f(arg), "low": low, "high": high}
+    why = "bounded values"
+    if ends is not None:
+        why = "bounded values, approached"
+        args.update(low_argument=ends[0], high_argument=ends[1])
+    return Fact(why, args, (Var(f(arg)), BOUND, _simp((high - low) ** 2 / 4)), exact=False)
 
 
 def sigma_moments(u: RV, arg) -> tuple[RV, list]:
     facts = []
     if u.centred_symmetric:
         mean, odd = sp.S.Half, u.odd
-        facts.append(Fact(f"sigma: sigma(-u) = 1 - sigma(u), so sigma(u) - 1/2 is odd; u = "
-                          f"{fx(arg)} is symmetric about 0, hence E[sigma(u)] = sigma(0) = 1/2"))
+        facts.append(Fact("sigmoid of a symmetric argument",
+                          {"identity": sp.Eq(sigma(-U), 1 - sigma(U), evaluate=False),
+                           "argument": arg},
+                          chain(E(sigma(arg)), "=", sigma(sp.S.Zero, evaluate=False), "=",
+                                mean)))
     else:
         mean, odd = E(sigma(arg)), frozenset()
-        facts.append(Fact(f"sigma: u = {fx(arg)} is not known to be symmetric about 0: "
-                          f"E[sigma(u)] stays {fx(mean)}, and E[sigma(u)^2] <= 1"))
+        facts.append(Fact("sigmoid mean unknown", {"argument": arg, "mean": mean},
+                          chain(E(sigma(arg) ** 2), BOUND, 1)))
     var = u.var / 16
-    facts.append(Fact("sigma: the slope sigma'(u) = sigma(u) (1 - sigma(u)) is at most 1/4, "
-                      "reached at u = 0; so |sigma(a) - sigma(b)| <= |a - b|/4 and "
-                      "Var(sigma(u)) <= E[(sigma(u) - sigma(E[u]))^2] <= Var(u)/16 = "
-                      f"{fx(_simp(var))}", exact=False))
-    facts.append(Fact("sigma: its values lie in (0, 1), so Var(sigma(u)) <= 1/4 whatever the "
-                      "distribution of u, approached when u is +-infinity with probability "
-                      "1/2 each", exact=False))
+    slope = sigma(U) * (1 - sigma(U))
+    facts.append(Fact("slope at most", {"slope": slope, "function": sigma(U),
+                                        "top": sp.Rational(1, 4)},
+                      chain(Var(sigma(arg)), BOUND, E((sigma(arg) - sigma(E(arg))) ** 2),
+                            BOUND, Var(arg) / 16, "=", _simp(var)), exact=False))
+    facts.append(_range_fact(sigma, arg, sp.S.Zero, sp.S.One, EXTREME_ARGUMENTS[sigma]))
     return RV(_simp(mean), _simp(var), True, u.sources, frozenset(), odd, False,
               (sp.S.Zero, sp.S.One), sp.S.One), facts
 
@@ -81,17 +102,20 @@ def tanh_moments(u: RV, arg) -> tuple[RV, list]:
     facts = []
     if u.centred_symmetric:
         mean, odd = sp.S.Zero, u.odd
-        facts.append(Fact(f"tanh: tanh is odd and u = {fx(arg)} is symmetric about 0, "
-                          "so E[tanh(u)] = 0"))
+        facts.append(Fact("odd function of a symmetric argument",
+                          {"function": sp.tanh(U), "argument": arg},
+                          chain(E(sp.tanh(arg)), "=", 0)))
     else:
         mean, odd = E(sp.tanh(arg)), frozenset()
-        facts.append(Fact(f"tanh: u = {fx(arg)} is not known to be symmetric about 0: "
-                          f"E[tanh(u)] stays {fx(mean)}; since |tanh(u)| <= |u|, "
-                          f"E[tanh(u)^2] <= E[u^2] = {fx(u.second)}", exact=False))
-    facts.append(Fact("tanh: the slope 1 - tanh(u)^2 is at most 1 (the linearization at 0): "
-                      f"Var(tanh(u)) <= Var(u) = {fx(u.var)}", exact=False))
-    facts.append(Fact("tanh: its values lie in (-1, 1), so Var(tanh(u)) <= 1 whatever the "
-                      "distribution of u", exact=False))
+        facts.append(Fact("tanh mean unknown",
+                          {"argument": arg, "mean": mean,
+                           "bound": sp.Le(sp.Abs(sp.tanh(U)), sp.Abs(U))},
+                          chain(E(sp.tanh(arg) ** 2), BOUND, E(arg ** 2), "=", u.second),
+                          exact=False))
+    facts.append(Fact("slope at most", {"slope": 1 - sp.tanh(U) ** 2, "function": sp.tanh(U),
+                                        "top": sp.S.One},
+                      chain(Var(sp.tanh(arg)), BOUND, Var(arg), "=", u.var), exact=False))
+    facts.append(_range_fact(sp.tanh, arg, -sp.S.One, sp.S.One))
     return RV(_simp(mean), u.var, True, u.sources, frozenset(), odd, False,
               (-sp.S.One, sp.S.One), u.second), facts
 
