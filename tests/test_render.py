@@ -33,8 +33,10 @@ def require_tex():
 
 
 def pdf_text(path: Path) -> str:
-    return subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], check=True,
+    """The text of a PDF, without its page numbers (a paragraph may run over a page)."""
+    text = subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], check=True,
                           capture_output=True, text=True).stdout
+    return re.sub(r"\n+\d+\n+\f", "\n", text)
 
 
 def squeeze(text: str) -> str:
