@@ -185,7 +185,8 @@ RULE_TEXT = {
 
 
 def _sigmoid(x):
-    return 0.5 * (1.0 + np.tanh(0.5 * np.asarray(x, dtype=float)))
+    x = np.asarray(x)
+    return 0.5 * (1.0 + np.tanh(0.5 * (x if np.iscomplexobj(x) else x.astype(float))))
 
 
 # function -> (NumPy callable for the executor, the same as code for exported modules;

@@ -68,7 +68,7 @@ _LAYOUTS: dict = {}
 
 class Executor:
     def __init__(self, program: Program, sizes: dict, symbol_values: dict | None = None,
-                 max_grid: int = MAX_GRID):
+                 max_grid: int = MAX_GRID, dtype=float):
         self.program = program
         self.sizes = {str(k): int(v) for k, v in sizes.items()}
         self.size_subs = {sp.Symbol(k, integer=True, positive=True): sp.Integer(v)
@@ -80,7 +80,8 @@ class Executor:
         # Statements are planned and expressions compiled once per sizes and symbol
         # values, shared by every executor with the same: a check runs the same
         # statements in many programs (the reference, the answer, their variants).
-        self._key = (tuple(sorted(self.sizes.items())),
+        self.dtype = dtype              # complex for a complex-step derivative
+        self._key = (dtype, tuple(sorted(self.sizes.items())),
                      tuple(sorted(self.symbol_values.items())), max_grid)
         try:
             hash(self._key)
@@ -109,7 +110,7 @@ class Executor:
                 raise LimitError(f"{name} would have {'x'.join(map(str, shape))} elements; "
                                  f"the limit is {self.max_grid}")
             allocate(8 * int(np.prod(shape, dtype=np.int64)), name)
-            self.env[name] = np.zeros(shape)
+            self.env[name] = np.zeros(shape, dtype=self.dtype)
         return self.env[name]
 
     def int_of(self, e) -> int:
@@ -206,7 +207,7 @@ class Executor:
             return
         grid = dict(plan.grid)
         grid.update(fixed)
-        value = np.asarray(plan.rhs(self, grid), dtype=float)
+        value = np.asarray(plan.rhs(self, grid), dtype=self.dtype)
         self._write(plan, value, grid)
 
     def _write(self, plan: "_Plan", value, grid):
@@ -343,15 +344,15 @@ class Executor:
             base = self.compile(e.base)
             p = e.exp
             if p == sp.S.Half:
-                return lambda ex, grid: np.sqrt(np.asarray(base(ex, grid), dtype=float))
+                return lambda ex, grid: np.sqrt(np.asarray(base(ex, grid), dtype=ex.dtype))
             if p.is_Integer:
                 k = int(p)
                 if k >= 0:
-                    return lambda ex, grid: np.asarray(base(ex, grid), dtype=float) ** k
-                return lambda ex, grid: 1.0 / np.asarray(base(ex, grid), dtype=float) ** (-k)
+                    return lambda ex, grid: np.asarray(base(ex, grid), dtype=ex.dtype) ** k
+                return lambda ex, grid: 1.0 / np.asarray(base(ex, grid), dtype=ex.dtype) ** (-k)
             power = self.compile(p)
-            return lambda ex, grid: (np.asarray(base(ex, grid), dtype=float)
-                                 ** np.asarray(power(ex, grid), dtype=float))
+            return lambda ex, grid: (np.asarray(base(ex, grid), dtype=ex.dtype)
+                                 ** np.asarray(power(ex, grid), dtype=ex.dtype))
         fn = NUMPY.get(type(e), (None,))[0]
         if fn is not None:
             fs = [self.compile(a) for a in e.args]
@@ -368,17 +369,17 @@ class Executor:
             if isinstance(f_, sp.core.function.AppliedUndef) and len(e.variables) == 1 \
                     and e.variables[0] in f_.args and len(f_.args) == 1:
                 arg = self.compile(f_.args[0])
-                return lambda ex, grid: stand_in_prime(np.asarray(arg(ex, grid), dtype=float))
+                return lambda ex, grid: stand_in_prime(np.asarray(arg(ex, grid), dtype=ex.dtype))
         if isinstance(e, sp.core.function.AppliedUndef) and e.func.__name__.endswith("'"):
             arg = self.compile(e.args[0])
-            return lambda ex, grid: stand_in_prime(np.asarray(arg(ex, grid), dtype=float))
+            return lambda ex, grid: stand_in_prime(np.asarray(arg(ex, grid), dtype=ex.dtype))
         if isinstance(e, sp.core.function.AppliedUndef):
             fs = [self.compile(a) for a in e.args]
 
             def undefined(ex, grid):
                 total = 0
                 for f in fs:
-                    total = total + stand_in(np.asarray(f(ex, grid), dtype=float))
+                    total = total + stand_in(np.asarray(f(ex, grid), dtype=ex.dtype))
                 return total
             return undefined
         raise ExecutionError(f"cannot run {type(e).__name__}: {e}")
@@ -418,7 +419,7 @@ class Executor:
                     positions[key] = hit
             clipped, valid, empty, _ = hit
             if empty is not None:
-                return np.zeros(empty)
+                return np.zeros(empty, dtype=ex.dtype)
             vals = arr[clipped]
             if valid is not None:
                 vals = np.where(valid, vals, 0.0)
