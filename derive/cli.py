@@ -213,7 +213,7 @@ def verify_cmd(ctx, problems):
                 status = "ok" if v.passed else "FAILED"
                 failed += not v.passed
                 check = v.brief() if hasattr(v, "brief") else \
-                    f"finite differences, worst rel. err {v.worst:.1e}"
+                    f"{v.method.split(' (')[0]}, worst rel. err {v.worst:.1e}"
                 click.echo(f"{name:<28} {kind:<10} {check:<44} {status}")
             elif ans.status == "not-derived":
                 click.echo(f"{name:<28} {kind:<10} {'-':<44} not derived yet")
