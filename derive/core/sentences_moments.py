@@ -79,8 +79,8 @@ MOMENT_SENTENCES: dict = {
     "tanh mean unknown": "{argument} is not known to be symmetric about 0: {mean} stays "
                          "unknown; since {bound}, the second moment is at most that of the "
                          "argument",
-    "slope at most": "the slope {slope} of {function} is at most {top}, so {function} moves "
-                     "at most {top} times as far as its argument",
+    "slope at most": "the slope {slope} of {function} is at most {top}: the function "
+                     "changes by at most that much times the change of its argument",
     "bounded values": "{function} lies between {low} and {high} whatever the distribution "
                       "of its argument",
     "bounded values, approached": "{function} lies between {low} and {high} whatever the "

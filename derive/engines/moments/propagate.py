@@ -215,12 +215,14 @@ class Propagator:
         var = _simp(second - mean ** 2)
         bound = any(r.bound or r.capped for _, r in rand)
         factors = [a for a, _ in rand]
-        formula = c ** 2 * (sp.Mul(*[E(a ** 2) for a in factors])
-                            - sp.Mul(*[E(a) ** 2 for a in factors]))
+        # Var(XY) = E[X^2] E[Y^2] - E[X]^2 E[Y]^2; with mean 0, E[(XY)^2] = E[X^2] E[Y^2]
+        formula = c ** 2 * sp.Mul(*[E(a ** 2) for a in factors])
         links = ["=", formula]
-        if _simp(mean) != 0:          # the values, before they are multiplied out
-            links += ["=", sp.Add(sp.Mul(c ** 2, *[r.second for _, r in rand], evaluate=False),
-                                  -_simp(mean) ** 2, evaluate=False)]
+        if _simp(mean) != 0:          # and the values, before they are multiplied out
+            links = ["=", formula - c ** 2 * sp.Mul(*[E(a) ** 2 for a in factors]),
+                     "=", sp.Add(sp.Mul(*([c ** 2] if c != 1 else []),
+                                        *[r.second for _, r in rand], evaluate=False),
+                                 -_simp(mean) ** 2, evaluate=False)]
         self.step("rule", st, var, why="product of independent factors",
                   args={"factors": factors, "mean": _simp(mean)},
                   chain=said(Var(e), *links, BOUND if bound else "=", var), rule="product")
