@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from derive.core.errors import NotationError, SpecError
-from derive.front.spec import default_problems_dir, load_spec, parse_spec
+from derive.front.spec import load_spec, parse_spec
+from derive.front.folder import default_problems_dir
 
 FILE = "problems/demo.yaml"
 
@@ -171,8 +172,14 @@ def test_spec_must_be_a_mapping(text):
 
 
 def test_values_are_read_as_arrays():
-    spec = parse_spec(edited("sizes:", "values: |\n  s = [[1, 2], [3, 4]]\nsizes:"), FILE)
+    spec = parse_spec(edited("sizes: {B: 3, J: 4}", "values: |\n  s = [[1, 2], [3, 4]]\n"
+                                                    "sizes: {B: 2, J: 2}"), FILE)
     np.testing.assert_array_equal(spec.values["s"], [[1.0, 2.0], [3.0, 4.0]])
+
+
+def test_values_of_the_wrong_shape_are_a_spec_error():
+    with pytest.raises(SpecError, match=r"s has 4 value\(s\), but its shape \['b', 'j'\]"):
+        parse_spec(edited("sizes:", "values: |\n  s = [[1, 2], [3, 4]]\nsizes:"), FILE)
 
 
 def test_missing_file_is_a_spec_error(tmp_path):

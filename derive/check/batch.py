@@ -84,7 +84,8 @@ def judge_row(row: dict, specs: dict, problems_dir=None) -> tuple[dict, str]:
     row itself cannot be judged) or 'error' (derive's own mistake)."""
     from derive.check.verdict import REPORT
     from derive.check.answer import check_answer
-    from derive.front.spec import load_spec, resolve_problem
+    from derive.front.spec import load_spec
+    from derive.front.folder import resolve_problem
     out = {"student": row.get("student") or "", "problem": (row.get("problem") or "").strip(),
            "part": (row.get("part") or "").strip(), "verdict": "unusable", "score": 0,
            "max_score": "", "quantities": "", "message": "", "diagnosis": ""}

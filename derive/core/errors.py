@@ -72,3 +72,7 @@ class VerificationError(DerivationError):
 
 class CostError(DeriveError):
     """The cost analysis cannot count a program, or take an order of growth."""
+
+
+class ExecutionError(DeriveError):
+    pass

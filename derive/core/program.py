@@ -17,6 +17,7 @@ from sympy.printing.str import StrPrinter
 
 from derive.core.functions import NOTATION_NAME
 from derive.core.naming import GRAD, base_of, grad_name, is_grad_name  # noqa: F401 (the IR's names)
+from derive.core.errors import ExecutionError
 
 
 
@@ -221,6 +222,8 @@ class Program:
     sizes: dict = field(default_factory=dict)       # size name -> Symbol
     # symbol name -> (lo, hi, lo open?, hi open?): where random values are drawn
     ranges: dict = field(default_factory=dict)
+    # symbol name -> its value, when the spec gives one (values: beta1 = 0.9)
+    fixed: dict = field(default_factory=dict)
 
     def walk(self) -> Iterator[tuple[Statement, tuple]]:
         """Every statement with the loops of its enclosing blocks."""
@@ -261,7 +264,8 @@ class Program:
                         out.append(new)
             return out
         return Program(rec(self.items), self.tensors if tensors is None else tensors,
-                       self.indices, self.symbols, self.functions, self.sizes, self.ranges)
+                       self.indices, self.symbols, self.functions, self.sizes, self.ranges,
+                       self.fixed)
 
 
 # --------------------------------------------------------------------------
@@ -413,3 +417,32 @@ def under_roots(program: Program) -> list:
                             and name not in found:
                         found.append(name)
     return found
+
+
+def concrete(expr, sizes: dict):
+    """Substitute concrete sizes into a SymPy expression and return an int."""
+    v = sp.Integer(expr) if isinstance(expr, int) else expr
+    v = v.xreplace({sp.Symbol(k, integer=True, positive=True): sp.Integer(n) for k, n in sizes.items()})
+    if not v.is_Integer:
+        raise ExecutionError(f"cannot evaluate {v} for sizes {sizes}")
+    return int(v)
+
+
+def tensor_layout(info, sizes):
+    """(shape, offsets) of a tensor for concrete sizes."""
+    key = (tuple(info.ranges), tuple(sorted(sizes.items())))
+    hit = _LAYOUTS.get(key)
+    if hit is None:
+        shape, offsets = [], []
+        for lo, hi in info.ranges:
+            a, b = concrete(lo, sizes), concrete(hi, sizes)
+            shape.append(max(b - a + 1, 0))
+            offsets.append(a)
+        hit = (tuple(shape), tuple(offsets))
+        if len(_LAYOUTS) > 4096:
+            _LAYOUTS.clear()
+        _LAYOUTS[key] = hit
+    return hit
+
+
+_LAYOUTS: dict = {}

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import sympy as sp
 import yaml
 
@@ -21,6 +22,8 @@ from derive.front.notation import number
 from derive.front.moment_keys import MOMENT_KINDS, _assumptions, _check_moment_part
 from derive.front.values import parse_values
 from derive.core.program import is_grad_name
+from derive.core.program import tensor_layout
+from derive.core.program import ref_name
 
 ROLES = ("input", "parameter", "computed")
 # values an input takes in numeric checks: probability and onehot sum to 1 over the last axis
@@ -272,6 +275,7 @@ class _Reader:
         self.read_values()
         self.assume = _assumptions(self.L, "assume", self.data.get("assume"), self.scope)
         self.read_parts()
+        self.numeric_values_given()
         return Spec(self.pid, self.title, self.source, self.path, self.program,
                     self.program_text, self.parts, self.statement, self.course,
                     {str(k): v for k, v in self.raw_sizes.items()}, self.values, self.assume,
@@ -480,14 +484,75 @@ class _Reader:
 
 
     def read_values(self):
-        """values: concrete inputs (numeric worked examples)."""
+        """values: concrete inputs and symbol values (numeric worked examples).  A
+        symbol's value is used by every run (verify, check, the worked example); a value
+        of a computed tensor, or of a symbol nothing reads, is an error."""
         self.values = {}
-        if self.data.get("values") is not None:
-            vt = self.data["values"]
-            if not isinstance(vt, str):
-                self.L.fail("expected value lines as text (use values: |)", "values")
-            self.values = parse_values(vt, self.scope, self.path, self.L.block_offset("values"))
+        if self.data.get("values") is None:
+            return
+        vt = self.data["values"]
+        if not isinstance(vt, str):
+            self.L.fail("expected value lines as text (use values: |)", "values")
+        given = parse_values(vt, self.scope, self.path, self.L.block_offset("values"))
+        used = self.used_symbols()
+        sizes = self.default_sizes()
+        for name, value in given.items():
+            if name in self.symbols:
+                if value.shape != ():
+                    self.L.fail(f"{name} is a symbol: its value is one number", "values")
+                if name not in used:
+                    self.L.fail(f"{name} has a value, but nothing reads {name} (the program, "
+                                "the parts and the assumptions do not use it)", "values")
+                self.program.fixed[name] = float(value)
+                continue
+            info = self.program.tensors.get(name)
+            if info is None or info.role not in ("input", "parameter"):
+                self.L.fail(f"{name} is computed by the program: give values for its inputs "
+                            "and parameters (and symbols), the rest is derived", "values")
+            shape, _ = tensor_layout(info, sizes)
+            if value.size != int(np.prod(shape)):
+                self.L.fail(f"{name} has {value.size} value(s), but its shape "
+                            f"{list(info.axes)} at the sizes {sizes} has {int(np.prod(shape))}",
+                            "values")
+            self.values[name] = value.reshape(shape)
 
+    def used_symbols(self) -> set:
+        """The symbols the program, the parts (a rate) and the assumptions read."""
+        used = {x.name for st in self.program.statements()
+                for x in sp.Tuple(st.rhs, *[b for lp in st.loops for b in lp.bounds])
+                .free_symbols}
+        for p in (self.data.get("parts") or {}).values():
+            if isinstance(p, dict) and isinstance(p.get("rate"), str):
+                used.add(p["rate"])
+            text = " ".join(str(v) for v in (p.values() if isinstance(p, dict) else ()))
+            used |= {n for n in self.symbols if re.search(rf"\b{re.escape(n)}\b", text)}
+        text = str(self.data.get("assume") or "")
+        used |= {n for n in self.symbols if re.search(rf"\b{re.escape(n)}\b", text)}
+        return used
+
+    def default_sizes(self) -> dict:
+        raw = self.data.get("sizes") or {}
+        fallback = iter([3, 4, 5, 2, 6, 7, 3, 4, 5, 2])
+        return {n: int(raw.get(n) or next(fallback)) for n in self.sizes}
+
+
+    def numeric_values_given(self):
+        """A worked example (a numeric part) needs a value for every input, parameter
+        and symbol the program reads."""
+        read = {ref_name(r) for st in self.program.statements() for r in st.reads()}
+        for label, part in self.parts.items():
+            if part.kind != "numeric":
+                continue
+            missing = [n for n, i in self.program.tensors.items()
+                       if i.role in ("input", "parameter") and n in read
+                       and n not in self.values]
+            syms = sorted(n for n in self.used_symbols() if n in self.symbols
+                          and n not in self.program.fixed and n not in self.sizes)
+            if missing or syms:
+                what = ", ".join(missing + syms)
+                self.L.fail(f"a worked example needs a value for every input, parameter "
+                            f"and symbol the program reads; missing: {what} (give them "
+                            "under values:)", f"parts.{label}")
 
     def read_parts(self):
         """parts: each part's kind and keys, validated."""
@@ -624,72 +689,16 @@ def _check_part(L, key, kind, args, program, n_statements, indices, symbols):
         L.fail("missing required key (the instructor's answer)", f"{key}.answer")
 
 
-COURSE_FILE = "course.yaml"      # a folder's course: its title and the problems' order
-COURSE_KEYS = ("title", "course", "problems")
 
 
-@dataclass
-class Course:
-    """A folder's course.yaml: the title of its documents, the course line, and the
-    order of its problems (by id)."""
-    title: str | None = None
-    course: str | None = None
-    problems: list = field(default_factory=list)
 
 
-def load_course(directory) -> Course | None:
-    """The folder's course.yaml, validated; None when there is none."""
-    path = Path(directory) / COURSE_FILE
-    if not path.exists():
-        return None
-    L = _Loader(str(path), path.read_text(encoding="utf-8"))
-    data = L.load()
-    for k in data:
-        if k not in COURSE_KEYS:
-            L.fail(f"unknown key (allowed: {', '.join(COURSE_KEYS)})", str(k))
-    ids = data.get("problems") or []
-    if not isinstance(ids, list) or not all(isinstance(x, str) for x in ids):
-        L.fail("expected a list of problem ids, in the order of the documents", "problems")
-    for k, pid in enumerate(ids):
-        if not (Path(directory) / f"{pid}.yaml").exists():
-            L.fail(f"no problem {pid!r} in {directory}", f"problems[{k}]")
-    if len(set(ids)) != len(ids):
-        L.fail("a problem is listed twice", "problems")
-    return Course(_str(L, data, "title", required=False), _str(L, data, "course",
-                                                               required=False), list(ids))
 
 
-def find_problems(directory) -> list[Path]:
-    """The folder's specs: in the order of its course.yaml, then (or without one) by id."""
-    d = Path(directory)
-    paths = sorted(p for p in d.glob("*.yaml") if p.name != COURSE_FILE)
-    course = load_course(d)
-    if course is None:
-        return paths
-    listed = [d / f"{pid}.yaml" for pid in course.problems]
-    return listed + [p for p in paths if p not in listed]
 
 
-def default_problems_dir() -> Path:
-    here = Path(__file__).resolve().parents[2] / "problems"
-    if here.is_dir():
-        return here
-    return Path.cwd() / "problems"
 
 
-def resolve_problem(name: str, directory=None) -> Path:
-    """A problem by id (in the problems folder) or by path."""
-    p = Path(name)
-    if p.suffix in (".yaml", ".yml") or "/" in name:
-        if not p.exists():
-            raise SpecError("no such spec file", name)
-        return p
-    d = Path(directory) if directory else default_problems_dir()
-    cand = d / f"{name}.yaml"
-    if not cand.exists():
-        known = ", ".join(x.stem for x in find_problems(d))
-        raise SpecError(f"unknown problem {name!r} (problems: {known})", str(d))
-    return cand
 
 
 def answer_scope(spec: Spec):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field
 import sympy as sp
-from derive.run.execute import concrete
+from derive.core.program import concrete
 from derive.core.program import (as_expr, affine, Block, Program, ref_indices, ref_name)
 from derive.core.records import Check, Verification
 from derive.engines.cost.analysis import Cost

@@ -13,17 +13,17 @@ import numpy as np
 import sympy as sp
 from sympy import Indexed
 
-from derive.core.errors import DeriveError, LimitError
+from derive.core.errors import LimitError
 from derive.core.limits import allocate
 from derive.core.functions import NUMPY, ind
 from derive.core.program import Block, Program, Statement, TensorScalar, ref_indices, ref_name
 from derive.core.program import under_roots
+from derive.core.errors import ExecutionError
+from derive.core.program import tensor_layout
 
 MAX_GRID = 20_000_000          # elements of one statement's iteration grid
 
 
-class ExecutionError(DeriveError):
-    pass
 
 
 def stand_in(u):
@@ -37,33 +37,10 @@ def stand_in_prime(u):
 
 
 
-def concrete(expr, sizes: dict):
-    """Substitute concrete sizes into a SymPy expression and return an int."""
-    v = sp.Integer(expr) if isinstance(expr, int) else expr
-    v = v.xreplace({sp.Symbol(k, integer=True, positive=True): sp.Integer(n) for k, n in sizes.items()})
-    if not v.is_Integer:
-        raise ExecutionError(f"cannot evaluate {v} for sizes {sizes}")
-    return int(v)
 
 
-def tensor_layout(info, sizes):
-    """(shape, offsets) of a tensor for concrete sizes."""
-    key = (tuple(info.ranges), tuple(sorted(sizes.items())))
-    hit = _LAYOUTS.get(key)
-    if hit is None:
-        shape, offsets = [], []
-        for lo, hi in info.ranges:
-            a, b = concrete(lo, sizes), concrete(hi, sizes)
-            shape.append(max(b - a + 1, 0))
-            offsets.append(a)
-        hit = (tuple(shape), tuple(offsets))
-        if len(_LAYOUTS) > 4096:
-            _LAYOUTS.clear()
-        _LAYOUTS[key] = hit
-    return hit
 
 
-_LAYOUTS: dict = {}
 
 
 class Executor:
@@ -552,8 +529,12 @@ def random_symbols(program: Program, seed: int = 0) -> dict:
     rng = np.random.default_rng(seed + 7919)
     out = {}
     ranges = getattr(program, "ranges", None) or {}
+    fixed = getattr(program, "fixed", None) or {}
     for name, sym in program.symbols.items():
         if name in program.sizes:
+            continue
+        if name in fixed:               # the spec's value: every run uses it
+            out[name] = fixed[name]
             continue
         rg = ranges.get(name)
         if sym.is_integer:

@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import sympy as sp
 from derive.core.errors import DerivationError, VerificationError
-from derive.run.execute import Executor, tensor_layout
+from derive.run.execute import Executor
+from derive.core.program import tensor_layout
 from derive.core.functions import comparison
 from derive.core.program import (Block, Loop, Program, Statement, TensorInfo, base_of, index_var, is_grad_name, reads, ref, ref_indices, ref_name, size_symbol)
 from derive.core.records import Check, Verification

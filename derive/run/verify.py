@@ -22,7 +22,8 @@ import numpy as np
 import sympy as sp
 
 from derive.core.errors import VerificationError
-from derive.run.execute import Executor, random_symbols, run, tensor_layout
+from derive.run.execute import Executor, random_symbols, run
+from derive.core.program import tensor_layout
 from derive.core.functions import ind, maxf, minf, relu, step
 from derive.core.program import (Block, Program, Statement, TensorInfo, reads, ref, ref_indices,
                                  ref_name)
