@@ -76,7 +76,8 @@ def engine_answers() -> dict:
     the sign of its last statement flipped (made once, before timing)."""
     sys.path.insert(0, str(ROOT))
     from derive.check.loops import _reference
-    from derive.front.spec import load_spec, resolve_problem
+    from derive.front.spec import load_spec
+    from derive.front.folder import resolve_problem
     out = {}
     for _, target, answer, _ in CASES:
         if answer is None or answer == "flip":

@@ -23,10 +23,11 @@ import sympy as sp
 
 from derive.engines.backward import derive_backward
 from derive.core.errors import VerificationError
-from derive.run.execute import Executor, random_symbols, run, tensor_layout
+from derive.run.execute import Executor, random_symbols, run
+from derive.core.program import tensor_layout
 from derive.core.program import Block, Program, is_grad_name, base_of, ref, ref_name
 from derive.front.resolve import build_program
-from derive.front.spec import find_problems
+from derive.front.folder import find_problems
 from derive.front.spec import load_spec, parse_spec
 from derive.run.verify import verify_backward
 

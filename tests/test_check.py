@@ -23,7 +23,8 @@ from click.testing import CliRunner
 from derive.check.verdict import Verdict
 from derive.check.answer import check_answer
 from derive.cli import cli
-from derive.front.spec import default_problems_dir, load_spec, resolve_problem
+from derive.front.spec import load_spec
+from derive.front.folder import default_problems_dir, resolve_problem
 
 _SPECS: dict = {}
 

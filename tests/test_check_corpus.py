@@ -16,7 +16,8 @@ import pytest
 import yaml
 
 from derive.check.answer import check_answer
-from derive.front.spec import load_spec, resolve_problem
+from derive.front.spec import load_spec
+from derive.front.folder import resolve_problem
 
 HERE = Path(__file__).resolve().parent
 CORPORA = sorted(HERE.glob("corpus*/answers.yaml"))

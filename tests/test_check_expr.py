@@ -19,7 +19,8 @@ from derive.check.answer import check_answer
 from derive.check.compare import equivalent
 from derive.check.lines import read_lines, split_relation, strip_order, Line
 from derive.cli import cli
-from derive.front.spec import load_spec, resolve_problem
+from derive.front.spec import load_spec
+from derive.front.folder import resolve_problem
 
 _SPECS: dict = {}
 

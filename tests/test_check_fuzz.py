@@ -20,7 +20,8 @@ from hypothesis import strategies as st
 from derive.check.verdict import Verdict
 from derive.check.answer import check_answer
 from derive.cli import cli
-from derive.front.spec import load_spec, resolve_problem
+from derive.front.spec import load_spec
+from derive.front.folder import resolve_problem
 
 LIMIT_S = 2.0          # the time limit given to every fuzzed check
 WALL_S = 3.0           # what a check may take, all included

@@ -23,7 +23,8 @@ from derive.cli import cli
 from derive.core.errors import DerivationError
 from derive.run.execute import Executor, random_symbols, run
 from derive.front.resolve import build_program
-from derive.front.spec import load_spec, parse_spec, resolve_problem
+from derive.front.spec import load_spec, parse_spec
+from derive.front.folder import resolve_problem
 
 _SPECS: dict = {}
 

@@ -5,7 +5,7 @@ import pytest
 from click.testing import CliRunner
 
 from derive.cli import cli
-from derive.front.spec import default_problems_dir, find_problems
+from derive.front.folder import default_problems_dir, find_problems
 
 BUNDLED = [p.stem for p in find_problems(default_problems_dir())]
 

@@ -19,7 +19,8 @@ from derive.cli import cli
 from derive.run.codegen import choose_backward, export, python_name
 from derive.run.execute import Executor, random_inputs, random_symbols, run
 from derive.core.program import grad_name
-from derive.front.spec import default_problems_dir, find_problems, load_spec
+from derive.front.spec import load_spec
+from derive.front.folder import default_problems_dir, find_problems
 
 BUNDLED = [p.stem for p in find_problems(default_problems_dir())]
 GRADIENT_CHECKED = ["softmax", "batchnorm", "gru", "lenet5", "rnn_unroll"]

@@ -28,7 +28,8 @@ from derive.front.resolve import build_program
 from derive.answers import solve_part
 from derive.engines.backward import tidy
 from derive.present.steps import step_text
-from derive.front.spec import default_problems_dir, find_problems, load_spec, parse_spec
+from derive.front.spec import load_spec, parse_spec
+from derive.front.folder import default_problems_dir, find_problems
 
 BUNDLED = [p.stem for p in find_problems(default_problems_dir())]
 

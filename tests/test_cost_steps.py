@@ -18,7 +18,8 @@ from derive.answers import solve_part
 from derive.core.growth import BigO, Measure, clog2, order, order_expr
 from derive.core.sentences import SENTENCES
 from derive.core.sentences_cost import COST_SENTENCES
-from derive.front.spec import default_problems_dir, find_problems, load_spec, parse_spec
+from derive.front.spec import load_spec, parse_spec
+from derive.front.folder import default_problems_dir, find_problems
 from derive.present.latex import NotationLatexPrinter, printer_for
 from derive.present.steps import has_math, step_latex, step_text
 

@@ -10,9 +10,11 @@ import numpy as np
 import pytest
 
 from derive.core.errors import LimitError
-from derive.run.execute import ExecutionError, Executor, run
+from derive.run.execute import Executor, run
+from derive.core.errors import ExecutionError
 from derive.front.resolve import build_program
-from derive.front.spec import default_problems_dir, load_spec
+from derive.front.spec import load_spec
+from derive.front.folder import default_problems_dir
 
 
 def _sigma(v):

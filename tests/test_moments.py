@@ -28,7 +28,8 @@ from derive.engines.moments.propagate import derive_mean, derive_variance, propa
 from derive.front.resolve import build_program
 from derive.answers import solve_part
 from derive.front.moment_keys import APPROXIMATION_NAMES
-from derive.front.spec import default_problems_dir, load_spec, parse_spec
+from derive.front.spec import load_spec, parse_spec
+from derive.front.folder import default_problems_dir
 
 PROBLEMS = default_problems_dir()
 N_SAMPLES = 400_000

@@ -20,7 +20,8 @@ from derive.core.sentences_moments import MOMENT_SENTENCES
 from derive.engines.moments.algebra import Assumption
 from derive.engines.moments.propagate import propagate
 from derive.front.resolve import build_program
-from derive.front.spec import default_problems_dir, find_problems, load_spec
+from derive.front.spec import load_spec
+from derive.front.folder import default_problems_dir, find_problems
 from derive.present.latex import printer_for
 from derive.present.steps import has_math, step_json, step_latex, step_text
 

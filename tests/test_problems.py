@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from derive.run.execute import run
-from derive.front.spec import default_problems_dir, find_problems, load_spec
+from derive.front.spec import load_spec
+from derive.front.folder import default_problems_dir, find_problems
 
 PATHS = find_problems(default_problems_dir())
 

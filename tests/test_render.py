@@ -17,7 +17,8 @@ from derive.core.errors import SpecError
 from derive.core.program import format_expr, ref_indices, ref_name
 from derive.present.tex import LATEX_STYLES, TEX_PACKAGES
 from derive.present.render import build_key
-from derive.front.spec import default_problems_dir, find_problems, load_spec, parse_spec
+from derive.front.spec import load_spec, parse_spec
+from derive.front.folder import default_problems_dir, find_problems
 
 ROOT = Path(__file__).resolve().parent.parent
 PATHS = find_problems(default_problems_dir())

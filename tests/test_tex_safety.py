@@ -10,7 +10,8 @@ from click.testing import CliRunner
 
 from derive.cli import cli
 from derive.core.errors import SpecError
-from derive.front.spec import parse_spec, resolve_problem
+from derive.front.spec import parse_spec
+from derive.front.folder import resolve_problem
 
 BASE = resolve_problem("relu_unit").read_text()
 

@@ -13,7 +13,8 @@ import pytest
 from derive.core.errors import VerificationError
 from derive.core.records import Backward
 from derive.engines.backward import derive_backward
-from derive.front.spec import load_spec, parse_spec, resolve_problem
+from derive.front.spec import load_spec, parse_spec
+from derive.front.folder import resolve_problem
 from derive.run.verify import has_kinks, verify_backward
 
 
