@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 from derive.check.answer import check_answer  # noqa: E402
 from derive.front.spec import load_spec
-from derive.front.spec import resolve_problem  # noqa: E402
+from derive.front.folder import resolve_problem  # noqa: E402
 
 # the words a diagnosis uses for each mistake tag of the corpus
 NAMES = {

@@ -190,39 +190,38 @@ def solve(ctx, target, fmt, steps):
 @click.argument("problems", nargs=-1)
 @click.pass_context
 def verify_cmd(ctx, problems):
-    """Check every part's answer numerically; exit 1 if any check fails."""
-    from derive.core.errors import VerificationError
-    from derive.answers import solve_part
+    """Check every part's answer numerically; exit 1 if any check fails.
+
+    A part that fails does not stop the others: every part is reported, then the
+    exit code says the worst (1: a part failed its check or cannot be answered)."""
+    from derive.answers import solve_guarded
     d = _problems_dir(ctx) or default_problems_dir()
     paths = [resolve_problem(p, _problems_dir(ctx)) for p in problems] or find_problems(d)
+    specs = [load_spec(p) for p in paths]          # every spec error before any work
     failed = 0
     click.echo(f"{'part':<28} {'kind':<10} {'check':<44} result")
-    for path in paths:
-        spec = load_spec(path)
+    for spec in specs:
         for label in spec.parts:
             name = f"{spec.id}:{label}"
             kind = spec.parts[label].kind
-            try:
-                ans = solve_part(spec, label)
-            except VerificationError as e:
+            ans = solve_guarded(spec, label)
+            if ans.status in ("withheld", "error"):
                 failed += 1
-                click.echo(f"{name:<28} {kind:<10} {'numeric check':<44} FAILED: {e}")
-                continue
-            if ans.verification is not None:
+                what = "numeric check" if ans.status == "withheld" else "spec"
+                click.echo(f"{name:<28} {kind:<10} {what:<44} FAILED: {ans.message}")
+            elif ans.verification is not None:
                 v = ans.verification
-                status = "ok" if v.passed else "FAILED"
-                failed += not v.passed
                 check = v.brief() if hasattr(v, "brief") else \
                     f"{v.method.split(' (')[0]}, worst rel. err {v.worst:.1e}"
-                click.echo(f"{name:<28} {kind:<10} {check:<44} {status}")
+                click.echo(f"{name:<28} {kind:<10} {check:<44} ok")
             elif ans.status == "not-derived":
-                click.echo(f"{name:<28} {kind:<10} {'-':<44} not derived yet")
+                click.echo(f"{name:<28} {kind:<10} {'-':<44} not derived yet: {ans.message}")
             elif ans.status == "given":
                 click.echo(f"{name:<28} {kind:<10} {'-':<44} instructor text")
             else:
                 click.echo(f"{name:<28} {kind:<10} {'executed program':<44} ok (no gradient)")
     if failed:
-        click.echo(f"{failed} check(s) failed", err=True)
+        click.echo(f"{failed} part(s) failed", err=True)
         ctx.exit(1)
 
 
@@ -237,13 +236,19 @@ def verify_cmd(ctx, problems):
               help="Time derive, verify, render and TeX apart, and print the split.")
 @click.option("--title", help="Title of the sheet (default: Backpropagation and trainability).")
 @click.option("--course", help="Course line of the title block (default: the problems' course).")
+@click.option("--keep-going", is_flag=True,
+              help="Build the key even when a part fails its check or is not derived; "
+                   "the key names each withheld part and why.")
 @click.pass_context
-def key(ctx, problems, out_dir, no_solutions, tex_only, subscripts, timings, title, course):
+def key(ctx, problems, out_dir, no_solutions, tex_only, subscripts, timings, title, course,
+        keep_going):
     """Build the problem sheet and the answer key (PDF) of the problems (default: all).
 
     Writes DIR/problems.pdf and DIR/answer_key.pdf with their .tex. Every answer
     is derived and verified first; the PDFs replace the old ones only when the
-    whole build succeeded."""
+    whole build succeeded.  A part that fails its numeric check, or that the
+    engines cannot derive, stops the build (exit 1, the old PDFs untouched) unless
+    --keep-going is given."""
     from derive.present.render import build_key
     d = _problems_dir(ctx) or default_problems_dir()
     paths = [resolve_problem(p, _problems_dir(ctx)) for p in problems] or find_problems(d)
@@ -254,12 +259,22 @@ def key(ctx, problems, out_dir, no_solutions, tex_only, subscripts, timings, tit
     course = course or (info.course if info else None)
     result = build_key(paths, out_dir, solutions=not no_solutions, tex_only=tex_only,
                        subscripts=subscripts, timings=timings, title=title, course=course,
-                       progress=lambda line: click.echo(line, err=True))
+                       progress=lambda line: click.echo(line, err=True),
+                       keep_going=keep_going)
     c = result.counts
-    click.echo(f"{c.get('derived', 0)} parts derived and verified, {c.get('given', 0)} "
+    summary = (f"{c.get('derived', 0)} parts derived and verified, {c.get('given', 0)} "
                f"instructor answers, {c.get('not-derived', 0)} parts not derived yet"
-               + (f", {c['failed']} withheld (failed their numeric check)." if c.get("failed")
-                  else "."))
+               + (f", {c['withheld']} withheld (failed their numeric check)"
+                  if c.get("withheld") else "")
+               + (f", {c['error']} not answerable as written" if c.get("error") else "")
+               + ".")
+    click.echo(summary)
+    if result.incomplete and not keep_going:
+        click.echo("the key was not built (the old PDFs are untouched): "
+                   + "; ".join(f"{p}:{lab} {why}" for p, lab, why in result.incomplete)
+                   + ". Fix the parts, or give --keep-going to build the key without them.",
+                   err=True)
+        ctx.exit(1)
     for path in result.written:
         click.echo(f"wrote {path}")
     if timings:

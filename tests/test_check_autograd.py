@@ -39,7 +39,7 @@ from derive.run.execute import Executor
 from derive.run.execute import run  # noqa: E402
 from derive.front.resolve import build_program  # noqa: E402
 from derive.front.spec import load_spec
-from derive.front.spec import resolve_problem  # noqa: E402
+from derive.front.folder import resolve_problem  # noqa: E402
 
 ENTRIES = yaml.safe_load((CORPUS / "answers.yaml").read_text())
 _SPECS: dict = {}

@@ -19,7 +19,8 @@ from derive.core.limits import MEMORY_BUDGET, memory_budget, time_limit
 from derive.core.program import (grad_name, is_grad_name)
 from derive.check.expressions import check_expression_part
 from derive.front.spec import Spec
-from derive.check.loops import _MEMO, _check_loops, _wanted
+from derive.check.loops import _check_loops, _wanted
+from derive.run.agree import MEMO
 from derive.check.numeric import _check_numeric
 from derive.check.programs import _check_forward_loops, _check_update
 from derive.check.verdict import REPORT, TIME_LIMIT, Verdict
@@ -34,7 +35,7 @@ def check_answer(spec: Spec, label: str, text: str, show_answer: bool = False,
     part = spec.part(label)
     verdict = Verdict(spec.id, label, "unusable", max_score=spec.points(label),
                       all_or_nothing=bool(part.args.get("all_or_nothing", False)))
-    _MEMO.clear()
+    MEMO.clear()
     try:
         with time_limit(time_limit_s), memory_budget(memory_bytes), \
                 np.errstate(all="ignore"):
@@ -59,7 +60,7 @@ def check_answer(spec: Spec, label: str, text: str, show_answer: bool = False,
                            f"{REPORT}")
         verdict.diagnosis, verdict.counterexample = [], None
     finally:
-        _MEMO.clear()
+        MEMO.clear()
     if show_answer and verdict.reference is not None:
         _verify_reference(spec, label, verdict)
     return verdict

@@ -3,13 +3,16 @@ from __future__ import annotations
 
 import numpy as np
 import sympy as sp
-from derive.core.errors import (DeriveError, NotationError, TimeLimitError)
-from derive.run.execute import Executor, random_symbols, run
-from derive.core.program import (Program, format_statement, grad_name, is_grad_name, base_of, ref_name, reads)
+
+from derive.check.verdict import Verdict
+from derive.core.errors import DeriveError, NotationError, TimeLimitError
+from derive.core.program import (Program, base_of, format_statement, grad_name, is_grad_name,
+                                 reads, ref_name)
 from derive.front.resolve import build_program
-from derive.front.spec import Spec
-from derive.check.verdict import CHECK_GRID, MAX_DRAWS, RTOL, SEEDS_PER_SIZE, Verdict
-from derive.front.spec import answer_scope
+from derive.front.spec import Spec, answer_scope
+from derive.run.agree import (SEEDS_PER_SIZE, check_sizes, close, disagreements,
+                              final_scalars, forward_values, run_gradients)
+from derive.run.execute import random_symbols, run
 
 # --------------------------------------------------------------------------
 # loop answers
@@ -41,62 +44,18 @@ def _reference(spec: Spec, part, simplify: bool = False):
     return _REFERENCES[key]
 
 
-def _final_scalars(spec: Spec, sources) -> list:
-    read = {ref_name(r) for s in spec.program.statements() for r in s.reads()}
-    return [s for s in sources if not spec.program.tensors[s].axes and s not in read]
 
 
-_MEMO: dict = {}   # runs of one check: a diagnosis runs the same variants for each gradient
 
 
-def _run(spec, program, sources, unit, sizes, seed, symvals, forward_env):
-    key = (id(program), id(forward_env), seed, tuple(unit))
-    hit = _MEMO.get(key)
-    if hit is not None:
-        return hit[2]
-    env = _run_once(spec, program, sources, unit, sizes, seed, symvals, forward_env)
-    _MEMO[key] = (program, forward_env, env)     # both kept: their ids stay theirs
-    return env
 
 
-def _forward(spec, sizes, seed, symvals, inputs=None):
-    key = ("forward", tuple(sorted(sizes.items())), seed, inputs is None)   # inputs: small
-    if key not in _MEMO:
-        _MEMO[key] = run(spec.program, sizes, inputs, seed=seed, symbol_values=symvals)
-    return _MEMO[key]
 
 
-def _run_once(spec, program, sources, unit, sizes, seed, symvals, forward_env):
-    ex = Executor(program, sizes, symvals, max_grid=CHECK_GRID)
-    ex.env = {k: np.array(v, dtype=float, copy=True) for k, v in forward_env.items()}
-    rng = np.random.default_rng(seed + 101)
-    for f in sources:
-        shape = forward_env[f].shape
-        ex.env[grad_name(f)] = np.ones(shape) if f in unit else rng.standard_normal(shape)
-    ex.run()
-    return ex.env
 
 
-def _sizes_for_check(spec: Spec) -> list:
-    return spec.check_sizes()
 
 
-def _points(spec: Spec, bw, unit, wanted):
-    """(sizes, seed, symbol values, forward values, reference values) at each check size,
-    SEEDS_PER_SIZE of them, drawn where the forward values and the reference's gradients
-    are finite (a point where the reference is not finite never decides)."""
-    for sizes in _sizes_for_check(spec):
-        found = 0
-        for seed in range(MAX_DRAWS):
-            if found == SEEDS_PER_SIZE:
-                break
-            symvals = random_symbols(spec.program, seed)
-            fwd = _forward(spec, sizes, seed, symvals)
-            ref_env = _run(spec, bw.program, bw.sources, unit, sizes, seed, symvals, fwd)
-            if not all(np.all(np.isfinite(ref_env[g])) for g in wanted):
-                continue
-            found += 1
-            yield sizes, seed, symvals, fwd, ref_env
 
 
 def _check_loops(spec: Spec, part, text: str, verdict: Verdict, show_answer: bool):
@@ -113,27 +72,12 @@ def _check_loops(spec: Spec, part, text: str, verdict: Verdict, show_answer: boo
     order = _order_problems(answer)     # named first if the values come out wrong
     tensors = {**bw.program.tensors, **answer.tensors}
     answer.tensors = tensors
-    unit = _final_scalars(spec, bw.sources)
+    unit = final_scalars(spec, bw.sources)
     judged = [g for g in wanted if g not in missing]
     if not judged:
         _report_missing(verdict, bw, written, wanted, missing)
         return
-    bad: dict = {}            # gradient -> (sizes, seed, g, a, b, fwd, symvals)
-    envs: dict = {}           # gradient -> (reference values, answer values) where it failed
-    n_points = 0
-    for sizes, seed, symvals, fwd, ref_env in _points(spec, bw, unit, wanted):
-        n_points += 1
-        ans_env = _run(spec, answer, bw.sources, unit, sizes, seed, symvals, fwd)
-        for g in judged:
-            if g not in bad and not _close(ref_env[g], ans_env[g]):
-                bad[g] = (sizes, seed, g, ref_env[g], ans_env[g], fwd, symvals)
-                envs[g] = (ref_env, ans_env)
-        if len(bad) == len(judged):
-            break
-    if not n_points:
-        raise DeriveError("no random inputs were found at which the correct gradient is "
-                          "finite: the check cannot judge this part (ask the instructor to "
-                          "declare the domain of the inputs)")
+    bad, envs = disagreements(spec, bw, answer, unit, wanted, judged)
     for g in judged:
         verdict.judge(g, "incorrect" if g in bad else "correct",
                       "differs from the correct gradient" if g in bad else
@@ -143,7 +87,7 @@ def _check_loops(spec: Spec, part, text: str, verdict: Verdict, show_answer: boo
         verdict.verdict = "correct"
         verdict.message = (f"correct: {', '.join(wanted)} agree with the derived answer on "
                            f"random inputs ({SEEDS_PER_SIZE} seeds at "
-                           f"{len(_sizes_for_check(spec))} sizes)")
+                           f"{len(check_sizes(spec))} sizes)")
         return
     verdict.verdict = "incorrect"
     if missing:
@@ -190,7 +134,7 @@ def _explain(spec, bw, answer, wanted, unit, first_bad, ref_env, ans_env, order,
                                           unit)
     if verdict.diagnosis[-1].startswith("no common mistake"):
         # two mistakes at once may hide each other in g: another wrong gradient may say more
-        others = [w for w in wanted if w != g and not _close(ref_env[w], ans_env[w])]
+        others = [w for w in wanted if w != g and not close(ref_env[w], ans_env[w])]
         for w in others[:3]:
             more = _diagnose(spec, bw, answer, w, ref_env[w], ans_env[w], sizes, seed, symvals,
                              fwd, unit)
@@ -217,26 +161,26 @@ def _repair_loops(spec, bw, answer, wanted, unit, first_bad, ce, max_rank) -> st
     seed (see check_repair).  Only statements whose result is wrong are edited."""
     from derive.check.repair import repair
     sizes, seed, _, _, _, fwd, symvals = first_bad
-    other = next((s for s in _sizes_for_check(spec) if s != sizes), sizes)
+    other = next((s for s in check_sizes(spec) if s != sizes), sizes)
     sv2 = random_symbols(spec.program, seed + 1)
     contexts = [(sizes, seed, symvals, fwd), (other, seed + 1, sv2,
-                                              _forward(spec, other, seed + 1, sv2))]
+                                              forward_values(spec, other, seed + 1, sv2))]
     if ce and ce.get("sizes"):
         small = ce["sizes"]
         sv0 = random_symbols(spec.program, 0)
-        contexts.insert(0, (small, 0, sv0, _forward(spec, small, 0, sv0, _small_inputs(spec,
+        contexts.insert(0, (small, 0, sv0, forward_values(spec, small, 0, sv0, _small_inputs(spec,
                                                                                      small))))
-    refs = [_run(spec, bw.program, bw.sources, unit, sz, sd, sv, fw)
+    refs = [run_gradients(spec, bw.program, bw.sources, unit, sz, sd, sv, fw)
             for sz, sd, sv, fw in contexts]
     # the statements whose result is wrong where the reference has the same tensor
-    ans = _run(spec, answer, bw.sources, unit, sizes, seed, symvals, fwd)
-    ref = _run(spec, bw.program, bw.sources, unit, sizes, seed, symvals, fwd)   # memoized
+    ans = run_gradients(spec, answer, bw.sources, unit, sizes, seed, symvals, fwd)
+    ref = run_gradients(spec, bw.program, bw.sources, unit, sizes, seed, symvals, fwd)   # memoized
     suspects = _suspects(answer, wanted, ref, ans)
 
     def right(program) -> bool:
         for (sz, sd, sv, fw), r in zip(contexts, refs):
-            env = _run(spec, program, bw.sources, unit, sz, sd, sv, fw)
-            if not all(w in env and _close(r[w], env[w]) for w in wanted):
+            env = run_gradients(spec, program, bw.sources, unit, sz, sd, sv, fw)
+            if not all(w in env and close(r[w], env[w]) for w in wanted):
                 return False
         return True
     return repair(answer, right, max_rank, suspects, spec.program)
@@ -246,7 +190,7 @@ def _suspects(answer: Program, wanted, ref: dict, ans: dict) -> list:
     """The statements an edit may fix: those whose result is wrong where the reference
     has the same tensor, and the answer's own temporaries that feed only wrong
     gradients (a temporary that also feeds a right gradient is most likely right)."""
-    wrong = {g for g in wanted if not (g in ans and _close(ref[g], ans[g]))}
+    wrong = {g for g in wanted if not (g in ans and close(ref[g], ans[g]))}
     stmts = answer.statements()
     feeds: dict = {}                    # tensor -> the asked gradients it reaches
     for st in reversed(stmts):
@@ -260,7 +204,7 @@ def _suspects(answer: Program, wanted, ref: dict, ans: dict) -> list:
     for st in stmts:
         name = st.target_name
         if name in ref and name in ans:
-            if not _close(ref[name], ans[name]):
+            if not close(ref[name], ans[name]):
                 out.append(st)
         elif feeds.get(name) and feeds[name] <= wrong:
             out.append(st)
@@ -308,24 +252,18 @@ def _order_problems(answer: Program) -> list:
     return out
 
 
-def _close(a, b, rtol=RTOL) -> bool:
-    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    if a.shape != b.shape or not np.all(np.isfinite(b)):
-        return False
-    scale = max(float(np.abs(a).max(initial=0.0)), 1e-12)
-    return float(np.abs(a - b).max(initial=0.0)) <= rtol * scale
 
 
 def _diagnose(spec, bw, answer, g, a, b, sizes, seed, symvals, fwd, unit) -> list:
     """Name the usual mistakes: sign, factor, missing/extra term, transposed, off by one."""
     out = []
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    if _close(-a, b):
+    if close(-a, b):
         return out + ["sign flipped: the answer is the negative of the correct gradient"]
     denom = float((a * a).sum())
     if denom > 0:
         c = float((a * b).sum()) / denom
-        if abs(c) > 1e-9 and _close(c * a, b, 1e-6):
+        if abs(c) > 1e-9 and close(c * a, b, 1e-6):
             name = _describe_factor(c, sizes, _factors_elsewhere(spec, bw, answer, g, unit,
                                                                  sizes, seed))
             if name is None:
@@ -336,29 +274,29 @@ def _diagnose(spec, bw, answer, g, a, b, sizes, seed, symvals, fwd, unit) -> lis
                           f"times the correct gradient"]
     # a term missing or extra: drop each reference statement in turn
     for dropped, src in _without_each_term(spec, bw, g):
-        env = _run(spec, dropped, bw.sources, unit, sizes, seed, symvals, fwd)
+        env = run_gradients(spec, dropped, bw.sources, unit, sizes, seed, symvals, fwd)
         part_value = np.asarray(env[g]) if g in env else np.zeros_like(a)
         contrib = a - part_value
         if not np.any(np.abs(contrib) > 1e-12 * max(1.0, np.abs(a).max())):
             continue
-        if _close(part_value, b, 1e-6):
+        if close(part_value, b, 1e-6):
             out.append(f"a term is missing: the part of {g} that {src} is not in the answer")
             return out
-        if _close(a + contrib, b, 1e-6):
+        if close(a + contrib, b, 1e-6):
             out.append(f"a term is counted twice: the part of {g} that {src} appears one "
                        f"time too many")
             return out
-        if _close(a - 2 * contrib, b, 1e-6):
+        if close(a - 2 * contrib, b, 1e-6):
             out.append(f"sign flipped in one term: the part of {g} that {src} has the "
                        f"wrong sign")
             return out
         c = float(((b - part_value) * contrib).sum() / (contrib * contrib).sum())
         name = _describe_factor(c, sizes)
-        if _close(part_value + c * contrib, b, 1e-6) and name in _factor_names(sizes):
+        if close(part_value + c * contrib, b, 1e-6) and name in _factor_names(sizes):
             out.append(f"a constant factor is off in one term: the part of {g} that {src} "
                        f"is {name} times what it should be")
             return out
-    if a.ndim == 2 and a.shape[0] == a.shape[1] and _close(a.T, b, 1e-6):
+    if a.ndim == 2 and a.shape[0] == a.shape[1] and close(a.T, b, 1e-6):
         return out + ["indices transposed: the answer is the transpose of the correct gradient"]
     for axis in range(a.ndim):
         for shift in (1, -1):
@@ -366,7 +304,7 @@ def _diagnose(spec, bw, answer, g, a, b, sizes, seed, symvals, fwd, unit) -> lis
             idx = [slice(None)] * a.ndim
             idx[axis] = slice(0, 1) if shift == 1 else slice(-1, None)
             rolled[tuple(idx)] = 0
-            if _close(rolled, b, 1e-6) or _close(np.roll(a, shift, axis=axis), b, 1e-6):
+            if close(rolled, b, 1e-6) or close(np.roll(a, shift, axis=axis), b, 1e-6):
                 return out + [f"an index is off by one: the answer is the correct gradient "
                               f"shifted by one along axis {axis + 1} of {g}"]
     if not out:
@@ -409,17 +347,17 @@ def _factors_elsewhere(spec, bw, answer, g, unit, sizes, seed) -> list:
     for sz, sd in zip(other, (seed, seed + 1)):
         symvals = random_symbols(spec.program, sd)
         try:
-            fwd = _forward(spec, sz, sd, symvals)
-            a = np.asarray(_run(spec, bw.program, bw.sources, unit, sz, sd, symvals, fwd)[g],
+            fwd = forward_values(spec, sz, sd, symvals)
+            a = np.asarray(run_gradients(spec, bw.program, bw.sources, unit, sz, sd, symvals, fwd)[g],
                            float)
-            b = np.asarray(_run(spec, answer, bw.sources, unit, sz, sd, symvals, fwd)[g], float)
+            b = np.asarray(run_gradients(spec, answer, bw.sources, unit, sz, sd, symvals, fwd)[g], float)
         except TimeLimitError:
             raise
         except DeriveError:     # e.g. a grid limit at the larger sizes: no evidence there
             continue
         denom = float((a * a).sum())
         c = float((a * b).sum()) / denom if denom else None
-        out.append((c if c is not None and _close(c * a, b, 1e-6) else None, sz))
+        out.append((c if c is not None and close(c * a, b, 1e-6) else None, sz))
     return out
 
 
@@ -505,14 +443,14 @@ def _counterexample(spec, bw, answer, g, unit) -> dict | None:
                 symvals = random_symbols(spec.program, 0)
                 fwd = run(spec.program, sizes, _small_inputs(spec, sizes), seed=0,
                           symbol_values=symvals)
-                ra = _run(spec, bw.program, bw.sources, unit, sizes, 0, symvals, fwd)
-                rb = _run(spec, answer, bw.sources, unit, sizes, 0, symvals, fwd)
+                ra = run_gradients(spec, bw.program, bw.sources, unit, sizes, 0, symvals, fwd)
+                rb = run_gradients(spec, answer, bw.sources, unit, sizes, 0, symvals, fwd)
             except TimeLimitError:
                 raise
             except DeriveError:
                 continue
             a, b = np.asarray(ra[g]), np.asarray(rb[g])
-            if _close(a, b) or not np.all(np.isfinite(a)):
+            if close(a, b) or not np.all(np.isfinite(a)):
                 continue
             if not np.any(np.abs(a) > 1e-12):
                 continue            # the true gradient is zero here (batch norm at B = 2)

@@ -7,7 +7,8 @@ from derive.run.execute import Executor, random_symbols, run
 from derive.core.program import (Block, Program, grad_name, is_grad_name, ref_name)
 from derive.front.resolve import build_program
 from derive.front.spec import Spec
-from derive.check.loops import _close, _describe_factor, _drop, _forward, _sizes_for_check
+from derive.check.loops import _describe_factor, _drop
+from derive.run.agree import check_sizes, close, forward_values
 from derive.front.spec import answer_scope
 
 # --------------------------------------------------------------------------
@@ -33,14 +34,14 @@ def _check_forward_loops(spec: Spec, part, text, verdict, show_answer):
         if n not in answer.written():
             verdict.judge(n, "missing", f"no statement writes {n}")
     first = None
-    for sizes in _sizes_for_check(spec):
+    for sizes in check_sizes(spec):
         for seed in (0, 1):
             fwd = run(spec.program, sizes, None, seed=seed)
             base = {k: v for k, v in fwd.items() if k not in names}
             want = _run_loops(reference, sizes, base, names)
             got = _run_loops(answer, sizes, base, names)
             for n in names:
-                if not _close(want[n], got[n]):
+                if not close(want[n], got[n]):
                     if verdict.judge(n, "incorrect", "differs from the program's "
                                      "definition").verdict == "incorrect" and first is None:
                         first = (n, want[n], got[n], sizes, base)
@@ -78,15 +79,15 @@ def _repair_forward(spec, reference, answer, names) -> str | None:
     """The single edit of the answer's forward loops that makes them right (2 sizes)."""
     from derive.check.repair import repair
     cases = []
-    for sizes in _sizes_for_check(spec):
-        fwd = _forward(spec, sizes, 0, random_symbols(spec.program, 0))
+    for sizes in check_sizes(spec):
+        fwd = forward_values(spec, sizes, 0, random_symbols(spec.program, 0))
         base = {k: v for k, v in fwd.items() if k not in names}
         cases.append((sizes, base, _run_loops(reference, sizes, base, names)))
 
     def right(program) -> bool:
         for sizes, base, want in cases:
             got = _run_loops(program, sizes, base, names)
-            if not all(_close(want[n], got[n]) for n in names):
+            if not all(close(want[n], got[n]) for n in names):
                 return False
         return True
     return repair(answer, right)
@@ -130,10 +131,10 @@ def _check_update(spec: Spec, part, text, verdict, show_answer):
             continue
         want = env[n] - rate * env[grad_name(n)]
         got = ex.array(n)
-        if not _close(want, got):
+        if not close(want, got):
             wrong.append(n)
             verdict.judge(n, "incorrect", "not a gradient-descent step")
-            if _close(env[n] + rate * env[grad_name(n)], got):
+            if close(env[n] + rate * env[grad_name(n)], got):
                 verdict.diagnosis.append(f"sign flipped: {n} moves along its gradient, "
                                          "which climbs the loss instead of descending")
         else:
@@ -164,17 +165,17 @@ def _forward_terms(reference, base, sizes, n, want, got) -> list:
         what = f"the term in {' and '.join(names)}"
         for c, words in ((0, "is missing"), (2, "is counted twice"),
                          (-1, "has the wrong sign")):
-            if _close(part + c * contrib, got, 1e-6):
+            if close(part + c * contrib, got, 1e-6):
                 return [f"{what} {words}"]
     return []
 
 
 def _diagnose_values(a, b, sizes) -> list:
-    if _close(-a, b):
+    if close(-a, b):
         return ["sign flipped"]
     denom = float((a * a).sum())
     if denom:
         c = float((a * b).sum()) / denom
-        if _close(c * a, b, 1e-6):
+        if close(c * a, b, 1e-6):
             return [f"a constant factor is off: {_describe_factor(c, sizes)} times the values"]
     return []

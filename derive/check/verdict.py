@@ -4,10 +4,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 TIME_LIMIT = 10.0        # seconds per check
-CHECK_GRID = 2_000_000   # iterations of one statement while checking
-RTOL = 1e-7
-SEEDS_PER_SIZE = 3       # random points judged at each check size
-MAX_DRAWS = 8            # draws per size to find points where the reference is finite
 
 EXIT_CODES = {"correct": 0, "incorrect": 1, "unusable": 2, "error": 3}
 REPORT = ("this is a bug in derive, not in your answer: please report it with the "

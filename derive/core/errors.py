@@ -3,9 +3,25 @@ from __future__ import annotations
 
 
 class DeriveError(Exception):
-    """Base class of every error derive reports to a user (exit code 2)."""
+    """Base class of every error derive reports to a user (exit code 2).  `part`
+    ("problem:part") is set when the error arose while answering a part, and leads
+    the message."""
 
     exit_code = 2
+    part: str | None = None
+
+    def __str__(self) -> str:
+        text = super().__str__()
+        if self.part and not text.startswith(self.part):
+            return f"{self.part}: {text}"
+        return text
+
+    @property
+    def reason(self) -> str:
+        """The message without the part that leads it."""
+        text = super().__str__()
+        return text[len(self.part) + 2:] if self.part and text.startswith(self.part + ": ") \
+            else text
 
 
 class NotationError(DeriveError):

@@ -2,12 +2,12 @@
 """Problem sheets and answer keys: pylatex documents -> .tex -> PDF (latexmk).
 
 `build_key(paths, out_dir)` loads the specs, derives and verifies every part
-(`solve.solve_part`), renders a problem sheet and an answer key, compiles both
+(`derive.answers.solve_guarded`), renders a problem sheet and an answer key, compiles both
 with `latexmk -pdf` in a temporary folder and only then moves the files into
 `out_dir` (os.replace): a failed build leaves `out_dir` as it was.
 
 The renderer only presents: derivation steps, answers, matrix forms, numeric
-tables and verification notes come from the engines (`solve.Answer`).
+tables and verification notes come from the engines (`derive.core.records.Answer`).
 """
 from __future__ import annotations
 
@@ -23,11 +23,12 @@ from pathlib import Path
 import numpy as np
 from pylatex import Document, NoEscape, Package
 
-from derive.core.errors import DerivationError
-from derive.present.latex import (escape_text, label_latex, form_latex, message_latex, printer_for, program_lines, relation_latex, rule_latex, statement_latex, value_latex)
+from derive.present.latex import (escape_text, form_latex, label_latex, message_latex,
+                                  printer_for, program_lines, relation_latex, rule_latex,
+                                  statement_latex, value_latex)
 from derive.core.program import Program, grad_name, is_grad_name, ref, ref_indices
 from derive.front.spec import load_spec
-from derive.answers import solve_part
+from derive.answers import solve_guarded
 from derive.engines.backward import tidy_statement
 from derive.core.records import Answer
 from derive.present.steps import has_math, step_latex
@@ -100,28 +101,25 @@ class Rendered:
 
 
 def solve_timed(spec, timings: Timings | None = None) -> list[Answer]:
-    """Every part's answer, verified.  With `timings`, the derive and verify times
-    are measured apart: a derive-only pass, then the verified pass, whose
-    re-derivation (warm SymPy caches) is timed again and subtracted.  A part the
-    engines cannot derive (DerivationError) becomes a not-derived answer saying why."""
+    """Every part's answer, verified, each on its own (a failing part is an answer with
+    the status withheld, not-derived or error, and does not stop the others).  With
+    `timings`, the derive and verify times are measured apart: a derive-only pass, then
+    the verified pass, whose re-derivation (warm SymPy caches) is timed again and
+    subtracted."""
     answers = []
     for label in spec.parts:
-        try:
-            if timings is None:
-                answers.append(solve_part(spec, label))
-                continue
-            t0 = time.perf_counter()
-            solve_part(spec, label, verify=False)
-            t1 = time.perf_counter()
-            solve_part(spec, label, verify=False)
-            t2 = time.perf_counter()
-            answers.append(solve_part(spec, label))
-            t3 = time.perf_counter()
-            timings.derive += t1 - t0
-            timings.verify += max(0.0, (t3 - t2) - (t2 - t1))
-        except DerivationError as e:
-            answers.append(Answer(spec.id, label, spec.part(label).kind, "not-derived",
-                                  message=f"the engine could not derive it: {e}"))
+        if timings is None:
+            answers.append(solve_guarded(spec, label))
+            continue
+        t0 = time.perf_counter()
+        solve_guarded(spec, label, verify=False)
+        t1 = time.perf_counter()
+        solve_guarded(spec, label, verify=False)
+        t2 = time.perf_counter()
+        answers.append(solve_guarded(spec, label))
+        t3 = time.perf_counter()
+        timings.derive += t1 - t0
+        timings.verify += max(0.0, (t3 - t2) - (t2 - t1))
     return answers
 
 
@@ -201,9 +199,12 @@ class ProblemRenderer:
                 r"the engine):}\par",
                 spec_text(ans.text or ""),
                 r"\end{answerbox}"])
-        if ans.verification is not None and not ans.verification.passed:
-            return (r"\par\textit{The derived answer failed its numeric check, so the key "
-                    r"does not show it:} %s.\par" % escape_text(ans.verification.summary()))
+        if ans.status == "withheld":
+            return (r"\par\textit{Withheld:} %s. The key does not show an answer that "
+                    r"failed its check.\par" % message_latex(ans.message.rstrip(".")))
+        if ans.status == "error":
+            return (r"\par\textit{Not answered:} %s.\par"
+                    % message_latex(ans.message.rstrip(".")))
         p = self.printer(ans)
         out = []
         steps = self.steps(ans, p)
@@ -525,16 +526,19 @@ class BuildResult:
     counts: dict = field(default_factory=dict)      # status -> number of parts
     answers: dict = field(default_factory=dict)     # (problem id, part) -> Answer
     overfull: list = field(default_factory=list)    # lines that run into the margin
+    incomplete: list = field(default_factory=list)  # (problem id, part, why) not in the key
 
 
 def build_key(paths, out_dir, *, solutions: bool = True, tex_only: bool = False,
               subscripts: bool = False, timings: bool = False, title: str | None = None,
               course: str | None = None, date: str | None = None,
-              progress=None) -> BuildResult:
+              progress=None, keep_going: bool = False) -> BuildResult:
     """Build DIR/problems.pdf and DIR/answer_key.pdf (and their .tex) for the specs.
 
     `solutions=False` builds only the problem sheet; `tex_only` writes the .tex
-    files without running TeX; `progress(text)` receives one line per stage."""
+    files without running TeX; `progress(text)` receives one line per stage.  A part
+    without a verified answer (withheld, not derived, not answerable) is listed in
+    `incomplete`; unless `keep_going`, nothing is then compiled or written."""
     say = progress or (lambda text: None)
     if not tex_only:
         check_tex()
@@ -557,14 +561,10 @@ def build_key(paths, out_dir, *, solutions: bool = True, tex_only: bool = False,
         t.render += t2 - t1
         for a in answers:
             result.answers[(spec.id, a.part)] = a
-            status = "failed" if a.verification is not None and not a.verification.passed \
-                else a.status
-            result.counts[status] = result.counts.get(status, 0) + 1
-            if status == "not-derived" and a.message.startswith("the engine could not"):
-                say(f"warning: {spec.id}:{a.part}: {a.message}")
-            if status == "failed":
-                say(f"warning: {spec.id}:{a.part} failed its numeric check; the key does "
-                    f"not show its answer ({a.verification.summary()})")
+            result.counts[a.status] = result.counts.get(a.status, 0) + 1
+            if a.status in ("withheld", "not-derived", "error"):
+                result.incomplete.append((spec.id, a.part, a.status))
+                say(f"warning: {spec.id}:{a.part}: {a.status}: {a.message}")
         if timings:
             stages = (f"derive {t.derive - before[0]:.1f} s, verify "
                       f"{t.verify - before[1]:.1f} s")
@@ -572,6 +572,8 @@ def build_key(paths, out_dir, *, solutions: bool = True, tex_only: bool = False,
             stages = f"derive + verify {t1 - t0:.1f} s"
         say(f"[{n:>2}/{len(specs)}] {spec.id:<{width}}  {len(answers)} parts: {stages}, "
             f"render {t2 - t1:.2f} s")
+    if result.incomplete and not keep_going:
+        return result
     title = title or DEFAULT_TITLE
     course = course or default_course(specs)
     date = date or _dt.date.today().strftime("%B %-d, %Y")

@@ -20,8 +20,10 @@ def format_answer(ans, spec, steps: bool = False) -> str:
             said = step_text(st, idx) if has_math(st) else st.text
             lines.append(f"    {lead}{said}{note}")
         lines.append("  answer:")
-    if ans.status == "not-derived":
-        lines.append(f"  not derived yet: {ans.message}")
+    if ans.status in ("not-derived", "withheld", "error"):
+        lead = {"not-derived": "not derived yet", "withheld": "withheld",
+                "error": "not answered"}[ans.status]
+        lines.append(f"  {lead}: {ans.message}")
         return "\n".join(lines)
     if ans.status == "given":
         lines.append("  instructor's answer (not derived):")
