@@ -81,8 +81,11 @@ SPEC_MISTAKES = [
      "ask: choice\n    options: [one]", "parts.a.options", "at least two options"),
     ("shape_names_an_undeclared_index", "Z: {shape: [b]}", "Z: {shape: [k]}",
      "tensors.Z.shape[0]", "unknown index 'k'"),
-    ("shape_missing", "Z: {shape: [b]}", "Z: {role: computed}", "tensors.Z.shape",
+    # a computed tensor's shape is inferred; an input's is declared
+    ("shape_missing", "s: {shape: [b, j], role: input}", "s: {role: input}", "tensors.s.shape",
      "missing required key"),
+    ("shape_conflict", "Z: {shape: [b]}", "Z: {shape: [b, j]}", "tensors.Z.shape",
+     "declared with shape [b, j]"),
     ("unknown_role", "Z: {shape: [b]}", "Z: {shape: [b], role: output}", "tensors.Z.role",
      "unknown role 'output'"),
     ("unknown_tensor_key", "Z: {shape: [b]}", "Z: {shape: [b], size: 3}", "tensors.Z.size",

@@ -14,16 +14,16 @@ import numpy as np
 import sympy as sp
 import yaml
 
-from derive.front import notation as N
 from derive.core.errors import SpecError
-from derive.core.program import Program, TensorInfo, size_symbol
-from derive.front.resolve import Scope, build_program
-from derive.front.notation import number
+from derive.core.functions import VOCABULARY
+from derive.core.program import (Program, TensorInfo, is_grad_name, ref_name, size_symbol,
+                                 tensor_layout)
+from derive.front import notation as N
 from derive.front.moment_keys import MOMENT_KINDS, _assumptions, _check_moment_part
+from derive.front.notation import number
+from derive.front.resolve import Resolver, Scope, build_program
+from derive.front.shapes import infer_shapes, inferred_order
 from derive.front.values import parse_values
-from derive.core.program import is_grad_name
-from derive.core.program import tensor_layout
-from derive.core.program import ref_name
 
 ROLES = ("input", "parameter", "computed")
 # values an input takes in numeric checks: probability and onehot sum to 1 over the last axis
@@ -396,10 +396,11 @@ class _Reader:
 
     def tensors(self):
         """tensors: shapes, roles, display names and domains."""
-        self.raw_tensors = self.data.get("tensors")
-        if not isinstance(self.raw_tensors, dict) or not self.raw_tensors:
+        self.raw_tensors = self.data.get("tensors") or {}
+        if not isinstance(self.raw_tensors, dict):
             self.L.fail("expected a mapping of tensor names to {shape: [...]}", "tensors")
         self.infos = {}
+        self.unshaped = {}
         for name, opts in self.raw_tensors.items():
             name = str(name)
             key = f"tensors.{name}"
@@ -414,15 +415,6 @@ class _Reader:
             for a in opts:
                 if a not in ("shape", "role", "latex", "domain"):
                     self.L.fail("unknown key (allowed: shape, role, latex, domain)", f"{key}.{a}")
-            if "shape" not in opts:
-                self.L.fail("missing required key", f"{key}.shape")
-            shape = opts["shape"]
-            if not isinstance(shape, list):
-                self.L.fail("expected a list of index names, [] for a scalar", f"{key}.shape")
-            for k, ax in enumerate(shape):
-                if str(ax) not in self.indices:
-                    self.L.fail(f"unknown index {ax!r} (declare it under index:)",
-                           f"{key}.shape[{k}]")
             role = opts.get("role")
             if role is not None and role not in ROLES:
                 self.L.fail(f"unknown role {role!r} (roles: {', '.join(ROLES)})", f"{key}.role")
@@ -430,7 +422,22 @@ class _Reader:
             domain = opts.get("domain", "real")
             if domain not in DOMAINS:
                 self.L.fail(f"unknown domain {domain!r} (domains: {', '.join(DOMAINS)})",
-                       f"{key}.domain")
+                            f"{key}.domain")
+            if "shape" not in opts:
+                if role in ("input", "parameter"):
+                    self.L.fail(f"missing required key: the shape of "
+                                f"{'an' if role == 'input' else 'a'} {role} is declared (a "
+                                f"computed tensor's is inferred from the statements that "
+                                f"write it)", f"{key}.shape")
+                self.unshaped[name] = opts   # inferred from the writes (read_program)
+                continue
+            shape = opts["shape"]
+            if not isinstance(shape, list):
+                self.L.fail("expected a list of index names, [] for a scalar", f"{key}.shape")
+            for k, ax in enumerate(shape):
+                if str(ax) not in self.indices:
+                    self.L.fail(f"unknown index {ax!r} (declare it under index:)",
+                                f"{key}.shape[{k}]")
             if domain in ("probability", "onehot") and not shape:
                 self.L.fail(f"a {domain} tensor needs an axis to sum over", f"{key}.domain")
             self.infos[name] = TensorInfo(name, tuple(str(a) for a in shape),
@@ -445,6 +452,7 @@ class _Reader:
         if not isinstance(self.program_text, str) or not self.program_text.strip():
             self.L.fail("expected the forward program as text (use program: |)", "program")
         offset = self.L.block_offset("program")
+        self.infer_shapes(offset)
         # roles: written tensors are computed, others inputs (unless declared)
         written = _written_names(self.program_text, self.path, offset)
         for name, info in self.infos.items():
@@ -469,6 +477,34 @@ class _Reader:
             if name not in used:
                 self.L.fail("declared but never used by the program", f"tensors.{name}")
 
+
+    def infer_shapes(self, offset: int):
+        """Shapes of the computed tensors from their writes (declared ones checked)."""
+        resolver = Resolver(self.scope, self.path, self.program_text, "program", offset)
+        declared = {n: (i, f"tensors.{n}") for n, i in self.infos.items()}
+        taken = set(self.symbols) | set(self.sizes) | set(self.functions) | set(VOCABULARY)
+        inferred = infer_shapes(self.program_text, self.scope, resolver, self.path, offset,
+                                declared, lambda n: n not in taken)
+        for name, opts in self.unshaped.items():
+            if name not in inferred:
+                self.L.fail("no shape: and the program never writes it, so its shape cannot "
+                            "be inferred (declare shape: [...])", f"tensors.{name}")
+            info = inferred[name]
+            if opts.get("role") not in (None, "computed"):
+                self.L.fail("the program writes it, so it is computed", f"tensors.{name}.role")
+            info.latex = None if opts.get("latex") is None else str(opts["latex"])
+            info.domain = opts.get("domain", "real")
+        # the order of the tensors: as declared; an undeclared one just before the first
+        # declared computed tensor that the program writes after it
+        written = list(inferred_order(self.program_text, self.path, offset))
+        order = [n for n in self.raw_tensors]
+        for name in written:
+            if name in inferred and name not in self.raw_tensors:
+                later = [n for n in written[written.index(name) + 1:] if n in order]
+                order.insert(order.index(later[0]) if later else len(order), name)
+        infos = {**self.infos, **inferred}
+        self.infos.clear()
+        self.infos.update({str(n): infos[str(n)] for n in order if str(n) in infos})
 
     def read_sizes(self):
         """sizes: the default size of each size symbol."""
