@@ -1,14 +1,16 @@
 """Answering cost parts; the cost line of a backprop part."""
 from __future__ import annotations
 
+import sympy as sp
+
 from derive.core.errors import CostError, SpecError
-from derive.core.growth import order
+from derive.core.growth import order, order_expr
 from derive.core.program import Program, grad_name
 from derive.core.records import Result
 from derive.engines.cost import steps as cost_steps
 from derive.engines.cost.analysis import analyse
 from derive.engines.cost.memory import analyse_pair, backward_of, memory_kept
-from derive.run.counting import GROWTH_SIZES, _claimed_growth, check_by_counting
+from derive.run.counting import GROWTH_SIZES, check_by_counting, order_mismatch
 
 def cost_line(forward_program: Program, backward, verify: bool = False) -> str:
     """`forward work O(BJ), backward work O(BJ), parallel depth O(log J), memory kept O(BJ)`.
@@ -105,11 +107,17 @@ def solve_cost_part(spec, part, ans, verify: bool = True):
             v.method = (f"counted by unrolling at {grow} = "
                         f"{', '.join(str(s[grow]) for s in sizes)}"
                         + (f" ({others})" if others else ""))
-            bad = _claimed_growth(v, {"work": w_order, "depth": d_order}, grow)
+            sym = prog.sizes[grow]
+            fixed = {s: sp.Integer(base[n]) for n, s in prog.sizes.items() if n != grow}
+            bad = [f"{name}: {why}" for name, formula in (("work", cost.work),
+                                                           ("depth", cost.depth))
+                   if (why := order_mismatch(formula, order_expr(formula, prog, only).args[0],
+                                             sym, fixed))]
             if bad:
                 v.passed, v.detail = False, "; ".join(bad)
             else:
-                v.detail = f"the counts grow as {w_order} (work) and {d_order} (depth)"
+                v.detail = (f"the orders {w_order} (work) and {d_order} (depth) are the "
+                            f"formulas' own")
         else:
             v.method = "counted by unrolling at sizes " + "; ".join(
                 ", ".join(f"{k}={x}" for k, x in s.items()) for s in sizes)
