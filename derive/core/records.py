@@ -111,12 +111,33 @@ class Result:
 
     `label` names the quantity in the course notation (students' answers are matched
     against it); `lhs`, when given, is the same quantity as a SymPy object
-    (Var(z1[j]), sigma2(l + 1)), which the printers typeset."""
+    (Var(z1[j]), sigma2(l + 1)), which the printers typeset.  An answer that is a
+    statement (an SGD update) has it as `statement`, `value` being its text."""
     label: str
     value: sp.Expr | str
     relation: str = "="
     note: str = ""
     lhs: sp.Basic | None = None
+    statement: Statement | None = None     # an answer that is a statement (an update)
+
+
+@dataclass
+class Assumed:
+    """What an answer assumes of every entry of one tensor (a spec's `assume:` or a part's
+    `given:`): its mean and variance (SymPy objects), the distribution Monte Carlo draws
+    it from (None: only these moments are assumed), whether it is symmetric about its
+    mean, whether its entries are independent of each other, or the constant it is.
+    `layer`, for the tensor a recurrence starts from, is the layer where this holds
+    (`0`, `L`).  The printers (derive.present.steps) say it in words, with the spec's
+    display names."""
+    tensor: str
+    mean: sp.Expr | None = None
+    variance: sp.Expr | None = None
+    distribution: str | None = None
+    symmetric: bool = False
+    independent: bool = True
+    constant: sp.Expr | None = None
+    layer: sp.Expr | None = None
 
 
 @dataclass
@@ -137,6 +158,7 @@ class Answer:
     results: list = field(default_factory=list)
     matrix: list = field(default_factory=list)   # (statement, matrix text or None, reason)
     cost: str = ""    # backprop/gradient parts: orders of work, depth, memory (derive.cost)
+    assumptions: list = field(default_factory=list)   # [Assumed] the derivation uses
 
     @property
     def verified(self) -> bool:
