@@ -284,8 +284,12 @@ class NotationPrinter(StrPrinter):
         return expr.name
 
     def _print_Function(self, expr):
+        """`exp(x)`; a sum as an argument keeps only the call's brackets:
+        `Var(sum over i of x[i])`, not `Var((sum over i of x[i]))`."""
         name = NOTATION_NAME.get(expr.func, expr.func.__name__)
-        return "%s(%s)" % (name, ", ".join(self._print(a) for a in expr.args))
+        args = [self._print(a)[1:-1] if isinstance(a, sp.Sum) else self._print(a)
+                for a in expr.args]
+        return "%s(%s)" % (name, ", ".join(args))
 
     def _print_ind(self, expr):
         rel = expr.args[0]
