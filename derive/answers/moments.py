@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import numpy as np
 import sympy as sp
-from derive.core.records import Result, Step
+from derive.core.records import Assumed, Result, Step
 from derive.core.errors import DerivationError, VerificationError
 from derive.run.execute import Executor
 from derive.core.program import (Program, Statement, TensorInfo, TensorScalar, base_of, is_grad_name, is_ref, ref_name)
 from derive.engines.moments.algebra import BOUND, E, Var, _simp, _sym, as_assumptions, entry, fx, said, spec_assumptions
 from derive.run.montecarlo import LAYERS, SAMPLES, STANDARD_ERRORS
-from derive.engines.moments.propagate import Analysis, assumption_notes, backward_program
+from derive.engines.moments.propagate import Analysis, backward_program
 from derive.engines.moments.recurrences import Recurrence, check_recurrence, layer_recurrence
 from derive.engines.moments.solve import APPROXIMATIONS, PART_SYMBOLS, _sample_point, solve_for
 from derive.engines.moments.table import EXTREME_ARGUMENTS
@@ -64,10 +64,17 @@ def _mentioned(assumptions: dict, steps) -> list:
     return [n for n in assumptions if n in named]
 
 
-def _message(assumptions: dict, steps) -> str:
-    """The assumptions the derivation uses (independence assumed beyond them is an
-    assumption of its step)."""
-    return "assumed: " + assumption_notes(assumptions, _mentioned(assumptions, steps))
+def _assumed(assumptions: dict, steps, start=None) -> list:
+    """The assumptions the derivation uses, as records (independence assumed beyond them
+    is an assumption of its step).  `start`: (tensor, layer) of a recurrence, whose first
+    tensor has its assumed moments at that layer only."""
+    out = []
+    for name in _mentioned(assumptions, steps):
+        a = assumptions[name]
+        layer = start[1] if start is not None and start[0] == name else None
+        out.append(Assumed(name, a.mean, a.variance, a.distribution, a.symmetric,
+                           a.independent, a.constant, layer))
+    return out
 
 
 def _settings(spec) -> list:
@@ -104,7 +111,7 @@ def _variance_part(spec, part, ans, verify):
         claims.append(Claim(f"E({of})", of, "mean", r.mean))
     if is_grad_name(of):
         ans.program = analysis.backward(base_of(of))[0].program
-    ans.message = _message(assumptions, ans.steps)
+    ans.assumptions = _assumed(assumptions, ans.steps)
     if verify:
         ans.verification = verify_claims(spec.program, assumptions, claims, _settings(spec))
 
@@ -133,7 +140,7 @@ def _mean_part(spec, part, ans, verify):
                             center=r.mean))
     if is_grad_name(of):
         ans.program = analysis.backward(base_of(of))[0].program
-    ans.message = _message(assumptions, ans.steps)
+    ans.assumptions = _assumed(assumptions, ans.steps)
     if verify:
         ans.verification = verify_claims(spec.program, assumptions, claims, _settings(spec))
 
@@ -168,7 +175,7 @@ def _recurrence_part(spec, part, ans, verify, assumptions):
     ]
     if is_grad_name(of):
         ans.program = backward_program(spec.program, assumptions, [base_of(of)]).program
-    ans.message = _message(assumptions, ans.steps)
+    ans.assumptions = _assumed(assumptions, ans.steps, (rec.frm, rec.at))
     if verify:
         symbolic = check_recurrence(rec)
         claims = _recurrence_claims(rec, lambda layer: fx(s(layer)))
@@ -212,7 +219,7 @@ def _largest_variance_part(spec, part, ans, verify, assumptions):
     ans.results = [_result(f"max Var({of})", cap, "=", attained),
                    _result(f"Var({of})", cap, BOUND, "whatever the input distribution",
                            Var(x))]
-    ans.message = _message(assumptions, ans.steps)
+    ans.assumptions = _assumed(assumptions, ans.steps)
     if verify:
         claims = [Claim(f"Var({of})", of, "variance", cap, BOUND)]
         v = verify_claims(spec.program, assumptions, claims, _settings(spec))
@@ -345,7 +352,8 @@ def _solve_part(spec, part, ans, verify):
         ans.results += [_result(sym.name, r, "≈", ap.words, sym)
                         for r in approx_roots]
     ans.steps = steps
-    ans.message = _message(assumptions, steps)
+    ans.assumptions = _assumed(assumptions, steps,
+                               None if rec is None else (rec.frm, rec.at))
     if not verify:
         return
     symbolic = []
@@ -471,7 +479,7 @@ def _choice_part(spec, part, ans, verify):
                            "=", why),
                    _result(f"{label}({of})", v_of, rel_of, lhs=q_of),
                    _result(f"{label}({other})", v_other, rel_other, lhs=q_other)]
-    ans.message = _message(assumptions, steps)
+    ans.assumptions = _assumed(assumptions, steps)
     if verify:
         claims = [Claim(f"{label}({other})", other, moment, v_other, "="),
                   Claim(f"{label}({of})", of, moment, v_of, rel_of)]

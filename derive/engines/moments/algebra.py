@@ -85,18 +85,6 @@ class Assumption:
     def normal(self) -> bool:
         return self.distribution == "normal"
 
-    def describe(self) -> str:
-        if self.constant is not None:
-            return f"the constant {fx(self.constant)}"
-        bits = [f"mean {fx(self.mean)}", f"variance {fx(self.variance)}"]
-        if self.distribution:
-            bits.insert(0, self.distribution)
-        elif self.symmetric:
-            bits.append("symmetric about its mean")
-        bits.append("independent entries" if self.independent else "entries may depend on "
-                    "each other")
-        return ", ".join(bits)
-
 
 def as_assumptions(raw: dict) -> dict:
     """{tensor: Assumption} from a spec's normalized `assume:` / `given:` mapping."""

@@ -567,7 +567,3 @@ def derive_mean(program: Program, assume: dict, of: str) -> MomentResult:
     a = Analysis(program, assume)
     value, rel = a.moment(of, "mean")
     return MomentResult(f"E({of})", value, rel, a.steps(of), a.derivation(of))
-
-
-def assumption_notes(assumptions: dict, names) -> str:
-    return "; ".join(f"{n}: {assumptions[n].describe()}" for n in names if n in assumptions)
