@@ -3,7 +3,10 @@ from __future__ import annotations
 
 import numpy as np
 
-def answer_json(ans, spec) -> dict:
+from derive.present.steps import assumption_json, has_math, step_json
+
+def answer_json(ans, spec, steps: bool = False) -> dict:
+    """An answer as a JSON object; with `steps`, its derivation steps that are data."""
     from derive.core.program import format_items, format_statement
     idx = spec.program.indices
     out = {"problem": spec.id, "part": ans.part, "kind": ans.kind, "status": ans.status}
@@ -25,6 +28,10 @@ def answer_json(ans, spec) -> dict:
         out["text"] = ans.text
     if ans.message:
         out["message"] = ans.message
+    if ans.assumptions:
+        out["assumptions"] = [assumption_json(a) for a in ans.assumptions]
+    if steps and ans.steps:
+        out["steps"] = [step_json(st, idx) for st in ans.steps if has_math(st)]
     if getattr(ans, "cost", ""):
         out["cost"] = ans.cost
     if ans.verification is not None:

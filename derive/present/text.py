@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from derive.core.functions import RULE_TEXT
-from derive.present.steps import has_math, step_text
+from derive.present.steps import assumption_text, has_math, step_text
 
 import numpy as np
 
@@ -18,7 +18,9 @@ def format_answer(ans, spec, steps: bool = False) -> str:
             rules = st.extra.get("rules") if st.extra else None
             note = f"   [{'; '.join(RULE_TEXT[f] for f in rules)}]" if rules else ""
             said = step_text(st, idx) if has_math(st) else st.text
-            lines.append(f"    {lead}{said}{note}")
+            first, *rest = f"{said}{note}".split("\n")
+            lines.append(f"    {lead}{first}")
+            lines.extend(" " * (4 + len(lead)) + line for line in rest)   # a table's rows
         lines.append("  answer:")
     if ans.status in ("not-derived", "withheld", "error"):
         lead = {"not-derived": "not derived yet", "withheld": "withheld",
@@ -37,7 +39,9 @@ def format_answer(ans, spec, steps: bool = False) -> str:
             lines.append("  backward loops:")
         lines.extend("    " + l for l in format_items(ans.program.items, idx))
     if ans.results:
-        lines.append("  answer:" if ans.kind != "update" else "  update:")
+        head = "  answer:" if ans.kind != "update" else "  update:"
+        if head not in lines:
+            lines.append(head)
         for r in ans.results:
             value = r.value if isinstance(r.value, str) else format_expr(r.value)
             rel = f" {r.relation} " if r.relation else ": "
@@ -55,6 +59,8 @@ def format_answer(ans, spec, steps: bool = False) -> str:
             lines.append(f"    {name} = {text}")
     if ans.message:
         lines.append(f"  note: {ans.message}")
+    if ans.assumptions:
+        lines.append("  assumed: " + "; ".join(assumption_text(a) for a in ans.assumptions))
     if getattr(ans, "cost", ""):
         lines.append(f"  cost: {ans.cost}")
     if ans.verification is not None:
