@@ -81,13 +81,17 @@ def statement_text(st, tensors) -> str | None:
 
 
 def result_text(res, tensors) -> str | None:
-    """`backward work =`, `Var(y) =`, `E[u] =` as pdftotext reads a result's label."""
+    """`backward work =`, `Var(y[j]) =`, `E[u] =` as pdftotext reads a result's label."""
     label = str(res.label)
     if re.fullmatch(r"[a-z ]+", label) and " " in label:
         return f"{label} {res.relation}"
     m = re.fullmatch(r"(Var|E)\((\w+)\)", label)
     shown = m and shown_name(m.group(2), tensors)
     if shown and res.relation == "=":
+        # the key names the quantity of `lhs`: one entry, `Var(y[j])`
+        entry = res.lhs.args[0] if res.lhs is not None else None
+        idx = ref_indices(entry) if getattr(entry, "is_Indexed", False) else ()
+        shown += f"[{', '.join(format_expr(i) for i in idx)}]" if idx else ""
         return f"Var({shown}) =" if m.group(1) == "Var" else f"E[{shown}] ="
     return None
 

@@ -144,7 +144,8 @@ def answer_update(spec: Spec, part, ans: Answer, verify: bool) -> Answer:
         updates.append(Statement(ref(name, idx), "-=", rate * ref(grad_name(name), idx), loops))
         ans.results.append(Result(f"{name} update", format_statement(updates[-1],
                                                                       spec.program.indices),
-                                  "", "gradient descent: step against the gradient"))
+                                  "", "gradient descent: step against the gradient",
+                                  statement=updates[-1]))
     ans.message = ("descent moves each parameter against its gradient, so the update "
                    "subtracts rate times the gradient (a + would climb the loss)")
     if verify:

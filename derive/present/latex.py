@@ -15,7 +15,8 @@ import sympy as sp
 from sympy.core.function import AppliedUndef
 from sympy.printing.latex import LatexPrinter
 
-from derive.core.program import (as_expr, Block, Program, Statement, base_of, implicit_loops, is_grad_name, is_ref)
+from derive.core.program import (as_expr, Block, Program, Statement, TensorScalar, base_of,
+                                 implicit_loops, is_grad_name, is_ref)
 from derive.core.rules import DERIVATIVES, PARTIALS, RULE_TEXT
 from derive.core.functions import LATEX
 from derive.core.naming import display_name
@@ -35,7 +36,7 @@ RELATION_LATEX = {
     "=": "=", "==": "=", "<=": r"\le", ">=": r"\ge", "<": "<", ">": ">",
     "≤": r"\le", "≥": r"\ge", "≈": r"\approx", "~": r"\approx", "~=": r"\approx",
     "approx": r"\approx", "∝": r"\propto", "propto": r"\propto", "in": r"\in",
-    "!=": r"\ne", "≠": r"\ne", "is": "=",
+    "!=": r"\ne", "≠": r"\ne", "is": r"\mathrel{\text{is}}",
 }
 
 # the assignment operators of a statement: relations, so TeX spaces them as `=`
@@ -371,117 +372,6 @@ def rule_latex(f, printer=None) -> str:
     return r"\text{%s}" % escape_text(RULE_TEXT.get(f, str(f)))
 
 
-_MATRIX_FUNCTIONS = {"sum": r"\operatorname{sum}", "abs": r"\operatorname{abs}",
-                     **{f.__name__: tex for f, tex in LATEX.items() if tex}}
-_MATRIX_FUNCTIONS.update({"max": r"\max", "min": r"\min"})
-
-
-def matrix_latex(text: str, tensor_names, printer=None) -> str:
-    """A matrix form of matrix.py (`W.grad = z.grad x^T`, `h_{t - 1}`, `∘`) in LaTeX.
-
-    `tensor_names` are the tensors the text can name; the longest name wins, so
-    `R_in_t` is the tensor `R_in` at time `t`."""
-    p = printer or NotationLatexPrinter()
-    names = sorted(tensor_names, key=len, reverse=True)
-    out, k = [], 0
-    while k < len(text):
-        ch = text[k]
-        if ch.isspace():
-            k += 1
-            continue
-        two = text[k:k + 2]
-        if two in ("+=", "-="):
-            out.append(OP_LATEX[two])
-            k += 2
-            continue
-        if two == "**":
-            m = re.match(r"\*\*(\d+|\(.*?\))", text[k:])
-            _superscript(out, m.group(1).strip("()") if m else "")
-            k += len(m.group(0)) if m else 2
-            continue
-        if two == "^T":
-            _superscript(out, r"\top")
-            k += 2
-            continue
-        if ch == "∘":
-            out.append(r"\circ")
-            k += 1
-            continue
-        m = re.match(r"\d+(\.\d+)?", text[k:])
-        if m:
-            out.append(m.group(0))
-            k += len(m.group(0))
-            continue
-        name = next((n for n in names if text.startswith(n, k)
-                     and not text[k + len(n):k + len(n) + 1].isalnum()), None)
-        if name is not None:
-            k += len(name)
-            shown = p.tensor_name(name)
-            if text.startswith(".grad", k):
-                shown = p.tensor_name(name + ".grad")
-                k += 5
-            sub = re.match(r"_(\{[^}]*\}|[A-Za-z0-9])", text[k:])
-            if sub:
-                k += len(sub.group(0))
-                inner = sub.group(1).strip("{}").replace(" ", "")
-                shown = "%s_{%s}" % ("{%s}" % shown if re.search(r"[_^]", shown) else shown,
-                                     inner)
-            out.append(shown)
-            continue
-        m = re.match(r"[A-Za-z_][A-Za-z0-9_]*", text[k:])
-        if m:
-            word = m.group(0)
-            k += len(word)
-            if word == "sqrt" and text.startswith("(", k):
-                end = _closing(text, k)
-                out.append(r"\sqrt{%s}" % matrix_latex(text[k + 1:end], tensor_names, p))
-                k = end + 1
-            elif text.startswith("(", k) and word in _MATRIX_FUNCTIONS:
-                out.append(_MATRIX_FUNCTIONS[word])
-            else:
-                out.append(p._print(sp.Symbol(word)))
-            continue
-        out.append({"*": r"\,", "(": "(", ")": ")"}.get(ch, ch))
-        k += 1
-    return _join_tokens(out)
-
-
-def _superscript(tokens: list, sup: str):
-    """Raise the last token to `sup`, bracing it if it has a superscript already."""
-    if tokens and "^" in tokens[-1]:
-        tokens[-1] = "{%s}" % tokens[-1]
-    tokens.append("^{%s}" % sup)
-
-
-_OPERATORS = {"=", "+", "-", "/", ",", ")", r"\circ", OP_LATEX["+="], OP_LATEX["-="]}
-
-
-def _join_tokens(tokens) -> str:
-    """Tokens of a matrix form; a thin space between two factors (`Z\\,\\hat{y}`)."""
-    text, prev = "", None
-    heads = set(_MATRIX_FUNCTIONS.values())
-    for t in tokens:
-        factor_follows = prev is not None and prev not in _OPERATORS and prev != "(" \
-            and prev not in heads and t not in _OPERATORS and not t.startswith(("^", "_"))
-        if factor_follows:
-            text += r"\,"
-        elif re.search(r"\\[A-Za-z]+$", text) and t[:1].isalpha():
-            text += " "                   # \circ z, not \circz
-        text += t
-        prev = t
-    return text
-
-
-def _closing(text: str, k: int) -> int:
-    """The index of the bracket closing the one at k (or the end of the text)."""
-    depth = 0
-    for m in range(k, len(text)):
-        depth += {"(": 1, ")": -1}.get(text[m], 0)
-        if depth == 0:
-            return m
-    return len(text)
-
-
 class _Leaf(sp.Dummy):
     """A placeholder that prints as given LaTeX (a tensor inside an elementwise form)."""
 
@@ -543,21 +433,47 @@ def relation_latex(relation: str) -> str:
 
 
 def label_latex(label: str, printer=None) -> str:
-    """The left side of an expression answer: a tensor, a symbol, or words."""
+    """The left side of an expression answer that has no `lhs`: a tensor, a symbol, a
+    moment of a whole tensor (`Var(h)`), or words in which such names stand as math
+    (`Var(u) compared with Var(y)`)."""
     p = printer or NotationLatexPrinter()
-    label = str(label).strip()
-    if base_of(label) in p.latex_names:
-        return p.tensor_name(label)
-    call = re.fullmatch(r"([A-Za-z][A-Za-z0-9_]*)\((.+)\)", label)
-    if call and call.group(1) in NAMED_FUNCTION_LATEX \
-            and _closing(label, call.start(2) - 1) == len(label) - 1:
-        inner = matrix_latex(call.group(2), list(p.latex_names), p)
-        if call.group(1) == "E":
-            return r"\mathbb{E}[%s]" % inner
-        return r"%s(%s)" % (NAMED_FUNCTION_LATEX[call.group(1)], inner)
-    if re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", label):
-        return p._print(sp.Symbol(label))
-    return r"\text{%s}" % plain_formulas(label)
+    words = str(label).split()
+    shown = [_name_latex(w, p) for w in words]
+    if len(words) == 1 and shown[0] is not None:
+        return shown[0]
+    out = []
+    for word, tex in zip(words, shown):
+        if tex is None and out and out[-1][0] == "text":
+            out[-1] = ("text", out[-1][1] + " " + word)
+        else:
+            out.append(("text", word) if tex is None else ("math", tex))
+    return r"\ ".join(r"\text{%s}" % escape_text(v) if kind == "text" else v
+                      for kind, v in out)
+
+
+def _name_latex(word: str, p) -> str | None:
+    """A word of a label as math, if it is a tensor, a symbol or a moment of a tensor."""
+    if base_of(word) in p.latex_names:
+        return p.tensor_name(word)
+    if word.isidentifier() and len(word) > 1 and word not in p.symbol_latex \
+            and word.lower() == word and "_" not in word:
+        return None                          # an English word: "forward", "update"
+    if word.isidentifier():
+        return p._print(sp.Symbol(word))
+    head, bracket, inner = word.partition("(")
+    if bracket and head in NAMED_FUNCTION_LATEX and inner.endswith(")") \
+            and inner[:-1].removesuffix(".grad").isidentifier():
+        return p.doprint(sp.Function(head)(TensorScalar(inner[:-1])))
+    return None
+
+
+def result_label_latex(res, printer=None) -> str:
+    """The left side of an expression answer (derive.core.records.Result): its quantity
+    `lhs` when it has one (`\\operatorname{Var}(z_1[j])`), else its label."""
+    p = printer or NotationLatexPrinter()
+    if res.lhs is not None:
+        return p.doprint(res.lhs)
+    return label_latex(res.label, p)
 
 
 def value_latex(value, printer=None) -> str:

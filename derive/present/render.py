@@ -23,15 +23,15 @@ from pathlib import Path
 import numpy as np
 from pylatex import Document, NoEscape, Package
 
-from derive.present.latex import (escape_text, form_latex, label_latex, message_latex,
-                                  printer_for, program_lines, relation_latex, rule_latex,
-                                  statement_latex, value_latex)
+from derive.present.latex import (escape_text, form_latex, message_latex, printer_for,
+                                  program_lines, relation_latex, result_label_latex,
+                                  rule_latex, statement_latex, value_latex)
 from derive.core.program import Program, grad_name, is_grad_name, ref, ref_indices
 from derive.front.spec import load_spec
 from derive.answers import solve_guarded
 from derive.engines.backward import tidy_statement
 from derive.core.records import Answer
-from derive.present.steps import has_math, step_latex
+from derive.present.steps import assumptions_latex, has_math, step_latex
 from derive.present.written import written_lines
 from derive.present.tex import check_tex, compile_tex, overfull_lines
 
@@ -223,6 +223,9 @@ class ProblemRenderer:
             out += [r"\begin{answerbox}", *box, r"\end{answerbox}"]
         if ans.message:
             out.append(r"{\small\textit{Note:} %s}\par" % message_latex(ans.message))
+        if ans.assumptions:
+            out.append(r"{\small\textit{Assumed:} %s.}\par"
+                       % assumptions_latex(ans.assumptions, p))
         if ans.verification is not None:
             out.append(r"{\footnotesize\textit{Verified numerically:} %s.}\par"
                        % escape_text(ans.verification.summary()))
@@ -245,8 +248,9 @@ class ProblemRenderer:
     def result(self, res, p) -> str:
         """`label relation value`, wrapped like a program line; an order note `O(L)`
         is appended as `= O(L)`, any other note follows in words."""
-        tex = r"%s %s %s" % (label_latex(res.label, p), relation_latex(res.relation),
-                             value_latex(res.value, p))
+        tex = r"%s %s %s" % (result_label_latex(res, p), relation_latex(res.relation),
+                             value_latex(res.value, p)) if res.statement is None \
+            else self.stmt(res.statement, p)
         note = str(res.note or "").strip()
         order = re.fullmatch(r"O\((.+)\)", note)
         if order:
