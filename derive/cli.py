@@ -124,7 +124,10 @@ def show(ctx, problem):
     for name, info in prog.tensors.items():
         if name.endswith(".grad"):
             continue
-        shape = "[" + ", ".join(info.axes) + "]" if info.axes else "scalar"
+        shape = "[" + ", ".join(
+            a if tuple(prog.indices.get(a, ())) == tuple(r)
+            else f"{a} in {format_expr(r[0])}..{format_expr(r[1])}"
+            for a, r in zip(info.axes, info.ranges)) + "]" if info.axes else "scalar"
         click.echo(f"  {name:<8} {shape:<16} {info.role}")
     click.echo("program:")
     for k, line in enumerate(format_program(prog).split("\n"), 1):
@@ -147,7 +150,7 @@ def run_cmd(ctx, problem, sizes, seed):
             raise click.BadParameter(
                 f"unknown size {name!r} (sizes: {', '.join(spec.size_symbols) or 'none'})",
                 param_hint="--size")
-    concrete = {**spec.default_sizes(), **given}
+    concrete = spec.sizes_at(given)
     env = run(spec.program, concrete, spec.values or None, seed=seed)
     click.echo(f"{spec.id} at " + (", ".join(f"{k}={v}" for k, v in concrete.items())
                                    or "fixed sizes") + f", seed {seed}")

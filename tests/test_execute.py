@@ -62,14 +62,6 @@ def conv_ref(env, n):
     return {"R": R}
 
 
-def shifted_write_ref(env, n):
-    X = n["X"]
-    g = np.zeros_like(env["f"])
-    for dx in range(n["D"]):
-        g[:, dx:] += env["w"][dx] * env["f"][:, :X - dx]              # writes past X are dropped
-    return {"g": g}
-
-
 def scalar_ref(env, n):
     y = (env["s"] ** 2).sum()
     return {"y": y, "q": 2 * y + 1, "d": env["a"] @ env["c"]}
@@ -134,10 +126,6 @@ CASES = [
      {"W": ("dx jp j", "parameter"), "L": ("b x jp", "input"), "R": ("b x j", "computed")},
      "for b, x, j, dx, jp: R[b, x, j] += W[dx, jp, j] * L[b, x+dx, jp]",
      {"B": 2, "X": 5, "J": 3, "D": 3}, conv_ref, 1e-12),
-    ("shifted_write", {"b": "B", "x": "X", "dx": "D"},
-     {"w": ("dx", "parameter"), "f": ("b x", "input"), "g": ("b x", "computed")},
-     "for b, x, dx: g[b, x+dx] += w[dx] * f[b, x]",
-     {"B": 2, "X": 6, "D": 3}, shifted_write_ref, 1e-12),
     ("scalar_targets", {"b": "B", "j": "J", "i": "I"},
      {"s": ("b j", "input"), "a": ("i", "input"), "c": ("i", "input"),
       "y": ("", "computed"), "q": ("", "computed"), "d": ("", "computed")},
@@ -204,6 +192,17 @@ def test_input_of_the_wrong_shape_is_an_execution_error(make_scope):
                                        {"s": ("b j", "input"), "Z": ("b", "computed")}))
     with pytest.raises(ExecutionError, match="expected"):
         run(program, {"B": 2, "J": 3}, {"s": np.zeros(5)})
+
+
+def test_a_write_outside_a_computed_tensors_shape_is_an_error_not_dropped(make_scope):
+    # g is declared over x, but the statement writes g[b, x + dx] up to x = X + D - 2:
+    # dropping those writes silently gave a worked example of the wrong numbers
+    program = build_program("for b, x, dx: g[b, x+dx] += w[dx] * f[b, x]",
+                            make_scope({"b": "B", "x": "X", "dx": "D"},
+                                       {"w": ("dx", "parameter"), "f": ("b x", "input"),
+                                        "g": ("b x", "computed")}))
+    with pytest.raises(ExecutionError, match=r"writes g\[0, 6\], outside its shape"):
+        run(program, {"B": 2, "X": 6, "D": 3}, seed=3)
 
 
 def test_huge_loop_range_is_a_limit_error_not_a_memory_error(make_scope):

@@ -96,7 +96,7 @@ SPEC_MISTAKES = [
      "s: {shape: [b, j], role: computed}", "tensors.s.role", "the program never writes it"),
     ("capital_index_name", "  j: J\n", "  j: J\n  K: J\n", "index.K",
      "an index name is lower-case"),
-    ("bad_index_range", "  j: J\n", "  j: J\n  k: 1...\n", "index.k", "bad range bound"),
+    ("bad_index_range", "  j: J\n", "  j: J\n  k: 1...\n", "index.k", "bad size expression"),
     ("unknown_size", "sizes: {B: 3, J: 4}", "sizes: {B: 3, Q: 4}", "sizes.Q", "unknown size"),
     ("size_not_positive", "sizes: {B: 3, J: 4}", "sizes: {B: 0, J: 4}", "sizes.B",
      "expected a positive integer"),

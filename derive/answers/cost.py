@@ -7,6 +7,7 @@ from derive.core.errors import CostError, SpecError
 from derive.core.growth import order, order_expr
 from derive.core.program import Program, grad_name
 from derive.core.records import Result
+from derive.core.sizes import eliminated_for, in_terms_of, vary
 from derive.engines.cost import steps as cost_steps
 from derive.engines.cost.analysis import analyse
 from derive.engines.cost.memory import analyse_pair, backward_of, memory_kept
@@ -31,13 +32,22 @@ def cost_line(forward_program: Program, backward, verify: bool = False) -> str:
     mem = order(rep.memory.total, forward_program) if rep.memory.tensors else "O(1)"
     line = f"forward work {fw}, backward work {bwk}, {depth}, memory kept {mem}"
     if verify:
-        sizes = [{n: k for n in forward_program.sizes} for k in (2, 3)]
+        sizes = [s for s in (_uniform(forward_program, k) for k in (2, 3)) if s]
         seeded = [grad_name(x) for x in backward.sources]
         ok = check_by_counting(forward_program, rep.forward, sizes).passed and \
             check_by_counting(backward.program, rep.backward, sizes, seeded).passed
         if not ok:
             line += " (the formulas were not confirmed by counting)"
     return line
+
+
+def _uniform(prog: Program, k: int, grow: str | None = None, value: int | None = None):
+    """Every independent size k (or k+1 where a tie needs it), `grow` at `value`, the
+    dependent sizes computed; None if no such sizes exist."""
+    free = [n for n in prog.sizes if n not in prog.relations]
+    bits = {n: i for i, n in enumerate(free)}
+    return vary(prog.relations, prog.sizes,
+                lambda n, a: value if n == grow else k + ((a >> bits[n]) & 1), tries=64)
 
 
 # --------------------------------------------------------------------------
@@ -81,16 +91,27 @@ def solve_cost_part(spec, part, ans, verify: bool = True):
     steps.append(cost_steps.table_step(cost))
     steps += cost_steps.work_steps(cost, analysed, prog, only, what)
     steps += cost_steps.depth_steps(cost, prog, only, what)
-    w_order = order(cost.work, prog, only)
-    d_order = order(cost.depth, prog, only)
-    ans.results = [Result(f"{what} work", cost.work, "=", w_order),
-                   Result(f"{what} parallel depth", cost.depth, "=", d_order)]
+    # asked in a dependent size (U = 2*X + D): the formulas in U, the size that grows
+    # with it (X) eliminated, the others fixed
+    elim = eliminated_for(grow, prog.relations, prog.sizes) if grow else None
+
+    def shown(e):
+        return in_terms_of(e, grow, prog.relations, prog.sizes) if grow and prog.relations \
+            else e
+    w_order = order(shown(cost.work), prog, only)
+    d_order = order(shown(cost.depth), prog, only)
+    ans.results = [Result(f"{what} work", shown(cost.work), "=", w_order),
+                   Result(f"{what} parallel depth", shown(cost.depth), "=", d_order)]
     if mem is not None:
         steps += cost_steps.memory_steps(mem, prog, only)
-        ans.results.append(Result("memory kept for the backward pass", mem.total, "=",
-                                  order(mem.total, prog, only)))
-        ans.results.append(Result("forward work", fwd.work, "=", order(fwd.work, prog, only)))
+        ans.results.append(Result("memory kept for the backward pass", shown(mem.total), "=",
+                                  order(shown(mem.total), prog, only)))
+        ans.results.append(Result("forward work", shown(fwd.work), "=",
+                                  order(shown(fwd.work), prog, only)))
     fixed = f" in {grow} (the other sizes fixed)" if grow else ""
+    if elim:
+        fixed = (f" in {grow} = {prog.relations[grow]} ({elim[0]} = {elim[1]} grows with it, "
+                 f"the other sizes fixed)")
     ans.message = {
         "work": f"the {what} pass takes time {w_order}{fixed}: its work",
         "depth": f"with unlimited parallelism the {what} pass takes time {d_order}{fixed}: "
@@ -98,19 +119,23 @@ def solve_cost_part(spec, part, ans, verify: bool = True):
         "both": f"{what} work {w_order}, parallel depth {d_order}{fixed}"}[measure]
     ans.steps = steps
     if verify:
-        base = {n: 2 for n in prog.sizes}
-        sizes = [{**base, grow: v} for v in GROWTH_SIZES] if grow else \
-            [base, {n: 3 for n in prog.sizes}]
+        base = _uniform(prog, 2)
+        mover = str(elim[0]) if elim else grow        # the independent size that grows
+        sizes = [_uniform(prog, 2, mover, v) for v in GROWTH_SIZES] if grow else \
+            [base, _uniform(prog, 3)]
+        sizes = [s for s in sizes if s]
         v = check_by_counting(analysed, cost, sizes, present)
         if grow:
-            others = ", ".join(f"{k}={x}" for k, x in base.items() if k != grow)
+            others = ", ".join(f"{k}={x}" for k, x in base.items()
+                               if k not in (grow, mover) and k not in prog.relations)
             v.method = (f"counted by unrolling at {grow} = "
                         f"{', '.join(str(s[grow]) for s in sizes)}"
                         + (f" ({others})" if others else ""))
             sym = prog.sizes[grow]
-            fixed = {s: sp.Integer(base[n]) for n, s in prog.sizes.items() if n != grow}
-            bad = [f"{name}: {why}" for name, formula in (("work", cost.work),
-                                                           ("depth", cost.depth))
+            still = {n for n in prog.sizes if n not in prog.relations and n != mover}
+            fixed = {s: sp.Integer(base[n]) for n, s in prog.sizes.items() if n in still}
+            bad = [f"{name}: {why}" for name, formula in (("work", shown(cost.work)),
+                                                           ("depth", shown(cost.depth)))
                    if (why := order_mismatch(formula, order_expr(formula, prog, only).args[0],
                                              sym, fixed))]
             if bad:

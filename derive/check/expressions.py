@@ -180,7 +180,8 @@ def _judge(ln: Line, cands, squared: bool, spec, part, cost: bool):
             return True, None, "the value, rounded as written"
         if _decimals_match(ln, want, spec):
             return True, None, "with its decimals, rounded as written"
-        same, point = equivalent(ln.value, want, ranges=spec.program.ranges)
+        ind = spec.scope.in_independents      # U = 2*X + D: either way of writing it
+        same, point = equivalent(ind(ln.value), ind(want), ranges=spec.program.ranges)
         if same:
             note = ""
             if r.relation == "≈":

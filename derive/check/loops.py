@@ -6,6 +6,7 @@ import sympy as sp
 
 from derive.check.verdict import Verdict
 from derive.core.errors import DeriveError, NotationError, TimeLimitError
+from derive.core.sizes import complete
 from derive.core.program import (Program, base_of, format_statement, grad_name, is_grad_name,
                                  reads, ref_name)
 from derive.front.resolve import build_program
@@ -435,10 +436,13 @@ def _counterexample(spec, bw, answer, g, unit) -> dict | None:
     """The smallest sizes (all 1, then 2, ...) at which the answer is wrong, with values."""
     names = list(spec.size_symbols)
     base = spec.default_sizes()
+    rel = spec.program.relations
     for n in (1, 2, 3):
         for sizes in ({k: n for k in names}, {k: min(n + i, base[k]) for i, k in
                                               enumerate(names)}):
-            sizes = {k: max(1, v) for k, v in sizes.items()}
+            sizes = complete(rel, spec.size_symbols, {k: max(1, v) for k, v in sizes.items()})
+            if sizes is None:
+                continue
             try:
                 symvals = random_symbols(spec.program, 0)
                 fwd = run(spec.program, sizes, _small_inputs(spec, sizes), seed=0,

@@ -224,6 +224,8 @@ class Program:
     ranges: dict = field(default_factory=dict)
     # symbol name -> its value, when the spec gives one (values: beta1 = 0.9)
     fixed: dict = field(default_factory=dict)
+    # dependent size name -> its expression in other sizes (sizes: U: 2*X + D)
+    relations: dict = field(default_factory=dict)
 
     def walk(self) -> Iterator[tuple[Statement, tuple]]:
         """Every statement with the loops of its enclosing blocks."""

@@ -15,6 +15,7 @@ import sympy as sp
 from derive.front import notation as N
 from derive.core.errors import IndexRangeError, LimitError, NotationError
 from derive.core.functions import VOCABULARY
+from derive.core.sizes import in_independents
 from derive.core.program import (Block, Program, make_loop, Statement, TensorInfo, base_of, grad_name, index_var, is_grad_name, ref, ref_indices)
 from derive.front.statement import _StmtState
 from derive.front.notation import number
@@ -31,10 +32,17 @@ class Scope:
     symbols: dict = field(default_factory=dict)     # name -> Symbol (sizes, parameters)
     sizes: dict = field(default_factory=dict)       # size name -> Symbol
     functions: dict = field(default_factory=dict)   # undefined function name -> (Function, arity)
+    relations: dict = field(default_factory=dict)   # dependent size name -> expression
 
     def copy(self) -> "Scope":
         return Scope(dict(self.indices), dict(self.tensors), dict(self.symbols),
-                     dict(self.sizes), dict(self.functions))
+                     dict(self.sizes), dict(self.functions), dict(self.relations))
+
+    def in_independents(self, e) -> sp.Expr:
+        """`e` with every dependent size replaced by its expression in independent ones."""
+        if not self.relations:
+            return e
+        return sp.sympify(e).xreplace(in_independents(self.relations, self.sizes))
 
 
 class Resolver:
@@ -243,8 +251,9 @@ class Resolver:
             if lp is None:
                 continue
             lo, hi = info.ranges[k]
-            inside = sp.simplify(lp.lo - lo).is_nonnegative and \
-                sp.simplify(hi - lp.hi).is_nonnegative
+            ind = self.scope.in_independents
+            inside = sp.simplify(ind(lp.lo - lo)).is_nonnegative and \
+                sp.simplify(ind(hi - lp.hi)).is_nonnegative
             if not inside:
                 padded = "\n".join([""] * self.line_offset + self.text.split("\n"))
                 err = IndexRangeError(f"index {ix.name!r} runs over {lp.lo}..{lp.hi}, but "
@@ -393,4 +402,5 @@ def build_program(text: str, scope: Scope, source: str = "answer", key: str | No
     resolved = resolve_program(items, scope, source, text, key, line_offset, answer)
     return Program(resolved, scope.tensors, scope.indices,
                    {**scope.sizes, **scope.symbols},
-                   {k: v[0] for k, v in scope.functions.items()}, dict(scope.sizes))
+                   {k: v[0] for k, v in scope.functions.items()}, dict(scope.sizes),
+                   relations=dict(scope.relations))

@@ -46,25 +46,47 @@ def _writes(items, scope, resolver) -> dict:
         return new
 
     def axis(node, bound):
+        """The range an index expression covers (interval arithmetic over the loop
+        ranges; sizes are constants), with the index's name when it is a plain one."""
         if isinstance(node, N.Name):
-            rng = bound.get(node.id) or scope.indices.get(node.id)
-            return None if rng is None else _Axis(rng[0], rng[1], node.id, node)
+            rng = bound.get(node.id)
+            if rng is None and node.id not in scope.sizes:
+                rng = scope.indices.get(node.id)       # a free index: loops implicitly
+            if rng is not None:
+                return _Axis(rng[0], rng[1], node.id, node)
+        iv = interval(node, bound)
+        return None if iv is None else _Axis(iv[0], iv[1], None, node)
+
+    def interval(node, bound):
         if isinstance(node, N.Num):
             try:
                 v = resolver.size_expr(node)
             except NotationError:
                 return None
-            return _Axis(v, v, None, node)
-        if isinstance(node, N.BinOp) and node.op in "+-":
-            inner = axis(node.left, bound)
-            if inner is None or inner.name is None:
+            return (v, v)
+        if isinstance(node, N.Name):
+            rng = bound.get(node.id)
+            if rng is not None:
+                return rng
+            if node.id in scope.sizes:
+                return (scope.sizes[node.id], scope.sizes[node.id])
+            return scope.indices.get(node.id)
+        if isinstance(node, N.Unary):
+            v = interval(node.operand, bound)
+            return None if v is None else ((-v[1], -v[0]) if node.op == "-" else v)
+        if isinstance(node, N.BinOp) and node.op in "+-*":
+            a, b = interval(node.left, bound), interval(node.right, bound)
+            if a is None or b is None:
                 return None
-            try:
-                shift = resolver.size_expr(node.right)
-            except NotationError:
+            if node.op == "+":
+                return (a[0] + b[0], a[1] + b[1])
+            if node.op == "-":
+                return (a[0] - b[1], a[1] - b[0])
+            if a[0] != a[1]:
+                a, b = b, a                      # the constant factor first
+            if a[0] != a[1] or sp.sympify(a[0]).is_nonnegative is not True:
                 return None
-            shift = shift if node.op == "+" else -shift
-            return _Axis(inner.lo + shift, inner.hi + shift, None, node)
+            return (a[0] * b[0], a[0] * b[1])
         return None
 
     def rec(items, bound):
@@ -161,8 +183,9 @@ def _check_declared(name, writes, info, key, resolver, path):
             if a is None:
                 continue
             lo, hi = info.ranges[k]
-            inside = sp.simplify(a.lo - lo).is_nonnegative is True and \
-                sp.simplify(hi - a.hi).is_nonnegative is True
+            ind = resolver.scope.in_independents
+            inside = sp.simplify(ind(a.lo - lo)).is_nonnegative is True and \
+                sp.simplify(ind(hi - a.hi)).is_nonnegative is True
             if not inside:
                 raise SpecError(f"axis {k + 1} is declared as {info.axes[k]} "
                                 f"({_show_range(lo, hi)}), but line "

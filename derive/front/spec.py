@@ -16,13 +16,14 @@ import yaml
 
 from derive.core.errors import SpecError
 from derive.core.functions import VOCABULARY
-from derive.core.program import (Program, TensorInfo, is_grad_name, ref_name, size_symbol,
-                                 tensor_layout)
+from derive.core.sizes import complete, vary
+from derive.core.program import (Program, TensorInfo, is_grad_name, ref_name, tensor_layout)
 from derive.front import notation as N
 from derive.front.moment_keys import MOMENT_KINDS, _assumptions, _check_moment_part
-from derive.front.notation import number
 from derive.front.resolve import Resolver, Scope, build_program
 from derive.front.shapes import infer_shapes, inferred_order
+from derive.front.parts import _check_part
+from derive.front.sizes import _range, _symbol_range, default_sizes, size_expression
 from derive.front.values import parse_values
 
 ROLES = ("input", "parameter", "computed")
@@ -98,14 +99,19 @@ class Spec:
         from every other and is at least 3 (so a batch has 3 examples and a recurrence
         runs 3 steps), which tells apart answers that agree only when sizes are equal."""
         base = self.default_sizes()
+        rel = self.program.relations
+        free = [n for n in base if n not in rel]
         distinct, used = {}, set()
-        for name in sorted(base, key=lambda n: (base[n], list(base).index(n))):
+        for name in sorted(free, key=lambda n: (base[n], list(base).index(n))):
             v = max(3, base[name] + 1)
             while v in used:
                 v += 1
             used.add(v)
             distinct[name] = v
-        distinct = {name: distinct[name] for name in base}
+        # dependent sizes follow; a parity a tie needs (R = M/2) is found by nudging
+        k = {n: i for i, n in enumerate(free)}
+        distinct = vary(rel, self.size_symbols,
+                        lambda n, a: distinct[n] + ((a >> k[n]) & 1), tries=64) or base
         return [base, distinct] if distinct != base else [base]
 
     def points(self, label: str) -> float:
@@ -113,12 +119,25 @@ class Spec:
         return float(self.part(label).args.get("points", 1))
 
     def default_sizes(self) -> dict:
-        """Concrete sizes for runs: the spec's, else small distinct values."""
-        out = {}
-        fallback = iter([3, 4, 5, 2, 6, 7, 3, 4, 5, 2])
-        for name in self.size_symbols:
-            out[name] = int(self.sizes.get(name) or next(fallback))
+        """Concrete sizes for runs: the spec's, else small distinct values; dependent
+        sizes computed from the others."""
+        return default_sizes(self.sizes, self.size_symbols, self.program.relations)
+
+    def sizes_at(self, given: dict) -> dict:
+        """The default sizes with some independent ones set (`derive run --size`)."""
+        rel = self.program.relations
+        for name in given:
+            if name in rel:
+                raise SpecError(f"{name} = {rel[name]} is computed from the other sizes: set "
+                                f"those instead", self.path, f"sizes.{name}")
+        out = complete(rel, self.size_symbols, {**self.default_sizes(), **given})
+        if out is None:
+            raise SpecError(f"at the sizes {given}, a dependent size is not a positive "
+                            f"integer ({', '.join(f'{n} = {e}' for n, e in rel.items())})",
+                            self.path, "sizes")
         return out
+
+
 
 
 # --------------------------------------------------------------------------
@@ -175,36 +194,6 @@ def _str(loader, data, key, path_key=None, required=True):
     return str(v)
 
 
-def _range(loader, value, key, sizes):
-    """`B` -> (0, B-1); `1..T` -> (1, T); 3 -> (0, 2)."""
-    if isinstance(value, bool) or value is None:
-        loader.fail("expected a size such as B, a number, or a range such as 1..T", key)
-    if isinstance(value, int):
-        if value < 1:
-            loader.fail("a size must be positive", key)
-        return (sp.Integer(0), sp.Integer(value - 1))
-    text = str(value).strip()
-
-    def bound(t):
-        t = t.strip()
-        if re.fullmatch(r"-?\d+", t):
-            return sp.Integer(int(t))
-        m = re.fullmatch(r"([A-Za-z][A-Za-z0-9_]*)\s*([+-]\s*\d+)?", t)
-        if not m:
-            loader.fail(f"bad range bound {t!r}: expected an integer, a size, or size+-integer",
-                        key)
-        sym = sizes.setdefault(m.group(1), size_symbol(m.group(1)))
-        off = int(m.group(2).replace(" ", "")) if m.group(2) else 0
-        return sym + off
-
-    if ".." in text:
-        lo, hi = text.split("..", 1)
-        return (bound(lo), bound(hi))
-    if re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", text):
-        sym = sizes.setdefault(text, size_symbol(text))
-        return (sp.Integer(0), sym - 1)
-    loader.fail(f"bad index range {text!r}: expected a size such as B or a range such as 1..T",
-                key)
 
 
 # TeX that reads or writes files, runs commands, defines macros or hides characters:
@@ -269,9 +258,9 @@ class _Reader:
         self.index()
         self.read_symbols()
         self.read_functions()
+        self.read_sizes()
         self.tensors()
         self.read_program()
-        self.read_sizes()
         self.read_values()
         self.assume = _assumptions(self.L, "assume", self.data.get("assume"), self.scope)
         self.read_parts()
@@ -447,7 +436,8 @@ class _Reader:
 
     def read_program(self):
         """program: parsed and resolved; roles from what it writes."""
-        self.scope = Scope(self.indices, self.infos, self.symbols, self.sizes, self.functions)
+        self.scope = Scope(self.indices, self.infos, self.symbols, self.sizes, self.functions,
+                           self.relations)
         self.program_text = self.data.get("program")
         if not isinstance(self.program_text, str) or not self.program_text.strip():
             self.L.fail("expected the forward program as text (use program: |)", "program")
@@ -462,6 +452,7 @@ class _Reader:
                 self.L.fail("declared computed, but the program never writes it", f"tensors.{name}.role")
         self.program = build_program(self.program_text, self.scope, self.path, "program", offset)
         self.program.ranges = self.ranges
+        self.program.relations = dict(self.relations)
         _infer_domains(self.program, {n for n, o in self.raw_tensors.items()
                                  if isinstance(o, dict) and "domain" in o})
         for name in self.program.written():
@@ -507,17 +498,49 @@ class _Reader:
         self.infos.update({str(n): infos[str(n)] for n in order if str(n) in infos})
 
     def read_sizes(self):
-        """sizes: the default size of each size symbol."""
+        """sizes: the default of each size, or its expression in other sizes (`U: 2*X + D`,
+        `R: M/2`: a dependent size, computed in every run from the independent ones)."""
         self.raw_sizes = self.data.get("sizes") or {}
         if not isinstance(self.raw_sizes, dict):
             self.L.fail("expected a mapping of size names to integers", "sizes")
+        self.relations = {}
+        declared = {str(n) for n in self.raw_sizes}
         for name, v in self.raw_sizes.items():
+            name, key = str(name), f"sizes.{name}"
+            if isinstance(v, str):
+                self.relations[name] = size_expression(
+                    v, self.path, key, self.sizes,
+                    lambda n: n in declared and n not in self.symbols)
+            elif not isinstance(v, int) or isinstance(v, bool) or v < 1:
+                self.L.fail("expected a positive integer, or an expression in other sizes "
+                            "such as 2*X + D", key)
+        for name in self.raw_sizes:
             if str(name) not in self.sizes:
                 self.L.fail(f"unknown size (sizes: {', '.join(sorted(self.sizes)) or 'none'})",
-                       f"sizes.{name}")
-            if not isinstance(v, int) or isinstance(v, bool) or v < 1:
-                self.L.fail("expected a positive integer", f"sizes.{name}")
+                            f"sizes.{name}")
+        for name in self.relations:
+            if name in self.symbols:
+                self.L.fail(f"{name!r} is already a symbol", f"sizes.{name}")
+        self._check_relations()
+        self.raw_sizes = {str(k): v for k, v in self.raw_sizes.items() if isinstance(v, int)}
 
+    def _check_relations(self):
+        """Dependent sizes: no cycle, and positive integers at the default sizes."""
+        graph = {n: {x.name for x in e.free_symbols} for n, e in self.relations.items()}
+
+        def reaches(a, b, seen=()):
+            return any(x == b or (x in graph and x not in seen and reaches(x, b, seen + (x,)))
+                       for x in graph.get(a, ()))
+        for n in self.relations:
+            if reaches(n, n):
+                self.L.fail(f"{n} depends on itself through the other sizes", f"sizes.{n}")
+        if self.relations:
+            at = self.default_sizes()
+            if at is None:
+                shown = ", ".join(f"{n} = {e}" for n, e in self.relations.items())
+                self.L.fail(f"at the default sizes, a dependent size is not a positive "
+                            f"integer ({shown}): give the independent sizes values that make "
+                            f"them so", "sizes")
 
     def read_values(self):
         """values: concrete inputs and symbol values (numeric worked examples).  A
@@ -566,10 +589,8 @@ class _Reader:
         used |= {n for n in self.symbols if re.search(rf"\b{re.escape(n)}\b", text)}
         return used
 
-    def default_sizes(self) -> dict:
-        raw = self.data.get("sizes") or {}
-        fallback = iter([3, 4, 5, 2, 6, 7, 3, 4, 5, 2])
-        return {n: int(raw.get(n) or next(fallback)) for n in self.sizes}
+    def default_sizes(self) -> dict | None:
+        return default_sizes(self.raw_sizes, self.sizes, self.relations)
 
 
     def numeric_values_given(self):
@@ -624,27 +645,6 @@ class _Reader:
 
 
 
-def _symbol_range(L, key, value) -> tuple:
-    """`(0, 1)`, `[0, 1)`, `(0, inf)` -> (lo, hi, lo open?, hi open?), lo < hi."""
-    m = re.fullmatch(r"\s*([\[(])\s*([^,]+?)\s*,\s*([^,]+?)\s*([\])])\s*", str(value))
-    if not m:
-        L.fail("expected an interval such as '(0, 1)', '[0, 1)' or '(0, inf)'", key)
-
-    def bound(t, side):
-        t = t.strip().lower()
-        if t in ("inf", "+inf", "oo", "infinity") and side == "hi":
-            return sp.oo
-        if t in ("-inf", "-oo", "-infinity") and side == "lo":
-            return -sp.oo
-        if not re.fullmatch(r"-?(\d+(\.\d*)?|\.\d+)(e-?\d+)?", t):
-            L.fail(f"bad bound {t!r}: expected a number, or inf", key)
-        return number(t)
-    lo, hi = bound(m.group(2), "lo"), bound(m.group(3), "hi")
-    if not lo < hi:
-        L.fail("the lower bound must be below the upper bound", key)
-    lo_open = m.group(1) == "(" or lo == -sp.oo
-    hi_open = m.group(4) == ")" or hi == sp.oo
-    return (lo, hi, lo_open, hi_open)
 
 
 def _infer_domains(program: Program, declared: set):
@@ -673,56 +673,8 @@ def _written_names(text, path, offset) -> set:
     return names
 
 
-def _tensor_list(L, key, value, program, allow=("params",)):
-    vals = value if isinstance(value, list) else [value]
-    out = []
-    for k, v in enumerate(vals):
-        v = str(v)
-        if v in allow:
-            out.append(v)
-            continue
-        if v not in program.tensors:
-            L.fail(f"unknown tensor {v!r} (tensors: "
-                   f"{', '.join(n for n in program.tensors if not n.endswith('.grad'))})",
-                   key if not isinstance(value, list) else f"{key}[{k}]")
-        out.append(v)
-    return out
 
 
-def _check_part(L, key, kind, args, program, n_statements, indices, symbols):
-    if "points" in args:
-        pts = args["points"]
-        if isinstance(pts, bool) or not isinstance(pts, (int, float)) or not pts > 0:
-            L.fail("expected a positive number of points", f"{key}.points")
-    if "all_or_nothing" in args and not isinstance(args["all_or_nothing"], bool):
-        L.fail("expected true or false", f"{key}.all_or_nothing")
-    for k in ("from", "to"):
-        if k in args and kind in ("backprop", "gradient", "numeric", "update"):
-            args[k] = _tensor_list(L, f"{key}.{k}", args[k], program)
-    if kind in ("backprop", "gradient"):
-        for k in ("from", "to"):
-            if k not in args:
-                L.fail("missing required key", f"{key}.{k}")
-    if "through" in args:
-        t = args["through"]
-        ts = t if isinstance(t, list) else [t]
-        for x in ts:
-            if not isinstance(x, int) or isinstance(x, bool) or not 1 <= x <= n_statements:
-                L.fail(f"expected statement numbers between 1 and {n_statements}",
-                       f"{key}.through")
-        args["through"] = ts
-    if "average_over" in args and str(args["average_over"]) not in indices:
-        L.fail("unknown index", f"{key}.average_over")
-    if kind == "loops" and "of" in args:
-        args["of"] = _tensor_list(L, f"{key}.of", args["of"], program, allow=())
-    if kind in ("variance", "mean") and "of" not in args:
-        L.fail("missing required key", f"{key}.of")
-    if kind == "choice":
-        opts = args.get("options")
-        if not isinstance(opts, list) or len(opts) < 2:
-            L.fail("expected a list of at least two options", f"{key}.options")
-    if kind == "text" and "answer" not in args:
-        L.fail("missing required key (the instructor's answer)", f"{key}.answer")
 
 
 

@@ -30,7 +30,11 @@ class _StmtState:
             self.plain.append((node.id, tname, axis, node))
         return self._index(node, in_target)
 
-    def _index(self, node, in_target):
+    def _index(self, node, in_target, whole=True):
+        """An index expression.  A capital that is also a size (index k over K) is the
+        summed index (`h[K]`, `Y[2*R+1, C]`), except inside arithmetic in a target, which
+        cannot be summed (`c[X + x]`: the size).  In a spec's program, such a capital in
+        arithmetic on the right (`h[K-1]`) is ambiguous, and an error saying so."""
         r = self.r
         if isinstance(node, N.Num):
             v = r.num(node)
@@ -43,6 +47,15 @@ class _StmtState:
                 return index_var(name)
             if name[0].isupper():
                 lower = name.lower()
+                both = lower in r.scope.indices and name in r.scope.sizes
+                if both and not whole and in_target:
+                    return r.scope.sizes[name]
+                if both and not whole and not r.answer:
+                    r.err(node, f"{name} is both the size of index {lower} and its capital "
+                                f"(a sum over {lower}); inside an index expression it reads "
+                                f"as the sum. For the size, give the index another name "
+                                f"(index: {{i: {name}}}); for the sum, write the loop "
+                                f"(for {lower}: ...)")
                 if lower in r.scope.indices or name not in r.scope.sizes:
                     return self.capital(node)
                 return r.scope.sizes[name]
@@ -54,14 +67,15 @@ class _StmtState:
             r.err(node, f"index {name!r} is not an index of the target: add a for, "
                         f"or write {name.upper()} to sum over it")
         if isinstance(node, N.BinOp) and node.op in "+-*":
-            a, b = self._index(node.left, in_target), self._index(node.right, in_target)
+            a = self._index(node.left, in_target, False)
+            b = self._index(node.right, in_target, False)
             if node.op == "*":
                 if not (a.is_Number or b.is_Number):
                     r.err(node, "an index may only be multiplied by an integer")
                 return a * b
             return a + b if node.op == "+" else a - b
         if isinstance(node, N.Unary):
-            v = self._index(node.operand, in_target)
+            v = self._index(node.operand, in_target, False)
             return -v if node.op == "-" else v
         r.err(node, "expected an index: a loop index, a summed capital index, an integer, "
                     "or sums of these such as t-1 or x+dx")

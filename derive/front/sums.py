@@ -159,12 +159,19 @@ def _reads_name(node, name: str) -> bool:
     return any(_reads_name(a, name) for a in getattr(node, "args", []) or [])
 
 
-def _mentions_capital(node, scope) -> bool:
-    if isinstance(node, N.Name):    # a size such as L (h.grad[L, j]) is not summed
-        return node.id[0].isupper() and (node.id.lower() in scope.indices
-                                          or node.id not in scope.sizes)
+def _mentions_capital(node, scope, whole: bool = True) -> bool:
+    """Does a target's index expression sum over a capital?  A size such as L
+    (h.grad[L, j]) is not summed; nor is a size inside arithmetic (c[X + x]), even when
+    it is also the capital of an index (the rule of statement._index)."""
+    if isinstance(node, N.Name):
+        if not node.id[0].isupper():
+            return False
+        if node.id not in scope.sizes:
+            return True
+        return whole and node.id.lower() in scope.indices
     if isinstance(node, N.BinOp):
-        return _mentions_capital(node.left, scope) or _mentions_capital(node.right, scope)
+        return _mentions_capital(node.left, scope, False) or \
+            _mentions_capital(node.right, scope, False)
     if isinstance(node, N.Unary):
-        return _mentions_capital(node.operand, scope)
+        return _mentions_capital(node.operand, scope, False)
     return False

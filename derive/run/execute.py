@@ -225,6 +225,9 @@ class Executor:
                 if not ok.all():
                     valid = ok if valid is None else valid & ok
             if valid is not None:
+                if plan.strict:
+                    self._outside(plan, [np.asarray(i)[~valid].ravel()[0] + off
+                                         for i, off in zip(idx, layout[1])], layout)
                 idx = [i[valid] for i in idx]
             idx = tuple(idx)
             flat = np.ravel_multi_index(idx, arr.shape) if arr.size else np.zeros(0, int)
@@ -246,6 +249,16 @@ class Executor:
         else:
             np.add.at(arr, idx, plan.sign * value)
 
+    def _outside(self, plan: "_Plan", at: list, layout):
+        info = self.program.tensors[plan.name]
+        ranges = ", ".join(f"{info.axes[k]} in {off}..{off + n - 1}"
+                           for k, (off, n) in enumerate(zip(layout[1], layout[0])))
+        where = f"line {plan.line}: " if plan.line else ""
+        raise ExecutionError(f"{where}the program writes {plan.name}"
+                             f"[{', '.join(str(int(v)) for v in at)}], outside its shape "
+                             f"({ranges}) at the sizes "
+                             f"{', '.join(f'{k}={v}' for k, v in self.sizes.items())}")
+
     def _write_direct(self, plan: "_Plan", arr, value, grid, layout) -> bool:
         """The write as a slice assignment, when every target index is a loop variable
         (each once) or a value fixed by an enclosing block: no index arrays, no masks.
@@ -260,6 +273,8 @@ class Executor:
             else:
                 i = int(d[1](self, grid)) - off
                 if i < 0 or i >= n:
+                    if plan.strict:
+                        return False        # the general path names the element
                     return True             # written outside the tensor: nothing to write
                 idx.append(i)
         v = value.reshape([value.shape[k] for k in plan.kept]).transpose(plan.perm)
@@ -473,6 +488,11 @@ class _Plan:
         if direct is not None and st.op == "=" and self.summed:
             direct = None                   # '=' over a loop its target lacks: last wins
         self.direct = direct
+        # a forward tensor's write outside its shape is an error (a gradient's is dropped:
+        # it is the adjoint of a read outside the forward tensor, which reads zero)
+        info = ex.program.tensors.get(self.name)
+        self.strict = info is not None and info.role == "computed"
+        self.line = st.line
         if direct is not None:
             self.kept = [k for k in range(len(loops)) if k not in self.summed]   # '=': all
             self.perm = [self.kept.index(k) for k in axes]

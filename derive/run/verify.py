@@ -22,6 +22,7 @@ import numpy as np
 import sympy as sp
 
 from derive.core.errors import VerificationError
+from derive.core.sizes import vary
 from derive.run.execute import Executor, random_symbols, run
 from derive.core.program import tensor_layout
 from derive.core.functions import ind, maxf, minf, relu, step
@@ -54,9 +55,17 @@ def perturbed(program: Program, targets) -> Program:
 
 
 def _sizes_variants(program: Program, base: dict, n: int = 2) -> list:
+    """The base sizes, then each independent size k larger (dependent sizes computed:
+    a tie like M = U - F + 1 holds at every variant)."""
     out = [dict(base)]
+    rel = program.relations
+    free = [name for name in base if name not in rel]
     for k in range(1, n):
-        out.append({name: v + k for name, v in base.items()})
+        bits = {name: i for i, name in enumerate(free)}
+        v = vary(rel, program.sizes,
+                 lambda name, a: base[name] + k + ((a >> bits[name]) & 1), tries=64)
+        if v is not None and v not in out:
+            out.append(v)
     return out
 
 

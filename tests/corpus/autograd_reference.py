@@ -45,6 +45,8 @@ from typing import Callable
 
 import autograd.numpy as anp
 import numpy as np
+import re
+
 import yaml
 from autograd import grad
 
@@ -81,8 +83,28 @@ def index_range(problem: str, index: str, sizes: dict) -> tuple[int, int]:
     return 0, _bound(text, sizes) - 1
 
 
+def tensor_axes(problem: str) -> dict:
+    """{tensor: axes}: declared shapes, and for a computed tensor without one, the index
+    names of its first write that names plain indices (`h[k, i] = ...`; `Loss += ...` a
+    scalar).  Read from the spec's text here, independently of derive."""
+    sp_ = spec(problem)
+    out = {n: tuple(info["shape"]) for n, info in (sp_.get("tensors") or {}).items()
+           if isinstance(info, dict) and "shape" in info}
+    indices = set(sp_["index"])
+    for line in sp_["program"].split("\n"):
+        code = line.split("#", 1)[0]
+        m = re.match(r"\s*(?:for [^:]*:\s*)?([A-Za-z_]\w*)\s*(\[([^\]]*)\])?\s*(\+=|-=|=)",
+                     code)
+        if not m or m.group(1) in out or m.group(1) == "for":
+            continue
+        idx = [a.strip() for a in m.group(3).split(",")] if m.group(3) else []
+        if all(a in indices for a in idx):
+            out[m.group(1)] = tuple(idx)
+    return out
+
+
 def axes_of(problem: str, tensor: str) -> tuple[str, ...]:
-    return tuple(spec(problem)["tensors"][tensor]["shape"])
+    return tensor_axes(problem)[tensor]
 
 
 def shape_of(problem: str, tensor: str, sizes: dict) -> tuple[int, ...]:

@@ -635,7 +635,7 @@ def make_machine(problem, sizes, arrays: dict, symbols: dict):
     import autograd_reference as ref
     sp = ref.spec(problem)
     indices = {n: ref.index_range(problem, n, sizes) for n in sp["index"]}
-    tensors = {n: tuple(info["shape"]) for n, info in sp["tensors"].items()}
+    tensors = ref.tensor_axes(problem)
     store = {}
     for key, a in arrays.items():
         base = key[:-5] if key.endswith(".grad") else key

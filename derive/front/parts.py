@@ -1,0 +1,54 @@
+"""Checking the keys of a spec's parts (backprop, gradient, numeric, loops, update, cost)."""
+from __future__ import annotations
+
+
+def _tensor_list(L, key, value, program, allow=("params",)):
+    vals = value if isinstance(value, list) else [value]
+    out = []
+    for k, v in enumerate(vals):
+        v = str(v)
+        if v in allow:
+            out.append(v)
+            continue
+        if v not in program.tensors:
+            L.fail(f"unknown tensor {v!r} (tensors: "
+                   f"{', '.join(n for n in program.tensors if not n.endswith('.grad'))})",
+                   key if not isinstance(value, list) else f"{key}[{k}]")
+        out.append(v)
+    return out
+
+
+def _check_part(L, key, kind, args, program, n_statements, indices, symbols):
+    if "points" in args:
+        pts = args["points"]
+        if isinstance(pts, bool) or not isinstance(pts, (int, float)) or not pts > 0:
+            L.fail("expected a positive number of points", f"{key}.points")
+    if "all_or_nothing" in args and not isinstance(args["all_or_nothing"], bool):
+        L.fail("expected true or false", f"{key}.all_or_nothing")
+    for k in ("from", "to"):
+        if k in args and kind in ("backprop", "gradient", "numeric", "update"):
+            args[k] = _tensor_list(L, f"{key}.{k}", args[k], program)
+    if kind in ("backprop", "gradient"):
+        for k in ("from", "to"):
+            if k not in args:
+                L.fail("missing required key", f"{key}.{k}")
+    if "through" in args:
+        t = args["through"]
+        ts = t if isinstance(t, list) else [t]
+        for x in ts:
+            if not isinstance(x, int) or isinstance(x, bool) or not 1 <= x <= n_statements:
+                L.fail(f"expected statement numbers between 1 and {n_statements}",
+                       f"{key}.through")
+        args["through"] = ts
+    if "average_over" in args and str(args["average_over"]) not in indices:
+        L.fail("unknown index", f"{key}.average_over")
+    if kind == "loops" and "of" in args:
+        args["of"] = _tensor_list(L, f"{key}.of", args["of"], program, allow=())
+    if kind in ("variance", "mean") and "of" not in args:
+        L.fail("missing required key", f"{key}.of")
+    if kind == "choice":
+        opts = args.get("options")
+        if not isinstance(opts, list) or len(opts) < 2:
+            L.fail("expected a list of at least two options", f"{key}.options")
+    if kind == "text" and "answer" not in args:
+        L.fail("missing required key (the instructor's answer)", f"{key}.answer")
