@@ -174,19 +174,27 @@ def _split_target(text: str):
 @click.option("--steps", is_flag=True, help="Also print the derivation steps (text format).")
 @click.pass_context
 def solve(ctx, target, fmt, steps):
-    """Derive, verify and print the answers of a problem (or one part)."""
+    """Derive, verify and print the answers of a problem (or one part).
+
+    Every part is printed, a part that cannot be answered with the reason; the exit
+    code is 1 when any part was withheld (failed its check) or not derived."""
     import json
-    from derive.answers import solve as solve_all
+    from derive.answers import solve_guarded
     problem, part = _split_target(target)
     spec = _load(ctx, problem)
-    labels = [spec.part(part).label] if part else None
-    answers = solve_all(spec, labels)
+    labels = [spec.part(part).label] if part else list(spec.parts)
+    answers = [solve_guarded(spec, lab) for lab in labels]
+    failed = [a for a in answers if a.status in ("withheld", "not-derived", "error")]
     if fmt == "json":
         click.echo(json.dumps([answer_json(a, spec) for a in answers], indent=2))
     elif fmt == "latex":
         click.echo("\n\n".join(answer_latex(a, spec) for a in answers))
     else:
         click.echo("\n\n".join(format_answer(a, spec, steps) for a in answers))
+    if failed:
+        click.echo(f"{len(failed)} part(s) not answered: "
+                   + ", ".join(f"{spec.id}:{a.part} ({a.status})" for a in failed), err=True)
+        ctx.exit(1)
 
 
 @cli.command("verify")
@@ -218,13 +226,14 @@ def verify_cmd(ctx, problems):
                     f"{v.method.split(' (')[0]}, worst rel. err {v.worst:.1e}"
                 click.echo(f"{name:<28} {kind:<10} {check:<44} ok")
             elif ans.status == "not-derived":
-                click.echo(f"{name:<28} {kind:<10} {'-':<44} not derived yet: {ans.message}")
+                failed += 1
+                click.echo(f"{name:<28} {kind:<10} {'-':<44} NOT DERIVED: {ans.message}")
             elif ans.status == "given":
                 click.echo(f"{name:<28} {kind:<10} {'-':<44} instructor text")
             else:
                 click.echo(f"{name:<28} {kind:<10} {'executed program':<44} ok (no gradient)")
     if failed:
-        click.echo(f"{failed} part(s) failed", err=True)
+        click.echo(f"{failed} part(s) failed or not derived", err=True)
         ctx.exit(1)
 
 
@@ -344,6 +353,42 @@ def code_cmd(ctx, problem, backward, target):
     """Print a problem's program as a self-contained NumPy module (forward, backward)."""
     from derive.run.codegen import export
     click.echo(export(_load(ctx, problem), backward=backward, target=target), nl=False)
+
+
+@cli.command("new")
+@click.argument("problem_id", metavar="ID")
+@click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False),
+              help="Folder to write ID.yaml in (default: the --problems folder, else the "
+                   "current folder).")
+@click.pass_context
+def new_cmd(ctx, problem_id, out_dir):
+    """Write ID.yaml: a commented skeleton spec that verifies as written."""
+    from derive.front.skeleton import write_skeleton
+    path = write_skeleton(problem_id, out_dir or _problems_dir(ctx) or ".")
+    click.echo(f"wrote {path}")
+
+
+@cli.command("lint")
+@click.argument("problems", nargs=-1)
+@click.pass_context
+def lint_cmd(ctx, problems):
+    """Report, without deriving, declarations nothing uses, undocumented keys and names
+    the key would print raw.  Exit 0: clean, 1: findings, 2: a spec that does not load."""
+    from derive.front.lint import lint_spec
+    d = _problems_dir(ctx) or default_problems_dir()
+    paths = [resolve_problem(p, _problems_dir(ctx)) for p in problems] or find_problems(d)
+    found = errors = 0
+    for path in paths:
+        report = lint_spec(path)
+        for f in report.findings:
+            click.echo(str(f))
+        found += len(report.findings)
+        if report.error is not None:
+            errors += 1
+            click.echo(f"error: {report.error}", err=True)
+    click.echo(f"{len(paths)} spec(s): {found} finding(s)"
+               + (f", {errors} not loaded" if errors else ""), err=True)
+    ctx.exit(2 if errors else 1 if found else 0)
 
 
 def main():

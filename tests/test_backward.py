@@ -1,4 +1,4 @@
-"""The chain-rule engine (derive/backward.py), end to end.
+"""The chain-rule engine (derive/engines/backward.py), end to end.
 
 a. Derived gradients against an independent autodiff library (HIPS autograd)
    on hand-written NumPy forward passes of the bundled problems.
@@ -614,3 +614,33 @@ sizes: {J: 3}
 parts:
   a: {ask: backprop, from: y, to: x, text: x}
 """)
+
+
+def test_forward_terms_never_divide_by_a_value_gated_tanh_saturated_gate(tmp_path):
+    """h = g * tanh(c): the backward once read tanh(c) as h/g ('in forward quantities'),
+    c.grad += (g - h**2/g) * h.grad, which is 0/0 = NaN where the gate g is 0."""
+    spec = parse_spec("""
+id: gated
+title: A gated tanh
+source: derive tests
+index: {j: J}
+tensors:
+  g: {shape: [j], role: input}
+  c: {shape: [j], role: input}
+program: |
+  h[j] = g[j] * tanh(c[j])
+sizes: {J: 3}
+statement: A gate.
+parts:
+  a: {ask: backprop, from: h, to: [g, c], text: Give the gradients.}
+""")
+    bw = derive_backward(spec.program, ["h"], ["g", "c"])
+    for st in bw.program.statements():
+        assert not any(isinstance(a, sp.Pow) and a.exp.is_negative and a.base.has(sp.Indexed)
+                       for a in sp.preorder_traversal(st.rhs)), st
+    g, c = np.array([0.0, 0.5, -1.0]), np.array([0.3, -2.0, 1.0])
+    env = run(spec.program, {"J": 3}, {"g": g, "c": c})
+    hgrad = np.array([1.0, -0.5, 2.0])
+    ex = run_backward(bw.program, spec, {"J": 3}, env, {"h": hgrad})
+    np.testing.assert_allclose(ex.array("c.grad"), hgrad * g * (1 - np.tanh(c) ** 2),
+                               rtol=1e-12, atol=0)

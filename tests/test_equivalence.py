@@ -1,4 +1,4 @@
-"""Symbolic equivalence of backward programs (derive.equivalence)."""
+"""Symbolic equivalence of backward programs (derive.engines.equivalence)."""
 import pytest
 
 from derive.engines.backward import derive_backward

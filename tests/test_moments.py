@@ -58,7 +58,8 @@ LAWS = {
     "laplace": lambda rng, n: rng.laplace(0, 1 / math.sqrt(2), n),
 }
 NUMPY = {"linear": lambda u: 3 * u + 2, "relu": lambda u: np.maximum(u, 0),
-         "sigma": lambda u: 1 / (1 + np.exp(-u)), "tanh": np.tanh}
+         "sigma": lambda u: 1 / (1 + np.exp(-u)), "tanh": np.tanh,
+         "Phi": np.vectorize(lambda u: 0.5 * (1 + math.erf(u / math.sqrt(2))))}
 
 # (id, program, law of u, Var(u), derived mean, derived variance, relation)
 #   relation "=": the sample moments match; BOUND: the sample variance is below the bound
@@ -71,6 +72,9 @@ ROWS = [
     ("sigma_wide", "y = sigma(u)", "uniform", 40.0, sp.Rational(1, 2), sp.Rational(5, 2),
      BOUND),
     ("tanh", "y = tanh(u)", "normal", 0.8, 0, sp.Rational(4, 5), BOUND),
+    ("Phi_normal", "y = Phi(u)", "normal", 0.8, sp.Rational(1, 2),
+     sp.asin(sp.Rational(4, 9)) / (2 * sp.pi), "="),
+    ("Phi", "y = Phi(u)", "laplace", 0.8, sp.Rational(1, 2), 2 / (5 * sp.pi), BOUND),
 ]
 
 
@@ -529,14 +533,14 @@ def test_cli_verify_reports_monte_carlo_checks():
     assert all("Monte Carlo" in l and l.rstrip().endswith("ok") for l in lines)
 
 
-def test_cli_reports_an_underivable_moment_with_exit_2(tmp_path):
+def test_cli_reports_an_underivable_moment_with_exit_1_and_the_reason(tmp_path):
     text = INIT.replace("W: {mean: 0, variance: 'sigma_W^2', symmetric: true}",
                         "W: {mean: 0, variance: 'sigma_W^2'}")
     text = text.replace("u = sigma(y - B)", "u = relu(y - B)")
     path = tmp_path / "init_variance.yaml"
     path.write_text(text)
     result = CliRunner().invoke(cli, ["solve", f"{path}:d"])
-    assert result.exit_code == 2
+    assert result.exit_code == 1            # the part is not answered (as in verify)
     assert "symmetric about 0" in result.output and "Traceback" not in result.output
 
 

@@ -1,4 +1,4 @@
-"""The local-derivative table (derive/rules.py), one test row per rule.
+"""The local-derivative table (derive/core/rules.py), one test row per rule.
 
 Every row is checked three ways (STYLE.md sections 6 and 7):
 
@@ -15,6 +15,7 @@ A function without a rule raises DerivationError naming the function.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,7 +24,7 @@ import sympy as sp
 from sympy.core.function import AppliedUndef
 
 from derive.core.errors import DerivationError
-from derive.core.functions import comparison, ind, maxf, minf, relu, sigma, step
+from derive.core.functions import Phi, comparison, ind, maxf, minf, relu, sigma, softplus, step
 from derive.core.rules import DERIVATIVES, PARTIALS, RULE_TEXT, derivative
 
 u, v = sp.symbols("u v", real=True)
@@ -73,6 +74,15 @@ ROWS = [
     Row("relu-chain", relu(u ** 3 - u), u, sp.Max(u ** 3 - u, 0), relu, exact=False),
     Row("step", step(u), u, sp.Heaviside(u), step, exact=False),
     Row("sign", sp.sign(u), u, sp.sign(u), sp.sign, exact=False),
+    Row("softplus", softplus(u), u, sp.log(1 + sp.exp(u)), softplus),
+    Row("softplus-chain", softplus(u * v), u, sp.log(1 + sp.exp(u * v)), softplus),
+    Row("cosh", sp.cosh(u), u, sp.cosh(u), sp.cosh),
+    Row("sinh", sp.sinh(2 * u), u, sp.sinh(2 * u), sp.sinh),
+    Row("sech", sp.sech(u), u, 1 / sp.cosh(u), sp.sech),
+    Row("erf", sp.erf(u), u, sp.erf(u), sp.erf),
+    Row("erf-chain", sp.erf(u * v), v, sp.erf(u * v), sp.erf),
+    Row("Phi", Phi(u), u, (1 + sp.erf(u / sp.sqrt(2))) / 2, Phi),
+    Row("Phi-chain", Phi(u ** 2 - v), u, (1 + sp.erf((u ** 2 - v) / sp.sqrt(2))) / 2, Phi),
     Row("abs", sp.Abs(u), u, sp.Abs(u), sp.Abs),
     Row("abs-chain", sp.Abs(u - 2 * v), v, sp.Abs(u - 2 * v), sp.Abs, domain="apart2"),
     # ---- PARTIALS: two-argument functions, both arguments
@@ -137,6 +147,9 @@ NUMPY_NAMES = {
     "maxf": np.maximum,
     "minf": np.minimum,
     "ind": lambda b: np.asarray(b, dtype=float),
+    "softplus": lambda x: np.logaddexp(0.0, x),
+    "erf": np.vectorize(math.erf, otypes=[float]),
+    "Phi": np.vectorize(lambda x: 0.5 * (1.0 + math.erf(x / math.sqrt(2.0))), otypes=[float]),
 }
 
 
@@ -276,17 +289,17 @@ def test_derivative_of_a_constant_and_of_the_variable():
 # --------------------------------------------------------------------------
 
 
-class softplus(sp.Function):
+class softsign(sp.Function):
     """A function the notation does not know: no rule."""
 
 
 @pytest.mark.parametrize("expr, name", [
     (sp.sin(u), "sin"),
     (sp.exp(sp.sin(u)), "sin"),                    # found inside a chain
-    (sp.cosh(u) * u, "cosh"),                      # found inside a product
-    (softplus(u), "softplus"),
+    (sp.cos(u) * u, "cos"),                        # found inside a product
+    (softsign(u), "softsign"),
     (sp.Max(u, v), "Max"),                         # SymPy's Max, not the notation's max
-], ids=["sin", "sin-in-chain", "cosh-in-product", "custom-function", "sympy-Max"])
+], ids=["sin", "sin-in-chain", "cos-in-product", "custom-function", "sympy-Max"])
 def test_missing_rule_names_the_function(expr, name):
     with pytest.raises(DerivationError, match=name):
         derivative(expr, u)

@@ -22,7 +22,7 @@ from derive.engines.moments.algebra import _has_unknown
 
 
 def solve_moment_part(spec, part, ans, verify: bool = True):
-    """Fill in `ans` (a derive.solve.Answer) for a variance, mean, solve or choice part."""
+    """Fill in `ans` (a derive.core.records.Answer) for a variance, mean, solve or choice part."""
     handler = {"variance": _variance_part, "mean": _mean_part, "solve": _solve_part,
                "choice": _choice_part}.get(part.kind)
     if handler is None:

@@ -38,6 +38,8 @@ def check_expression_part(spec, part, text: str, verdict, show_answer: bool):
                             bare.number, 1, text)
     cost = part.kind == "cost"
     judged, wrong, covered = [], [], False
+    also_required = _also_required(part, results, primary)
+    group_covered: set = set()
     for ln in lines:
         if cost:
             strip_order(ln)
@@ -53,6 +55,9 @@ def check_expression_part(spec, part, text: str, verdict, show_answer: bool):
                                 f"{asked}{hint}", "answer", ln.number, 1, text)
         if any(r in primary for r in cands):
             covered = True
+        for group in also_required:
+            if any(r in group for r in cands):
+                group_covered.add(group[0].label)
         ok, point, note = _judge(ln, cands, squared, spec, part, cost)
         if ok is None:
             verdict.verdict = "unusable"
@@ -75,6 +80,9 @@ def check_expression_part(spec, part, text: str, verdict, show_answer: bool):
             verdict.judge(quantity, "incorrect", "not right")
     if not covered:
         verdict.judge(primary[0].label, "missing", "not given")
+    missing = [g[0].label for g in also_required if g[0].label not in group_covered]
+    for label in missing:
+        verdict.judge(label, "missing", "not given")
     verdict.quantities.sort(key=lambda q: q.name != primary[0].label)
     if wrong:
         verdict.verdict = "incorrect"
@@ -91,6 +99,14 @@ def check_expression_part(spec, part, text: str, verdict, show_answer: bool):
         verdict.message = (f"the part asks for {primary[0].label}; the answer gives "
                            f"{', '.join(_name(ln, r) for ln, r, _ in judged)} only")
         verdict.diagnosis = [f"{primary[0].label} is missing"]
+        return
+    if missing:
+        verdict.verdict = "incorrect"
+        given = ", ".join(dict.fromkeys(_name(ln, r) for ln, r, _ in judged))
+        verdict.message = (f"the part asks for {primary[0].label} and {', '.join(missing)}; "
+                           f"the answer gives {given} only")
+        verdict.diagnosis = [f"{m} is missing: give it on its own line, as "
+                             f"`{m.split()[-1]} = O(...)`" for m in missing]
         return
     verdict.verdict = "correct"
     names = list(dict.fromkeys(_name(ln, r) for ln, r, _ in judged))
@@ -137,6 +153,17 @@ def _primary(part, results) -> list:
     # the quantity's other forms (sigma_W ≈ ...), and the same value under another name
     # (max Var(u) = 1/4 and Var(u) <= 1/4)
     return [r for r in results if r.label == first.label or r.value == first.value]
+
+
+def _also_required(part, results, primary) -> list:
+    """The quantities a part asks for besides its primary one, each as the group of its
+    forms: a cost part with `measure: both` asks for the parallel depth too (a part that
+    does not say asks for the work; its depth is shown with the answer)."""
+    if part.kind != "cost" or str(part.args.get("measure")) != "both":   # as the spec says
+        return []
+    depth = next((r for r in results if r.label.endswith("parallel depth")
+                  and r not in primary), None)
+    return [[r for r in results if r.label == depth.label]] if depth is not None else []
 
 
 def _candidates(ln: Line, results, primary, cost: bool):
@@ -202,7 +229,7 @@ _DECIMAL = re.compile(r"\s*[-+]?(\d+\.\d*|\.\d+)([eE][-+]?\d+)?\s*")
 
 def _rounded_match(text: str, want) -> bool:
     """A bare decimal for a number: right when the number rounds to it (at least two
-    significant digits, derive.check_numbers)."""
+    significant digits, derive.check.numeric)."""
     from derive.check.numeric import agree, significant, MIN_DIGITS
     if not _DECIMAL.fullmatch(text) or want.free_symbols:
         return False

@@ -14,7 +14,7 @@ from derive.front.resolve import Resolver
 
 def _check_numeric(spec: Spec, part, text, verdict, show_answer):
     """Each asked value judged on its own: correct, incorrect or missing.  Numbers are
-    read at the precision written (derive.check_numbers)."""
+    read at the precision written (derive.check.numeric.agree)."""
     from derive.answers import solve_part
     ans = solve_part(spec, part.label, verify=False)
     if show_answer:

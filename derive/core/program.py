@@ -27,7 +27,7 @@ class TensorScalar(Symbol):
 
 def as_expr(x) -> sp.Basic:
     """A SymPy object from an engine value (a SymPy object, int or float), never from
-    text: strings are refused (text from users is parsed by derive.notation)."""
+    text: strings are refused (text from users is parsed by derive.front.notation)."""
     if isinstance(x, sp.Basic):
         return x
     if isinstance(x, bool):
@@ -128,10 +128,12 @@ def overwriting(program: "Program") -> list:
     block (a block index that is not an index of the target)."""
     out, earlier = [], []
     for st, outer in program.walk():
-        if st.op == "=":
+        if assigns(st.op):
             tvars = set().union(*[i.free_symbols for i in ref_indices(st.target)]) \
                 if ref_indices(st.target) else set()
-            again = any(lp.var not in tvars for lp in tuple(outer) + tuple(st.loops))
+            own = tuple(lp for lp in st.loops if lp not in reduced_loops(st)) \
+                if st.op in REDUCTIONS else tuple(st.loops)     # max over k: one value
+            again = any(lp.var not in tvars for lp in tuple(outer) + own)
             if again or any(may_overlap(st, outer, e, eo) for e, eo in earlier):
                 out.append(st)
         earlier.append((st, outer))
@@ -183,6 +185,32 @@ class TensorInfo:
     @property
     def rank(self) -> int:
         return len(self.axes)
+
+
+# A reduction statement: `for b, k, j: m[b, j] max= h[b, k, j]` sets each element of
+# the target to the maximum (minimum) of the right-hand side over the statement's loops
+# that the target does not have (k), as `+=` sums over them; it is what the notation's
+# one-argument `m[b, j] = max(h[b, K, j])` means.  It overwrites, like `=`, and prints
+# `m[b, j] = max_k h[b, k, j]`.
+REDUCTIONS = {"max=": "max", "min=": "min"}
+
+
+def target_vars(st) -> set:
+    """The loop variables the statement's target indices use."""
+    idx = ref_indices(st.target)
+    return set().union(*[i.free_symbols for i in idx]) if idx else set()
+
+
+def reduced_loops(st) -> tuple:
+    """The loops a statement reduces over (sums over, or takes the max over): the loops
+    its target does not have."""
+    tv = target_vars(st)
+    return tuple(lp for lp in st.loops if lp.var not in tv)
+
+
+def assigns(op: str) -> bool:
+    """Does the operator set the target element (`=`, `max=`, `min=`), not add into it?"""
+    return op == "=" or op in REDUCTIONS
 
 
 @dataclass
@@ -275,6 +303,14 @@ class Program:
 # --------------------------------------------------------------------------
 
 
+def flat_args(expr) -> list:
+    """The arguments of nested calls of the same function: max(max(a, b), c) -> a, b, c."""
+    out = []
+    for a in expr.args:
+        out += flat_args(a) if a.func is expr.func else [a]
+    return out
+
+
 class NotationPrinter(StrPrinter):
     """Writes SymPy expressions back in the course notation."""
 
@@ -292,6 +328,16 @@ class NotationPrinter(StrPrinter):
         args = [self._print(a)[1:-1] if isinstance(a, sp.Sum) else self._print(a)
                 for a in expr.args]
         return "%s(%s)" % (name, ", ".join(args))
+
+    def _print_maxf(self, expr):
+        """max(max(a, b), c) as max(a, b, c): the n-argument max the notation writes."""
+        return "%s(%s)" % (NOTATION_NAME[expr.func],
+                           ", ".join(self._print(a) for a in flat_args(expr)))
+
+    _print_minf = _print_maxf
+
+    def _print_Exp1(self, expr):
+        return "e"
 
     def _print_ind(self, expr):
         rel = expr.args[0]
@@ -381,8 +427,26 @@ def implicit_loops(st: Statement, indices: dict | None) -> bool:
     return True
 
 
+def reduction_text(st: Statement, indices: dict | None = None) -> tuple:
+    """(the statement as `=` over its kept loops, the right-hand side as text): a max over
+    k is written `max_k h[b, k, j]`, over several indices `max_{i, j} x[i, j]`, over a
+    range other than the declared one `max_{k in 1..3} ...`."""
+    red = reduced_loops(st)
+    over = format_loops(red, indices)
+    over = over if len(red) == 1 and " " not in over else "{%s}" % over
+    body = format_expr(st.rhs)
+    if st.rhs.is_Add or (st.rhs.is_Mul and _negative(st.rhs)):
+        body = f"({body})"
+    kept = st.with_(op="=", loops=tuple(lp for lp in st.loops if lp not in red))
+    return kept, f"{REDUCTIONS[st.op]}_{over} {body}"
+
+
 def format_statement(st: Statement, indices: dict | None = None) -> str:
-    body = f"{format_expr(st.target)} {st.op} {format_expr(st.rhs)}"
+    if st.op in REDUCTIONS:
+        st, rhs = reduction_text(st, indices)
+        body = f"{format_expr(st.target)} = {rhs}"
+    else:
+        body = f"{format_expr(st.target)} {st.op} {format_expr(st.rhs)}"
     if st.loops and not implicit_loops(st, indices):
         return f"for {format_loops(st.loops, indices)}: {body}"
     return body

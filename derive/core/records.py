@@ -95,14 +95,16 @@ class Verification:
     def summary(self) -> str:
         shown = []
         for c in self.checks:
-            text = ", ".join(f"{k}={v}" for k, v in c.sizes.items()) or "fixed sizes"
+            text = ", ".join(f"{k}={v}" for k, v in c.sizes.items())
             if text not in shown:
                 shown.append(text)
-        sizes = "; ".join(shown)
+        where = f"at sizes {'; '.join(shown)}" if any(shown) else "at the problem's own sizes"
         status = "passed" if self.passed else "FAILED"
         seeds = len({c.seed for c in self.checks})
+        draws = "1 random draw" if seeds == 1 else \
+            f"{seeds} random draws" + (" each" if len(shown) > 1 else "")
         return (f"{self.method}: {status}, worst relative error {self.worst:.1e} "
-                f"(tolerance {self.tolerance:.0e}) at sizes {sizes}, {seeds} seeds each")
+                f"(tolerance {self.tolerance:.0e}) {where}, {draws}")
 
 
 @dataclass
@@ -157,7 +159,7 @@ class Answer:
     # expression results: [Result]; e.g. a variance "= (1 + D^2 J sigma_W^2)^l" or a bound
     results: list = field(default_factory=list)
     matrix: list = field(default_factory=list)   # (statement, matrix text or None, reason)
-    cost: str = ""    # backprop/gradient parts: orders of work, depth, memory (derive.cost)
+    cost: str = ""    # backprop/gradient parts: orders of work, depth, memory (derive.engines.cost)
     assumptions: list = field(default_factory=list)   # [Assumed] the derivation uses
 
     @property

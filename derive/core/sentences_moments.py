@@ -25,6 +25,13 @@ MOMENT_SENTENCES: dict = {
     "product of independent factors": "product of the independent factors {factors} (they "
                                       "share no random source), with mean {mean}",
     "square of a normal entry": "the square of the normal entry {entry}",
+    "normal times its CDF": "{entry} is normal with mean 0: by Stein's lemma the mean of "
+                            "a normal entry times a function of it is its variance times "
+                            "the mean of the function's slope, and the slope of Phi is the "
+                            "normal density",
+    "second moment of normal times its CDF": "the second moment of {entry} Phi({entry}), "
+                                             "by Stein's lemma twice and the orthant "
+                                             "probability of two correlated normals",
     "fourth moment of a normal entry": "a normal entry has the fourth moment {fourth}",
     "sum of independent terms": "{terms} share no random source: they are independent, and "
                                 "their variances add",
@@ -71,6 +78,11 @@ MOMENT_SENTENCES: dict = {
                          "variance: it stays unknown",
     "sigmoid of a symmetric argument": "{identity}, so the sigmoid is symmetric about its "
                                        "value at 0, and {argument} is symmetric about 0",
+    "CDF of a symmetric argument": "{identity}, so Phi is symmetric about its value at 0, "
+                                   "and {argument} is symmetric about 0",
+    "CDF of a normal argument": "{argument} is normal with mean 0: the second moment of "
+                                "Phi of it is the probability that two correlated normals "
+                                "both lie below 0",
     "sigmoid mean unknown": "{argument} is not known to be symmetric about 0: {mean} stays "
                             "unknown, and the second moment is at most 1 since the values "
                             "lie between 0 and 1",

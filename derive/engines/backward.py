@@ -14,8 +14,9 @@ import sympy as sp
 
 from derive.core.errors import DerivationError
 from derive.core.naming import held_gradient, names_in_use, rescaled_gradient
+from derive.core.program import REDUCTIONS
 from derive.core.program import (Block, Loop, Program, Statement, TensorInfo, base_of, format_expr, format_statement, grad_name, is_grad_name, overwriting, reads, ref, ref_indices, ref_name)
-from derive.core.functions import RULE_TEXT
+from derive.core.functions import RULE_TEXT, comparison
 from derive.core.rules import derivative, rule_for
 from derive.core.records import Backward, Step
 
@@ -149,6 +150,11 @@ def derive_backward(program: Program, sources, targets, through=None,
             local = derivative(st.rhs.xreplace({occ: x}), x).xreplace({x: occ})
             if st.op == "-=":
                 local = -local
+            if st.op in REDUCTIONS:
+                # max over k: the gradient goes to the arg-max, the candidate equal to
+                # the max (ties, of probability zero at random points, split nothing:
+                # every tied candidate gets all of it, as the indicator says)
+                local = local * comparison("==", st.rhs, st.target)
             # the rules of the derivative table used here (the functions themselves)
             rules = sorted({type(a) for a in sp.preorder_traversal(st.rhs)
                             if occ in getattr(a, "args", ()) and rule_for(a)},
@@ -324,11 +330,21 @@ def in_forward_terms(expr, defs) -> sp.Expr:
                 continue
             if not best.has(f.func):
                 continue
+            if _divides_by_a_value(g / f):
+                continue        # tanh(c) -> h/go when h = go*tanh(c): NaN where go is 0
             sub = best.replace(f, y * f / g)
             sub = sp.factor_terms(sp.powsimp(sp.expand(sub)))
             if sub != best and _cost(sub) < _cost(best):
                 best = sub
     return best
+
+
+def _divides_by_a_value(cofactor) -> bool:
+    """Whether replacing f by y/cofactor (from y = cofactor*f) divides by a tensor's
+    value: the rewrite would then be 0/0 wherever that value is 0, though the
+    gradient is finite there (an LSTM's saturated output gate)."""
+    _, den = sp.fraction(sp.together(1 / cofactor))
+    return not (den.is_number or den.is_positive)     # a size B is never 0
 
 
 def _heads(g):

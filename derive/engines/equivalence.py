@@ -31,6 +31,8 @@ def element(program: Program, name: str, idx, depth: int = 0) -> sp.Expr:
             continue
         if outer:
             raise Unsupported("a time block")
+        if st.op in ("max=", "min="):
+            raise Unsupported("a max or min over an index")
         m = {}
         for ti, i in zip(ref_indices(st.target), idx):
             if not ti.is_Symbol or ti in m:

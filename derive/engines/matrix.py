@@ -186,6 +186,8 @@ def matrix_form(st: Statement, fixed=frozenset()) -> Form:
 
     `fixed` are the loop indices of enclosing blocks (t): h[t, i] is the vector h_t."""
     fixed = set(fixed)
+    if st.op in ("max=", "min="):
+        raise NoMatrixForm(f"a {st.op[:-1]} over an index")
     target, out_idx = _mat(st.target, fixed)
     if any(not i.is_Symbol for i in out_idx) or len(out_idx) > 2:
         raise NoMatrixForm("the target has shifted indices or more than 2 indices")

@@ -7,6 +7,7 @@ import sympy as sp
 from derive.front import notation as N
 from derive.core.errors import NotationError
 from derive.front.notation import number
+from derive.core.program import format_expr
 
 # --------------------------------------------------------------------------
 # moments: assume:, given:, and the keys of variance / mean / solve / choice parts
@@ -14,9 +15,14 @@ from derive.front.notation import number
 
 MOMENT_KINDS = ("variance", "mean", "solve", "choice")
 ASSUME_KEYS = ("mean", "variance", "symmetric", "independent", "distribution", "constant")
-# how Monte Carlo draws a tensor; each of these laws is symmetric about its mean
-DISTRIBUTIONS = ("normal", "uniform", "rademacher")
-# the named approximations a solve part may ask for (derive.moments.APPROXIMATIONS)
+# the keys of a part's recurrence:, condition: (a moment, or a recurrence at a layer) and compare:
+RECURRENCE_KEYS = ("from", "layer", "at")
+CONDITION_KEYS = ("of", "equals", "part", "layer")
+COMPARE_KEYS = ("of", "with", "moment")
+# how Monte Carlo draws a tensor; each of these laws but bernoulli is symmetric about its mean
+DISTRIBUTIONS = ("normal", "uniform", "rademacher", "bernoulli")
+SKEWED = ("bernoulli",)             # values 0 and 1: mean q, variance q(1 - q)
+# the named approximations a solve part may ask for (derive.engines.moments.APPROXIMATIONS)
 APPROXIMATION_NAMES = ("power_to_exp", "log1p")
 # choice options that compare two moments, by the relation they name
 COMPARISON_WORDS = {"smaller": "<", "less": "<", "lower": "<",
@@ -159,20 +165,38 @@ def _assumptions(L, key, raw, scope) -> dict:
                        "(every entry equals the constant)", f"{k}.{others[0]}")
             out[name] = {"constant": _expression(L, f"{k}.constant", opts["constant"], scope)}
             continue
-        if "variance" not in opts:
-            L.fail("missing required key (a random tensor needs its variance; "
-                   "write constant: for a fixed tensor)", f"{k}.variance")
-        variance = _expression(L, f"{k}.variance", opts["variance"], scope)
-        if variance.is_negative:
-            L.fail("a variance cannot be negative", f"{k}.variance")
-        mean = _expression(L, f"{k}.mean", opts.get("mean", 0), scope)
         dist = opts.get("distribution")
         if dist is not None and dist not in DISTRIBUTIONS:
             L.fail(f"unknown distribution {dist!r} (distributions: {', '.join(DISTRIBUTIONS)}; "
                    "leave it out to assume only the mean and variance)", f"{k}.distribution")
-        symmetric = _flag(L, f"{k}.symmetric", opts.get("symmetric", dist is not None))
-        if dist is not None and not symmetric:
+        if dist == "bernoulli":
+            if "mean" not in opts:
+                L.fail("missing required key (a bernoulli mask takes the values 1 and 0: "
+                       "its mean is the probability of 1, e.g. mean: q)", f"{k}.mean")
+            mean = _expression(L, f"{k}.mean", opts["mean"], scope)
+            implied = mean * (1 - mean)
+            if "variance" in opts:
+                variance = _expression(L, f"{k}.variance", opts["variance"], scope)
+                if sp.simplify(variance - implied) != 0:
+                    L.fail(f"a bernoulli mask of mean {opts['mean']} has variance "
+                           f"{format_expr(sp.factor(implied))} (leave variance out)",
+                           f"{k}.variance")
+            variance = implied
+        else:
+            if "variance" not in opts:
+                L.fail("missing required key (a random tensor needs its variance; "
+                       "write constant: for a fixed tensor)", f"{k}.variance")
+            variance = _expression(L, f"{k}.variance", opts["variance"], scope)
+            mean = _expression(L, f"{k}.mean", opts.get("mean", 0), scope)
+        if variance.is_negative:
+            L.fail("a variance cannot be negative", f"{k}.variance")
+        symmetric = _flag(L, f"{k}.symmetric",
+                          opts.get("symmetric", dist is not None and dist not in SKEWED))
+        if dist is not None and dist not in SKEWED and not symmetric:
             L.fail(f"a {dist} distribution is symmetric about its mean", f"{k}.symmetric")
+        if dist in SKEWED and symmetric:
+            L.fail(f"a {dist} mask is not symmetric about its mean (it takes the values 0 "
+                   "and 1)", f"{k}.symmetric")
         independent = _flag(L, f"{k}.independent", opts.get("independent", True))
         out[name] = {"mean": mean, "variance": variance, "symmetric": symmetric,
                      "independent": independent, "distribution": dist}
@@ -219,7 +243,7 @@ def _check_moment_part(L, key, kind, args, scope, earlier):
             if "bound" in args:
                 L.fail("a part asks either for a recurrence or for a bound", f"{key}.bound")
             rk = f"{key}.recurrence"
-            rec = _sub_mapping(L, rk, args["recurrence"], ("from", "layer", "at"),
+            rec = _sub_mapping(L, rk, args["recurrence"], RECURRENCE_KEYS,
                                ("from", "layer", "at"))
             frm = _tensor_name(L, f"{rk}.from", rec["from"], scope)
             if frm == args["of"]:
@@ -263,7 +287,7 @@ def _check_moment_part(L, key, kind, args, scope, earlier):
                 "layer": _layer_value(L, f"{ck}.layer", cond["layer"], scope),
                 "equals": _expression(L, f"{ck}.equals", cond["equals"], scope)}
         else:
-            _sub_mapping(L, ck, cond, ("of", "equals", "part", "layer"), ("of", "equals"))
+            _sub_mapping(L, ck, cond, CONDITION_KEYS, ("of", "equals"))
             if "layer" in cond:
                 L.fail("layer goes with part: (the recurrence of an earlier part)",
                        f"{ck}.layer")
@@ -283,7 +307,7 @@ def _check_moment_part(L, key, kind, args, scope, earlier):
         ck = f"{key}.compare"
         if "compare" not in args:
             L.fail("missing required key ({of: u, with: y, moment: variance})", ck)
-        cmp_ = _sub_mapping(L, ck, args["compare"], ("of", "with", "moment"),
+        cmp_ = _sub_mapping(L, ck, args["compare"], COMPARE_KEYS,
                             ("of", "with", "moment"))
         if cmp_["moment"] not in ("variance", "mean"):
             L.fail("expected variance or mean", f"{ck}.moment")

@@ -4,7 +4,7 @@ A hand-written tokenizer and Pratt parser accept exactly the notation of
 DESIGN.md and nothing else: loop headers (`for b, j:`, `for t in 1..T:`),
 statements (`=`, `+=`, `-=`), expressions with the function vocabulary, `.grad`
 references, comparisons, nested-list values.  The tree is turned into SymPy
-objects by :mod:`derive.resolve`, which knows the problem's names.
+objects by :mod:`derive.front.resolve`, which knows the problem's names.
 """
 from __future__ import annotations
 

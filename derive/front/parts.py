@@ -1,6 +1,8 @@
 """Checking the keys of a spec's parts (backprop, gradient, numeric, loops, update, cost)."""
 from __future__ import annotations
 
+from derive.core.program import ref_name
+
 
 def _tensor_list(L, key, value, program, allow=("params",)):
     vals = value if isinstance(value, list) else [value]
@@ -18,6 +20,38 @@ def _tensor_list(L, key, value, program, allow=("params",)):
     return out
 
 
+def _scalar_outputs(program) -> list:
+    """The scalars the program writes and never reads (its losses), in order."""
+    read = {ref_name(r) for st in program.statements() for r in st.reads()}
+    return [n for n in program.written()
+            if not program.tensors[n].axes and n not in read]
+
+
+def _check_numeric(L, key, args, program):
+    """show: names tensors (or their .grad); gradients asked (a .grad shown, or to:)
+    without from: are those of the one scalar output, else an error naming them."""
+    show = args.get("show")
+    shown = [str(x) for x in (show if isinstance(show, list) else [show] if show else [])]
+    tensors = [n for n in program.tensors if not n.endswith(".grad")]
+    for k, name in enumerate(shown):
+        base = name[:-len(".grad")] if name.endswith(".grad") else name
+        if base not in program.tensors:
+            L.fail(f"unknown tensor {name!r} to show (tensors: {', '.join(tensors)}; "
+                   "a gradient is shown as NAME.grad)",
+                   f"{key}.show[{k}]" if isinstance(show, list) else f"{key}.show")
+    if "from" in args or not ("to" in args or any(n.endswith(".grad") for n in shown)):
+        return
+    finals = _scalar_outputs(program)
+    if len(finals) == 1:
+        args["from"] = finals
+    elif finals:
+        L.fail(f"the program has {len(finals)} scalar outputs ({', '.join(finals)}): say "
+               f"which one the gradients are of, e.g. from: {finals[-1]}", f"{key}.from")
+    else:
+        L.fail("the gradients of what? the program writes no scalar that nothing reads: "
+               "name it with from:", f"{key}.from")
+
+
 def _check_part(L, key, kind, args, program, n_statements, indices, symbols):
     if "points" in args:
         pts = args["points"]
@@ -32,6 +66,8 @@ def _check_part(L, key, kind, args, program, n_statements, indices, symbols):
         for k in ("from", "to"):
             if k not in args:
                 L.fail("missing required key", f"{key}.{k}")
+    if kind == "numeric":
+        _check_numeric(L, key, args, program)
     if "through" in args:
         t = args["through"]
         ts = t if isinstance(t, list) else [t]

@@ -20,6 +20,9 @@ from derive.core.program import (Block, Program, make_loop, Statement, TensorInf
 from derive.front.statement import _StmtState
 from derive.front.notation import number
 from derive.core.naming import names_in_use, sum_temporary
+from derive.front.reductions import (outermost_reduction, reads_tensor, reduction_parts,
+                                     running_reduction_hint)
+from derive.core.program import REDUCTIONS
 from derive.front.sums import _index_names, _mentions_capital, _nested_sum_argument, _reads_name, _reads_tensor, _recurrence_block, _signed, _strip_esum, _writer_counts
 
 
@@ -196,8 +199,11 @@ class Resolver:
             # the last one stays), and is judged; a spec means `+=` there
             for name, node in st.loop_nodes.items():
                 if name not in target_vars:
+                    hint = running_reduction_hint(s, tname, name)
                     self.err(node, f"with '=', every loop index must appear in the target; "
-                                   f"{name!r} does not (use '+=' to sum over it)")
+                                   f"{name!r} does not" + (
+                                       f". {hint}. To sum over {name}, use '+='" if hint else
+                                       " (use '+=' to sum over it)"))
         # the target tensor
         if info is None:
             if is_grad_name(tname) and (base_of(tname) in self.scope.tensors
@@ -314,6 +320,14 @@ class Resolver:
         element (then the tensor's zeros are the start and the terms are added); sums
         that read the target itself are computed into a temporary first."""
         pre: list[Statement] = []
+        red = reduction_parts(rhs)
+        if red is not None and op == "=" and not reads_tensor(rhs, tname):
+            # m[b, j] = max(h[b, K, j]): for b, j, k: m[b, j] max= h[b, k, j]
+            rop, body, over = red
+            body = self.lift_nested(body, loops + over, line, tname, pre, outer)
+            return pre + [Statement(target, rop, body, loops + over, line,
+                                    note=f"line {line}: the {REDUCTIONS[rop]} over "
+                                         f"{', '.join(lp.var.name for lp in over)}")]
         terms = sp.Add.make_args(rhs)
         summed = [t for t in terms if _strip_esum(t)[1] is not None]
         tvars = set().union(*[i.free_symbols for i in ref_indices(target)]) \
@@ -363,8 +377,11 @@ class Resolver:
         return all(lp.var in plain for lp in loops)
 
     def lift_nested(self, expr, loops, line, tname, pre: list, outer=()) -> sp.Expr:
-        """Replace each nested Einstein sum by a temporary tensor of its own."""
-        inner = _nested_sum_argument(expr)
+        """Replace each nested Einstein sum (and first each max or min over an index) by
+        a temporary tensor of its own."""
+        inner = outermost_reduction(expr)
+        if inner is None:
+            inner = _nested_sum_argument(expr)
         if inner is None:
             return expr
         enclosing = tuple(outer) + tuple(loops)

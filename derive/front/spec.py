@@ -35,7 +35,7 @@ PART_KEYS = {
     "loops": {"of"},
     "gradient": {"from", "to", "matrix", "through"},
     "numeric": {"show", "from", "to"},
-    # moments parts (derive.moments); the sub-keys are checked by _check_moment_part
+    # moments parts (derive.engines.moments); the sub-keys are checked by _check_moment_part
     "variance": {"of", "given", "bound", "recurrence"},
     "mean": {"of", "given"},
     "solve": {"for", "condition", "approximate", "given"},
@@ -48,6 +48,10 @@ TOP_KEYS = {"id", "title", "source", "course", "index", "symbols", "functions", 
             "program", "values", "sizes", "assume", "statement", "parts", "notes",
             "show_program"}
 REQUIRED = ("id", "title", "source", "tensors", "program", "parts")
+# the keys of one entry of tensors:, symbols: and functions: (derive.front.keys lists them all)
+TENSOR_KEYS = ("shape", "role", "latex", "domain")
+SYMBOL_KEYS = ("positive", "nonnegative", "integer", "real", "range", "latex")
+FUNCTION_KEYS = ("latex", "arity")
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 
@@ -375,8 +379,8 @@ class _Reader:
             if not isinstance(opts, dict):
                 self.L.fail("expected a mapping such as {latex: '\\mathcal{L}'}", key)
             for a in opts:
-                if a not in ("latex", "arity"):
-                    self.L.fail("unknown key (allowed: latex, arity)", f"{key}.{a}")
+                if a not in FUNCTION_KEYS:
+                    self.L.fail(f"unknown key (allowed: {', '.join(FUNCTION_KEYS)})", f"{key}.{a}")
             arity = opts.get("arity", 1)
             if not isinstance(arity, int) or isinstance(arity, bool) or arity < 1:
                 self.L.fail("expected a positive integer", f"{key}.arity")
@@ -402,8 +406,8 @@ class _Reader:
             if not isinstance(opts, dict):
                 self.L.fail("expected a mapping with shape: [index, ...]", key)
             for a in opts:
-                if a not in ("shape", "role", "latex", "domain"):
-                    self.L.fail("unknown key (allowed: shape, role, latex, domain)", f"{key}.{a}")
+                if a not in TENSOR_KEYS:
+                    self.L.fail(f"unknown key (allowed: {', '.join(TENSOR_KEYS)})", f"{key}.{a}")
             role = opts.get("role")
             if role is not None and role not in ROLES:
                 self.L.fail(f"unknown role {role!r} (roles: {', '.join(ROLES)})", f"{key}.role")
@@ -603,7 +607,10 @@ class _Reader:
             missing = [n for n, i in self.program.tensors.items()
                        if i.role in ("input", "parameter") and n in read
                        and n not in self.values]
-            syms = sorted(n for n in self.used_symbols() if n in self.symbols
+            in_program = {x.name for st in self.program.statements()
+                          for x in sp.Tuple(st.rhs, *[b for lp in st.loops
+                                                      for b in lp.bounds]).free_symbols}
+            syms = sorted(n for n in in_program if n in self.symbols and n not in self.values
                           and n not in self.program.fixed and n not in self.sizes)
             if missing or syms:
                 what = ", ".join(missing + syms)

@@ -4,10 +4,11 @@ from __future__ import annotations
 import math
 import sympy as sp
 from derive.front import notation as N
-from derive.core.functions import VOCABULARY, comparison
+from derive.core.functions import CONSTANTS, VARIADIC, VOCABULARY, comparison, fold
 from derive.core.program import (Loop, base_of, grad_name, index_var, is_grad_name, ref)
 from derive.front.notation import MAX_EXPONENT, MAX_INT_DIGITS, MAX_NUMBER_DIGITS
 from derive.front.sums import _capital_count, _marker, esum
+from derive.front.reductions import is_reduction_call, reduction_call
 
 class _StmtState:
     """Resolution of one statement: loop indices, capitals, occurrences."""
@@ -150,7 +151,7 @@ class _StmtState:
             r.err(node, "a list is not an expression (lists are for numeric values)")
         r.err(node, "unexpected expression")
 
-    def terms(self, node):
+    def terms(self, node, keep_open: bool = False):
         """A sum of terms (`a + b - c`, flattened through parentheses and signs).
 
         The rule for capital indices: a capital index is summed over the smallest part
@@ -172,6 +173,8 @@ class _StmtState:
         rec(node, 1)
         values = [(sign, n) + self.expr(n) for sign, n in flat]
         opened = set().union(*[o for _, _, _, o in values])
+        if keep_open:                       # the argument of a max over its capitals
+            return sp.Add(*[sign * v for sign, _, v, _ in values]), opened
         here = {c for c in opened
                 if sum(_capital_count(n, c) for _, n, _, _ in values) == self.capital_total(c)}
         held = [o & here for _, _, _, o in values]
@@ -215,6 +218,8 @@ class _StmtState:
             return sc.symbols[name]
         if name in sc.sizes:
             return sc.sizes[name]
+        if name in CONSTANTS and name not in sc.functions:
+            return CONSTANTS[name]           # pi, e: unless the problem has its own
         if name in VOCABULARY or name in sc.functions:
             r.err(node, f"{name!r} is a function: call it as {name}(...)")
         r.err(node, f"unknown name {name!r}" + self.known_hint())
@@ -255,6 +260,8 @@ class _StmtState:
         fname = node.func.id
         if fname == "delta" and fname not in r.scope.functions:
             return self.delta(node)
+        if is_reduction_call(node, r.scope):       # max(h[b, K, j]): the max over k
+            return reduction_call(self, node)
         # tanh(W[j, I] * h[I]) is tanh of the sum: a sum closes at the argument that
         # holds all its occurrences; t[N] * log(y[N]) sums the whole product
         values, opened = [], set()
@@ -263,16 +270,20 @@ class _StmtState:
             inside = {c for c in o if self.holds_all(a, c)}
             values.append(self.close(v, inside))
             opened |= o - inside
-        if fname in VOCABULARY:
-            arity, fn = VOCABULARY[fname]
-            if len(values) != arity:
-                r.err(node, f"{fname} takes {arity} argument{'s' if arity > 1 else ''}, "
-                            f"not {len(values)}")
-            return fn(*values), opened
-        if fname in r.scope.functions:
+        if fname in r.scope.functions:           # a problem's own function wins
             fn, arity = r.scope.functions[fname]
             if len(values) != arity:
                 r.err(node, f"{fname} takes {arity} argument(s), not {len(values)}")
+            return fn(*values), opened
+        if fname in VOCABULARY:
+            arity, fn = VOCABULARY[fname]
+            if fname in VARIADIC:
+                if len(values) < arity:
+                    r.err(node, f"{fname} takes {arity} or more arguments, not {len(values)}")
+                return fold(fn, values), opened
+            if len(values) != arity:
+                r.err(node, f"{fname} takes {arity} argument{'s' if arity > 1 else ''}, "
+                            f"not {len(values)}")
             return fn(*values), opened
         if fname in r.scope.tensors:
             r.err(node, f"{fname!r} is a tensor: index it with [ ], not ( )")

@@ -16,7 +16,8 @@ from sympy.core.function import AppliedUndef
 from sympy.printing.latex import LatexPrinter
 
 from derive.core.program import (as_expr, Block, Program, Statement, TensorScalar, base_of,
-                                 implicit_loops, is_grad_name, is_ref)
+                                 flat_args, implicit_loops, is_grad_name, is_ref)
+from derive.core.program import REDUCTIONS, reduced_loops
 from derive.core.rules import DERIVATIVES, PARTIALS, RULE_TEXT
 from derive.core.functions import LATEX
 from derive.core.naming import display_name
@@ -104,7 +105,15 @@ class NotationLatexPrinter(LatexPrinter):
         return self._call(LATEX[expr.func], expr.args, exp)
 
     _print_exp = _print_log = _print_tanh = _print_sigma = _print_relu = _print_named
-    _print_step = _print_sign = _print_maxf = _print_minf = _print_named
+    _print_step = _print_sign = _print_named
+    _print_cosh = _print_sinh = _print_sech = _print_erf = _print_Phi = _print_named
+    _print_softplus = _print_named
+
+    def _print_maxf(self, expr, exp=None):
+        """max(max(a, b), c) as \\max(a, b, c)."""
+        return self._call(LATEX[expr.func], flat_args(expr), exp)
+
+    _print_minf = _print_maxf
 
     def _print_Function(self, expr, exp=None):
         if isinstance(expr, AppliedUndef):
@@ -320,7 +329,17 @@ def for_latex(loops, indices=None, printer=None) -> str:
 def statement_latex(st: Statement, indices=None, printer=None) -> str:
     """One statement: `\\textbf{for}\\ b, j\\colon\\ Z[b] \\mathrel{+}= \\exp(s[b,j])`."""
     p = printer or NotationLatexPrinter()
-    body = r"%s %s %s" % (p.doprint(st.target), OP_LATEX[st.op], p.doprint(st.rhs))
+    if st.op in REDUCTIONS:
+        # m[b, j] = \max_{k} h[b, k, j], under the loops the target has
+        red = reduced_loops(st)
+        rhs = p.doprint(st.rhs)
+        if st.rhs.is_Add:
+            rhs = r"\left(%s\right)" % rhs
+        body = r"%s = \%s_{%s} %s" % (p.doprint(st.target), REDUCTIONS[st.op],
+                                        loops_latex(red, indices, p), rhs)
+        st = st.with_(op="=", loops=tuple(lp for lp in st.loops if lp not in red))
+    else:
+        body = r"%s %s %s" % (p.doprint(st.target), OP_LATEX[st.op], p.doprint(st.rhs))
     if st.loops and not implicit_loops(st, indices):
         return r"%s\ %s" % (for_latex(st.loops, indices, p), body)
     return body

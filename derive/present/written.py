@@ -11,7 +11,7 @@ from __future__ import annotations
 import sympy as sp
 from sympy import IndexedBase
 
-from derive.core.functions import VOCABULARY, comparison
+from derive.core.functions import CONSTANTS, VARIADIC, VOCABULARY, comparison, fold
 from derive.core.program import TensorScalar, grad_name
 from derive.front import notation as N
 from derive.front.notation import number
@@ -51,6 +51,8 @@ def as_written(node, spec):
             return sc.symbols[node.id]
         if node.id in sc.sizes:
             return sc.sizes[node.id]
+        if node.id in CONSTANTS and node.id not in sc.tensors and node.id not in sc.indices:
+            return CONSTANTS[node.id]
         return TensorScalar(node.id)
     if isinstance(node, N.Grad):
         return TensorScalar(grad_name(node.base.id))
@@ -78,15 +80,58 @@ def as_written(node, spec):
         args = [as_written(a, spec) for a in node.args]
         if node.func.id == "delta":
             return sp.KroneckerDelta(*[_index(a) for a in node.args], evaluate=False)
+        if node.func.id in sc.functions:
+            return sc.functions[node.func.id][0](*args)
+        if node.func.id in ("max", "min") and len(args) == 1:
+            return _Over(sp.Symbol(node.func.id), sp.Tuple(*_capitals(node.args[0], sc)),
+                         args[0])
         if node.func.id in VOCABULARY:
             _, fn = VOCABULARY[node.func.id]
+            if node.func.id in VARIADIC:
+                return fold(fn, args, evaluate=False)
             try:
                 return fn(*args, evaluate=False)
             except TypeError:
                 return fn(*args)
-        if node.func.id in sc.functions:
-            return sc.functions[node.func.id][0](*args)
     raise ValueError(f"cannot typeset {type(node).__name__}")
+
+
+class _Over(sp.Function):
+    """A max (min) over capital indices as written, `max(h[b, K, j])`: typeset
+    `\\max_{K} h[b,K,j]`."""
+
+    def _latex(self, printer):
+        kind, over, arg = self.args
+        tex = printer._print(arg)
+        if arg.is_Add:
+            tex = r"\left(%s\right)" % tex
+        return r"\%s_{%s} %s" % (kind.name, ",".join(printer._print(c) for c in over), tex)
+
+
+def _capitals(node, sc) -> list:
+    """The capital indices read in a max's argument (not inside a function call in it,
+    where they are summed), in order."""
+    out = []
+
+    def rec(n, in_index):
+        if isinstance(n, N.Name):
+            if in_index and n.id[0].isupper() and (n.id.lower() in sc.indices
+                                                   or n.id not in sc.sizes):
+                c = sp.Symbol(n.id, integer=True)
+                if c not in out:
+                    out.append(c)
+            return
+        if isinstance(n, N.Call):
+            return
+        if isinstance(n, N.Index):
+            for i in n.indices:
+                rec(i, True)
+            return
+        for attr in ("left", "right", "operand"):
+            if hasattr(n, attr):
+                rec(getattr(n, attr), in_index)
+    rec(node, False)
+    return out
 
 
 def _loops_latex(loops, p) -> str:

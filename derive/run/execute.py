@@ -17,7 +17,7 @@ from derive.core.errors import LimitError
 from derive.core.limits import allocate
 from derive.core.functions import NUMPY, ind
 from derive.core.program import Block, Program, Statement, TensorScalar, ref_indices, ref_name
-from derive.core.program import under_roots
+from derive.core.program import REDUCTIONS, assigns, under_roots
 from derive.core.errors import ExecutionError
 from derive.core.program import tensor_layout
 
@@ -190,6 +190,8 @@ class Executor:
     def _write(self, plan: "_Plan", value, grid):
         arr = self.array(plan.name)
         op, shape = plan.op, plan.shape
+        if op in REDUCTIONS:
+            value, op = self._reduced(plan, value), "="
         if not plan.tidx:
             if op == "=":           # the last write stays
                 arr[...] = np.broadcast_to(value, shape).reshape(-1)[-1] if value.ndim \
@@ -201,7 +203,7 @@ class Executor:
             return
         nd = len(shape)
         value = value.reshape((1,) * (nd - value.ndim) + value.shape) if value.ndim < nd else value
-        if op != "=":
+        if op != "=" and plan.op not in REDUCTIONS:
             for k in plan.summed:
                 if value.shape[k] == 1:
                     value = value * shape[k]
@@ -278,11 +280,25 @@ class Executor:
                     return True             # written outside the tensor: nothing to write
                 idx.append(i)
         v = value.reshape([value.shape[k] for k in plan.kept]).transpose(plan.perm)
-        if plan.op == "=":
+        if assigns(plan.op):
             arr[tuple(idx)] = v
         else:
             arr[tuple(idx)] += plan.sign * v
         return True
+
+    def _reduced(self, plan: "_Plan", value):
+        """The max (min) of a reduction statement's values over the loops its target
+        lacks (np.max over those axes, kept as axes of length 1).  A value that does not
+        vary along such an axis is its own max.  Out-of-range reads are zeros among the
+        candidates, as they are in a sum."""
+        nd = len(plan.shape)
+        value = value.reshape((1,) * (nd - value.ndim) + value.shape) if value.ndim < nd \
+            else value
+        axes = tuple(k for k in plan.summed if value.shape[k] > 1)
+        if not axes:
+            return value
+        fn = np.max if REDUCTIONS[plan.op] == "max" else np.min
+        return fn(value, axis=axes, keepdims=True)
 
     # ---- expressions -------------------------------------------------------
 
@@ -312,7 +328,7 @@ class Executor:
                     raise ExecutionError(f"no value for the symbol {e.name!r}")
                 return missing
             return lambda ex, grid: grid[e] if e in grid else const
-        if e.is_Number:
+        if e.is_Number or e.is_NumberSymbol:          # 3, 3/2, pi, e
             const = int(e) if e.is_Integer else float(e)
             return lambda ex, grid: const
         if e.is_Add or e.is_Mul:
@@ -363,6 +379,9 @@ class Executor:
                 arg = self.compile(f_.args[0])
                 return lambda ex, grid: stand_in_prime(np.asarray(arg(ex, grid), dtype=ex.dtype))
         if isinstance(e, sp.core.function.AppliedUndef) and e.func.__name__.endswith("'"):
+            if e.func.__name__.endswith("''") or len(e.args) != 1:
+                raise ExecutionError(f"no value for {e.func.__name__}: only a first derivative "
+                                     "of a declared function of one argument runs")
             arg = self.compile(e.args[0])
             return lambda ex, grid: stand_in_prime(np.asarray(arg(ex, grid), dtype=ex.dtype))
         if isinstance(e, sp.core.function.AppliedUndef):
@@ -458,7 +477,7 @@ class _Plan:
         self.shape = tuple(shape)
         self.total = int(np.prod(shape)) if shape else 1
         if self.total > ex.max_grid:
-            raise LimitError(f"the loops of `{st.target} {st.op} ...` run {self.total} "
+            raise LimitError(f"the loops of `{st.target} {'=' if st.op in REDUCTIONS else st.op} ...` run {self.total} "
                              f"iterations; the limit is {ex.max_grid}")
         self.rhs = ex.compile(st.rhs)
         self.name, self.op = st.target_name, st.op

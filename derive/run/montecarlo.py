@@ -68,6 +68,9 @@ LAWS = {
     "uniform": ("uniform", lambda rng, shape: rng.uniform(-math.sqrt(3), math.sqrt(3), shape)),
     "rademacher": ("+-1 with probability 1/2 each",
                    lambda rng, shape: rng.integers(0, 2, shape) * 2.0 - 1.0),
+    # drawn by its mean (the probability of 1) in MonteCarlo.draw: 0 and 1 are not a
+    # shift and scale of one standard draw
+    "bernoulli": ("1 with probability q, else 0 (bernoulli)", None),
     # only symmetry assumed: a symmetric law that is not normal
     "symmetric": ("Laplace (symmetric, not normal: only the moments and symmetry are assumed)",
                   lambda rng, shape: rng.laplace(0.0, 1 / math.sqrt(2), shape)),
@@ -316,6 +319,12 @@ class MonteCarlo:
         law = law_of(a)
         self.used[name] = LAWS[law][0]
         mean, var = numeric(a.mean, values), numeric(a.variance, values)
+        if law == "bernoulli":
+            if not 0.0 <= mean <= 1.0:
+                raise DerivationError(f"the bernoulli mask {name} has mean {mean:g} at the "
+                                      "drawn values: declare the range of its probability, "
+                                      "e.g. q: {range: '(0, 1)'}")
+            return (rng.random(shape) < mean).astype(float)
         return mean + math.sqrt(max(var, 0.0)) * LAWS[law][1](rng, shape)
 
     def execute(self, prog_s: Program, sizes: dict, values: dict, given: dict, rng) -> dict:

@@ -6,8 +6,9 @@ the source tensors F is differentiated along random directions v, at two or more
 (the technique of autograd's `check_grads`: cheap, independent of the number of
 parameters), and compared with <X.grad, v>:
 
-- a program without kinks (no relu, step, abs, sign, max, min or comparison) is
-  differentiated by the complex step, Im phi(i h v) / h: exact to rounding whatever the
+- a program without kinks (no relu, step, abs, sign, max, min, comparison, or max or
+  min over an index) is differentiated by the complex step, Im phi(i h v) / h: exact
+  to rounding whatever the
   program's depth or size, so a gradient of 1e-14 through 64 layers is checked as
   strictly as one of 1;
 - a program with kinks by central differences, at a point whose difference step crosses
@@ -25,9 +26,9 @@ from derive.core.errors import VerificationError
 from derive.core.sizes import vary
 from derive.run.execute import Executor, random_symbols, run
 from derive.core.program import tensor_layout
-from derive.core.functions import ind, maxf, minf, relu, step
-from derive.core.program import (Block, Program, Statement, TensorInfo, reads, ref, ref_indices,
-                                 ref_name)
+from derive.core.functions import comparison, ind, maxf, minf, relu, step
+from derive.core.program import (REDUCTIONS, Block, Program, Statement, TensorInfo, reads, ref,
+                                 ref_indices, ref_name)
 from derive.core.records import Check, Verification
 from derive.core.naming import delta_name
 
@@ -75,9 +76,11 @@ COMPLEX_STEP = 1e-30
 
 
 def has_kinks(program: Program) -> bool:
-    """Does the program use a function that is not smooth (relu, step, abs, max, ...)?"""
-    return any(isinstance(a, KINKS) for st in program.statements()
-               for a in sp.preorder_traversal(st.rhs))
+    """Does the program use a function that is not smooth (relu, step, abs, max, ...),
+    or take a max or min over an index (kinked where two candidates are equal)?"""
+    return any(st.op in REDUCTIONS or any(isinstance(a, KINKS)
+                                          for a in sp.preorder_traversal(st.rhs))
+               for st in program.statements())
 
 
 def kink_arguments(program: Program) -> Program:
@@ -95,6 +98,16 @@ def kink_arguments(program: Program) -> Program:
                 continue
             out.append(it)
             loops = tuple(outer) + tuple(it.loops)
+            if it.op in REDUCTIONS:
+                # a max over k: which candidate is the max, (candidate == max) (computed
+                # apart, then compared: exact); a step that changes the arg-max changes it
+                name = f"kink.{count[0]}"
+                count[0] += 1
+                tensors[name] = TensorInfo(name, tuple(lp.var.name for lp in loops),
+                                           tuple(lp.bounds for lp in loops), "temporary")
+                out.append(Statement(ref(name, [lp.var for lp in loops]), "=",
+                                     comparison("==", it.rhs, it.target), it.loops,
+                                     it.line))
             for a in sp.preorder_traversal(it.rhs):
                 if not isinstance(a, KINKS):
                     continue
@@ -204,7 +217,7 @@ def check_gradients(forward: Program, sub: Program, backward: Program, sources, 
 def verify_backward(forward: Program, bw, sizes: dict, seeds=(0, 1),
                     tolerance: float = TOLERANCE, inputs: dict | None = None,
                     variants: int = 2, raise_on_failure: bool = True) -> Verification:
-    """Check a :class:`~derive.backward.Backward` at `variants` sizes and `seeds`."""
+    """Check a :class:`~derive.engines.backward.Backward` at `variants` sizes and `seeds`."""
     checks = []
     averaged = [x for x in bw.targets if bw.average_over
                 and forward.tensors[x].role == "parameter"]

@@ -57,7 +57,8 @@ def tree_depth(m: int) -> int:
 
 
 def _leaf(e) -> bool:
-    return isinstance(e, (Indexed, TensorScalar)) or e.is_Symbol or e.is_Number
+    return isinstance(e, (Indexed, TensorScalar)) or e.is_Symbol or e.is_Number \
+        or e.is_NumberSymbol                        # pi, e
 
 
 def expr_ops(e) -> int:
@@ -96,7 +97,7 @@ def expr_depth(e) -> int:
 
 def instance_work(st: Statement) -> int:
     """Operations of one run of a statement (one for a plain copy)."""
-    return max(1, expr_ops(st.rhs) + (1 if st.op in ("+=", "-=") else 0))
+    return max(1, expr_ops(st.rhs) + (1 if st.op in ("+=", "-=", "max=", "min=") else 0))
 
 
 # --------------------------------------------------------------------------

@@ -40,7 +40,7 @@ BOUND = "≤"               # the relation of a result known only as an upper bo
 
 def _sym(x) -> sp.Basic:
     """A SymPy object from a SymPy object or a Python number (never from text: spec text
-    is parsed by derive.spec with the notation parser)."""
+    is parsed by derive.front.spec with the notation parser)."""
     if isinstance(x, sp.Basic):
         return x
     if isinstance(x, bool) or not isinstance(x, (int, float)):
@@ -171,6 +171,8 @@ def input_rv(name: str, a: Assumption) -> RV:
         support = (m - sp.sqrt(3 * v), m + sp.sqrt(3 * v))
     elif a.distribution == "rademacher":
         support = (m - sp.sqrt(v), m + sp.sqrt(v))
+    elif a.distribution == "bernoulli":
+        support = (sp.S.Zero, sp.S.One)
     zero_mean = sp.simplify(m) == 0
     return RV(m, v, False, frozenset({name}), frozenset({name}) if zero_mean else frozenset(),
               frozenset({name}) if a.symmetric else frozenset(), a.normal, support)

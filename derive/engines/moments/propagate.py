@@ -8,6 +8,7 @@ from sympy import Indexed
 from derive.engines.backward import derive_backward
 from derive.core.records import Backward, Step
 from derive.core.errors import DerivationError
+from derive.core.functions import Phi
 from derive.core.program import (Block, Loop, Program, Statement, TensorScalar, base_of, format_statement, grad_name, is_grad_name, reads, ref_indices, ref_name)
 from derive.engines.moments.algebra import BOUND, E, RV, Var, _interval_add, _interval_mul, _odd_meet, _simp, _sym, as_assumptions, constant_rv, fx, input_rv, said
 from derive.engines.moments.table import MOMENTS, affine
@@ -202,6 +203,10 @@ class Propagator:
                           chain=said(Var(e), "=", c ** 2 * Var(a), _rel(r), out.var),
                           rule="linear")
             return out
+        if len(rand) == 2:
+            gelu = self.normal_times_cdf(rand, c, st, e)
+            if gelu is not None:
+                return gelu
         seen = set()
         for a, r in rand:
             if r.sources & seen:
@@ -236,6 +241,29 @@ class Propagator:
                 support = _interval_mul(support, r.support)
         return RV(_simp(mean), var, bound, frozenset(seen),
                   frozenset().union(*[r.factors for _, r in rand]), odd, False, support)
+
+    def normal_times_cdf(self, rand, c, st, e) -> RV | None:
+        """c * u * Phi(u) (GELU) for u normal with mean 0 and variance v: by Stein's lemma
+        E[u Phi(u)] = v E[Phi'(u)] = v / sqrt(2 pi (1 + v)), and
+        E[u^2 Phi(u)^2] = v (1/4 + asin(v/(1+v))/(2 pi) + v/(pi (1+v) sqrt(1+2v)))."""
+        (a, ra), (b, rb) = rand
+        if isinstance(a, Phi):
+            (a, ra), (b, rb) = (b, rb), (a, ra)
+        if not (isinstance(b, Phi) and b.args[0] == a and ra.normal and not ra.bound
+                and sp.simplify(ra.mean) == 0):
+            return None
+        v = ra.var
+        mean = _simp(c * v / sp.sqrt(2 * sp.pi * (1 + v)))
+        second = c ** 2 * v * (sp.Rational(1, 4) + sp.asin(v / (1 + v)) / (2 * sp.pi)
+                               + v / (sp.pi * (1 + v) * sp.sqrt(1 + 2 * v)))
+        var = _simp(second - mean ** 2)
+        self.step("rule", st, var, why="normal times its CDF", args={"entry": a},
+                  chain=said(E(e), "=", c * Var(a) * E(sp.exp(-a ** 2 / 2) / sp.sqrt(2 * sp.pi)),
+                             "=", mean), rule="product")
+        self.step("rule", st, var, why="second moment of normal times its CDF",
+                  args={"entry": a}, chain=said(Var(e), "=", E(e ** 2) - E(e) ** 2, "=", var),
+                  rule="product")
+        return RV(mean, var, False, ra.sources, frozenset(), frozenset(), False, None)
 
     def covariance_reason(self, a: RV, b: RV):
         """Why Cov(a, b) = 0, or None: ("independent",), or ("uncorrelated", factor,
@@ -326,6 +354,9 @@ class Propagator:
         return normalized(st, self.program.tensors)
 
     def statement(self, st0: Statement):
+        if st0.op in ("max=", "min="):
+            raise DerivationError(f"no moment rule for a {st0.op[:-1]} over an index "
+                                  f"(`{format_statement(st0)}`)")
         st, moved = self.normalized(st0)
         tvars = set().union(*[i.free_symbols for i in ref_indices(st.target)]) \
             if ref_indices(st.target) else set()

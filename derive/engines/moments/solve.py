@@ -83,6 +83,21 @@ def _sample_point(expr, positive_only=True) -> dict:
     return out
 
 
+def _tidy_root(r):
+    """(2**(L/2)/n**(L/2))**(1/L) as sqrt(2)/sqrt(n): powers denested, kept only where
+    the two forms agree at sample points of the symbols (denesting is exact for the
+    positive bases of sizes and variances, not for every base)."""
+    alt = _simp(sp.powdenest(sp.powsimp(r, force=True), force=True))
+    if alt == r or sp.count_ops(alt) >= sp.count_ops(r):
+        return r
+    for shift in (0, 1):
+        point = {x: v + shift for x, v in _sample_point(sp.Tuple(r, alt)).items()}
+        a, b = complex(sp.N(r.xreplace(point), 30)), complex(sp.N(alt.xreplace(point), 30))
+        if abs(a - b) > 1e-12 * max(1.0, abs(a)):
+            return r
+    return alt
+
+
 def solve_for(lhs, rhs, symbol) -> list:
     """The roots of lhs = rhs in `symbol` that are consistent with its assumptions.
 
@@ -93,7 +108,7 @@ def solve_for(lhs, rhs, symbol) -> list:
     roots = sp.solve(sp.Eq(lhs, rhs), symbol, simplify=False, check=False)
     out = []
     for r in roots:
-        r = _simp(r)
+        r = _tidy_root(_simp(r))
         if r.is_real is False:
             continue
         point = _sample_point(sp.Tuple(r, lhs, rhs))     # every symbol of the equation

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 import sympy as sp
 from derive.core.errors import DerivationError
-from derive.core.functions import relu, sigma
+from derive.core.functions import Phi, relu, sigma
 from derive.core.records import chain
 from derive.engines.moments.algebra import BOUND, E, RV, Var, _interval_add, _interval_mul, _simp, _sym, constant_rv, fx
 
@@ -120,16 +120,51 @@ def tanh_moments(u: RV, arg) -> tuple[RV, list]:
               (-sp.S.One, sp.S.One), u.second), facts
 
 
+def phi_moments(u: RV, arg) -> tuple[RV, list]:
+    """Phi, the standard normal CDF: mean 1/2 for a symmetric argument; for a normal
+    one with mean 0 and variance v, E[Phi(u)^2] = 1/4 + asin(v/(1+v))/(2 pi) exactly
+    (the orthant probability of two normals with correlation v/(1+v))."""
+    facts = []
+    if u.centred_symmetric:
+        mean, odd = sp.S.Half, u.odd
+        facts.append(Fact("CDF of a symmetric argument",
+                          {"identity": sp.Eq(Phi(-U), 1 - Phi(U), evaluate=False),
+                           "argument": arg},
+                          chain(E(Phi(arg)), "=", Phi(sp.S.Zero, evaluate=False), "=", mean)))
+    else:
+        mean, odd = E(Phi(arg)), frozenset()
+        facts.append(Fact("sigmoid mean unknown", {"argument": arg, "mean": mean},
+                          chain(E(Phi(arg) ** 2), BOUND, 1)))
+    if u.normal and u.centred_symmetric:
+        var = _simp(sp.asin(u.var / (1 + u.var)) / (2 * sp.pi))
+        facts.append(Fact("CDF of a normal argument", {"argument": arg},
+                          chain(Var(Phi(arg)), "=", E(Phi(arg) ** 2) - sp.Rational(1, 4),
+                                "=", var)))
+        return RV(mean, var, False, u.sources, frozenset(), odd, False,
+                  (sp.S.Zero, sp.S.One), sp.S.One), facts
+    var = u.var / (2 * sp.pi)
+    facts.append(Fact("slope at most", {"slope": sp.exp(-U ** 2 / 2) / sp.sqrt(2 * sp.pi),
+                                        "function": Phi(U), "top": 1 / sp.sqrt(2 * sp.pi)},
+                      chain(Var(Phi(arg)), BOUND, E((Phi(arg) - Phi(E(arg))) ** 2),
+                            BOUND, Var(arg) / (2 * sp.pi), "=", _simp(var)), exact=False))
+    facts.append(_range_fact(Phi, arg, sp.S.Zero, sp.S.One, EXTREME_ARGUMENTS[Phi]))
+    return RV(_simp(mean), _simp(var), True, u.sources, frozenset(), odd, False,
+              (sp.S.Zero, sp.S.One), sp.S.One), facts
+
+
 # function -> (moments of f(u) given the moments of u, the facts used)
 MOMENTS = {
     # ---- activations
     relu: relu_moments,
     sigma: sigma_moments,
     sp.tanh: tanh_moments,
+    # ---- the Gaussian
+    Phi: phi_moments,
 }
 
 # (lowest, highest) argument at which a bounded function reaches its extremes
 EXTREME_ARGUMENTS = {
     sigma: (-sp.oo, sp.oo),
     sp.tanh: (-sp.oo, sp.oo),
+    Phi: (-sp.oo, sp.oo),
 }

@@ -106,12 +106,14 @@ def export_program(prog: Program, bw: Backward | None = None, ident: str = "prog
         head += ["    " + l for l in format_items(bw.program.items, prog.indices)]
     head += ["", "Arrays are float64 NumPy arrays; an index range lo..hi is stored at "
                  "positions 0..hi-lo.", "Out-of-range reads are zero."]
-    parts = [_docstring("\n".join(head)), "", "import numpy as np", ""]
-    for name in ("sigma", "relu", "step", "_pad", "_view", "_index"):
+    imports = ["import math", ""] if writer.helpers & {"erf", "Phi"} else []
+    parts = [_docstring("\n".join(head)), ""] + imports + ["import numpy as np", ""]
+    for name in ("sigma", "softplus", "sech", "erf", "Phi", "relu", "step", "_pad", "_view",
+                 "_index"):
         if name in writer.helpers:
             parts += ["", HELPERS[name], ""]
     for name in sorted(writer.stand_ins):
-        parts += ["", _stand_in(name), ""]
+        parts += ["", _stand_in(Generator.function_name(name)), ""]
     for c in writer.cells:
         parts += ["", c, ""]
     for f in functions:

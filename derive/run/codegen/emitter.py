@@ -35,8 +35,10 @@ from sympy.printing.str import StrPrinter
 
 from derive.core.errors import DeriveError
 from derive.core.functions import ind
+from derive.core.program import REDUCTIONS
 from derive.core.program import (affine, Statement, TensorScalar, format_statement, ref_indices, ref_name)
 from derive.core.functions import NUMPY
+from derive.run.codegen.helpers import HELPERS, _stand_in  # noqa: F401 (re-exported)
 
 
 class CodegenError(DeriveError):
@@ -45,56 +47,7 @@ class CodegenError(DeriveError):
 
 TARGETS = ("numpy",)
 NP_CODE = {f: code for f, (_, code) in NUMPY.items()}     # function -> NumPy code
-
-# --------------------------------------------------------------------------
-# functions of the notation -> NumPy (one line each)
-# --------------------------------------------------------------------------
-
-
-HELPERS = {
-    "sigma": '''def sigma(x):
-    """The logistic sigmoid 1/(1 + exp(-x)), computed without overflow."""
-    return 0.5 * (1.0 + np.tanh(0.5 * x))''',
-    "relu": '''def relu(x):
-    """max(x, 0)."""
-    return np.maximum(x, 0.0)''',
-    "step": '''def step(x):
-    """1 where x > 0, else 0 (the derivative of relu)."""
-    return (x > 0) * 1.0''',
-    "_pad": '''def _pad(a, pads):
-    """`a` with zeros added before and after each axis (out-of-range reads are zero)."""
-    a = np.asarray(a, dtype=float)
-    if not any(lo or hi for lo, hi in pads):
-        return a
-    out = np.zeros(tuple(n + lo + hi for n, (lo, hi) in zip(a.shape, pads)))
-    out[tuple(slice(lo, lo + n) for n, (lo, _) in zip(a.shape, pads))] = a
-    return out''',
-    "_view": '''def _view(a, start, steps, shape):
-    """The strided view v[g0, g1, ...] = a[start + g0 * steps[0] + g1 * steps[1] + ...].
-
-    start and each steps[k] have one entry per axis of `a`; the view reads a[...]
-    at affine indices such as x + dx without copying."""
-    base = a[tuple(slice(s, None) for s in start)]
-    strides = tuple(sum(k * st for k, st in zip(ks, a.strides)) for ks in steps)
-    return np.lib.stride_tricks.as_strided(base, shape, strides, writeable=False)''',
-    "_index": '''def _index(lo, hi, axis, ndim):
-    """lo..hi as an integer array along `axis` of `ndim` axes (for index arithmetic)."""
-    shape = [1] * ndim
-    shape[axis] = hi - lo + 1
-    return np.arange(lo, hi + 1).reshape(shape)''',
-}
-
-
-def _stand_in(name: str) -> str:
-    return f'''def {name}(u):
-    """The problem leaves {name} arbitrary: run here as sin(u) + u^2/2 (as derive's executor)."""
-    return np.sin(u) + 0.5 * u * u
-
-
-def {name}_prime(u):
-    """The derivative of the stand-in {name}."""
-    return np.cos(u) + u'''
-
+NP_CONSTANTS = {sp.pi: "np.pi", sp.E: "np.e"}             # constants -> NumPy code
 
 # --------------------------------------------------------------------------
 # integer expressions (positions, sizes) as Python
@@ -322,6 +275,8 @@ class Emitter:
         if e.is_Number:
             c = _num(e)
             return Arr(c, (), ATOM if not c.startswith("-") and "/" not in c else UNARY)
+        if e.is_NumberSymbol:
+            return Arr(NP_CONSTANTS.get(e, repr(float(e))), (), ATOM)
         if e.is_Symbol:
             return self.symbol(e, ctx)
         if e.is_Add:
@@ -353,13 +308,24 @@ class Emitter:
             if isinstance(f, sp.core.function.AppliedUndef) and len(f.args) == 1:
                 self.g.use_stand_in(f.func.__name__)
                 a = self.expr(f.args[0], ctx)
-                return Arr(f"{self.g.pyname(f.func.__name__)}_prime({a.code})", a.axes, ATOM)
+                return Arr(f"{self.g.function_name(f.func.__name__)}_prime({a.code})", a.axes,
+                           ATOM)
+        if isinstance(e, sp.core.function.AppliedUndef) and e.func.__name__.endswith("'"):
+            # f'(u), the chain rule's name for a declared function's derivative: the
+            # stand-in's derivative, as the executor runs it (a prime is no Python name)
+            base = e.func.__name__[:-1]
+            if base.endswith("'") or len(e.args) != 1:
+                raise CodegenError(f"no NumPy form for {e.func.__name__}: only a first "
+                                   "derivative of a declared function of one argument")
+            self.g.use_stand_in(base)
+            a = self.expr(e.args[0], ctx)
+            return Arr(f"{self.g.function_name(base)}_prime({a.code})", a.axes, ATOM)
         if isinstance(e, sp.core.function.AppliedUndef):
             self.g.use_stand_in(e.func.__name__)
             args = [self.expr(a, ctx) for a in e.args]
             lay = self.layout_of(set().union(*[set(a.axes) for a in args]), ctx)
-            terms = " + ".join(f"{self.g.pyname(e.func.__name__)}({self.opnd(a, lay, 0)})"
-                               for a in args)
+            name = self.g.function_name(e.func.__name__)
+            terms = " + ".join(f"{name}({self.opnd(a, lay, 0)})" for a in args)
             return Arr(terms, lay, ADD if len(args) > 1 else ATOM)
         raise CodegenError(f"no NumPy form for {type(e).__name__}: {e}")
 
@@ -558,7 +524,8 @@ class Emitter:
             b = B.code if (len(B.axes) == 1 or B.axes[0] == s) else f"{B.wrap(POSTFIX)}.T"
             pa = A if a == A.code else Arr(a, (), POSTFIX)
             pb = B if b == B.code else Arr(b, (), POSTFIX)
-            return Arr(f"{pa.wrap(MUL + 1)} @ {pb.wrap(MUL + 1)}", tuple(fa + fb), MUL)
+            # `@` binds like `*`: as ADD, a factor y * (w @ m.T) keeps its brackets
+            return Arr(f"{pa.wrap(MUL + 1)} @ {pb.wrap(MUL + 1)}", tuple(fa + fb), ADD)
         n = len(S)
         if len(fa) == len(fb) == 1 and tuple(A.axes[:n]) == tuple(B.axes[:n]):
             # summed over the leading axes of both (a weight gradient over b and t):
@@ -567,7 +534,7 @@ class Emitter:
             ca = self.int_code(self.count_code(fa, ctx), ctx)
             cb = self.int_code(self.count_code(fb, ctx), ctx)
             return Arr(f"{A.wrap(POSTFIX)}.reshape({rows}, {ca}).T @ "
-                       f"{B.wrap(POSTFIX)}.reshape({rows}, {cb})", (fa[0], fb[0]), MUL)
+                       f"{B.wrap(POSTFIX)}.reshape({rows}, {cb})", (fa[0], fb[0]), ADD)
         ia = ", ".join(str(A.axes.index(v)) for v in S)
         ib = ", ".join(str(B.axes.index(v)) for v in S)
         return Arr(f"np.tensordot({A.code}, {B.code}, axes=([{ia}], [{ib}]))",
@@ -586,7 +553,13 @@ class Emitter:
         V = {v for v in ctx.grid if v not in target_vars}
         if st.op == "=" and V:
             raise CodegenError(f"`{format_statement(st)}` sums with `=`")
-        value = self.reduce(st.rhs, V, ctx) if V else self.expr(st.rhs, ctx)
+        value = self.reduce(st.rhs, V, ctx) if V and st.op not in REDUCTIONS else \
+            self.expr(st.rhs, ctx)
+        pos = [k for k, v in enumerate(value.axes) if v in V]
+        if st.op in REDUCTIONS and pos:      # m[b, j] = max_k h[b, k, j]: np.max over k
+            value = Arr(f"np.{REDUCTIONS[st.op]}({value.code}, axis={tuple(pos)})",
+                        tuple(v for v in value.axes if v not in V), ATOM)
+        op = "=" if st.op in REDUCTIONS else op
         negate = op == "=-" or (rebind and op == "-=")
         if negate:
             op = "="
@@ -624,7 +597,7 @@ class Emitter:
         whole = all(p == ":" for p in parts)
         view = code if whole else f"{code}[{', '.join(parts)}]"
         split = self.accumulate(st, ctx, order, op, negate, rebind, code, view, whole) \
-            if not V and st.rhs.is_Add else None
+            if not V and st.rhs.is_Add and st.op not in REDUCTIONS else None
         if split:
             lines = split
         elif rebind and set(value.axes) == set(order):

@@ -20,8 +20,19 @@ class Generator:
 
     # ---- names -------------------------------------------------------------
 
-    RESERVED = {"np", "sigma", "relu", "step", "forward", "backward", "cell", "_pad", "_view",
-                "_index", "grads", "out"}
+    RESERVED = {"np", "math", "sigma", "softplus", "sech", "erf", "Phi", "relu", "step",
+                "forward", "backward", "cell", "_pad", "_view", "_index", "grads", "out"}
+
+    # helpers named as vocabulary functions: a problem's own function of that name
+    # replaces the vocabulary's, so its stand-in may keep the name
+    FUNCTION_HELPERS = {"sigma", "softplus", "sech", "erf", "Phi", "relu", "step"}
+
+    @classmethod
+    def function_name(cls, name: str) -> str:
+        """The Python name of a declared function's stand-in (`Phi`, `L`)."""
+        if keyword.iskeyword(name) or name in cls.RESERVED - cls.FUNCTION_HELPERS:
+            return name + "_"
+        return name
 
     def safe(self, name: str) -> str:
         name = name.replace(".", "_")

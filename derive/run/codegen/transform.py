@@ -3,7 +3,8 @@ a backward block."""
 from __future__ import annotations
 
 import sympy as sp
-from derive.core.program import (affine, Block, Loop, Statement, ref_indices, ref_name)
+from derive.core.program import (affine, assigns, Block, Loop, Statement, ref_indices,
+                                 ref_name)
 
 # program transformations
 # --------------------------------------------------------------------------
@@ -58,7 +59,7 @@ def fission(block: Block) -> tuple[list, Block, list]:
         name = st.target_name
         ok = st.op in ("+=", "-=") or len(written[name]) == 1
         ok = ok and not reads_of(name, None) and all(
-            body[j].op != "=" for j in written[name] if j != k)
+            not assigns(body[j].op) for j in written[name] if j != k)
         if ok:
             for r in st.reads():
                 x = ref_name(r)
@@ -79,7 +80,7 @@ def fission(block: Block) -> tuple[list, Block, list]:
                         break
                 if not ok:
                     break
-        if ok and st.op == "=" and not any(t in e.free_symbols for e in ref_indices(st.target)):
+        if ok and assigns(st.op) and not any(t in e.free_symbols for e in ref_indices(st.target)):
             ok = False                        # `=` in every step: only the last step counts
         if ok:
             moved.add(k)
@@ -92,7 +93,7 @@ def fission(block: Block) -> tuple[list, Block, list]:
         name = st.target_name
         if st.op not in ("+=", "-=") or any(ref_name(r) in written for r in st.reads()):
             continue
-        if any(body[j].op == "=" for j in written[name]):
+        if any(assigns(body[j].op) for j in written[name]):
             continue
         o_w = axis_offset(st.target)
         if o_w is None or o_w == "bad":
