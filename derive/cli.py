@@ -9,7 +9,8 @@ import numpy as np
 
 from derive.core.errors import DeriveError
 from derive.front.spec import load_spec
-from derive.front.folder import default_problems_dir, find_problems, load_course, resolve_problem
+from derive.front.folder import (default_problems_dir, find_problems, load_course,
+                                 resolve_problem)
 from derive.present.json import answer_json
 from derive.present.latex_answer import answer_latex
 from derive.present.text import format_answer, format_verdict

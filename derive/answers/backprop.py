@@ -9,7 +9,8 @@ from derive.engines.backward import derive_backward
 from derive.core.records import Backward, Step
 from derive.core.errors import DerivationError, SpecError
 from derive.run.execute import Executor, run
-from derive.core.program import (Block, Program, Statement, format_statement, grad_name, is_grad_name, reads, ref_indices, ref_name, TensorScalar)
+from derive.core.program import (Block, Program, Statement, format_statement, grad_name,
+                                 is_grad_name, reads, ref_indices, ref_name, TensorScalar)
 from derive.front.spec import Spec
 from derive.run.verify import verify_backward
 from derive.core.records import Answer, Result

@@ -6,14 +6,17 @@ import sympy as sp
 from derive.core.records import Assumed, Result, Step
 from derive.core.errors import DerivationError, VerificationError
 from derive.run.execute import Executor
-from derive.core.program import (Program, Statement, TensorInfo, TensorScalar, base_of, is_grad_name, is_ref, ref_name)
-from derive.engines.moments.algebra import BOUND, E, Var, _simp, _sym, as_assumptions, entry, fx, said, spec_assumptions
+from derive.core.program import (Program, Statement, TensorInfo, TensorScalar, base_of,
+                                 is_grad_name, is_ref, ref_name)
+from derive.engines.moments.algebra import (BOUND, E, Var, _simp, _sym, as_assumptions, entry,
+                                            fx, said, spec_assumptions)
 from derive.run.montecarlo import LAYERS, SAMPLES, STANDARD_ERRORS
 from derive.engines.moments.propagate import Analysis, backward_program
 from derive.engines.moments.recurrences import Recurrence, check_recurrence, layer_recurrence
 from derive.engines.moments.solve import APPROXIMATIONS, PART_SYMBOLS, _sample_point, solve_for
 from derive.engines.moments.table import EXTREME_ARGUMENTS
-from derive.run.montecarlo import Claim, MC_SIZE, MomentCheck, _estimate, numeric, settings_for, verify_claims, with_samples
+from derive.run.montecarlo import (Claim, MC_SIZE, MomentCheck, _estimate, numeric,
+                                   settings_for, verify_claims, with_samples)
 from derive.engines.moments.algebra import _has_unknown
 
 # --------------------------------------------------------------------------
@@ -237,7 +240,8 @@ def _attainment_check(func, arg, cap, far: float = 30.0, seed: int = 0) -> Momen
     t = TensorScalar("t")
     out = TensorScalar("u")
     prog = Program([Statement(out, "=", func(t))],
-                   {"t": TensorInfo("t", (), (), "input"), "u": TensorInfo("u", (), (), "computed")})
+                   {"t": TensorInfo("t", (), (), "input"),
+                    "u": TensorInfo("u", (), (), "computed")})
     prog_s = with_samples(prog)
     rng = np.random.default_rng(seed)
     ex = Executor(prog_s, {MC_SIZE: SAMPLES})

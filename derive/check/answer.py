@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from derive.core.errors import (DeriveError, IndexRangeError, LimitError, NotationError, TimeLimitError)
+from derive.core.errors import (DeriveError, IndexRangeError, LimitError, NotationError,
+                                TimeLimitError)
 from derive.core.limits import MEMORY_BUDGET, memory_budget, time_limit
 from derive.core.program import (grad_name, is_grad_name)
 from derive.check.expressions import check_expression_part

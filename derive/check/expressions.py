@@ -5,7 +5,8 @@ import re
 import sympy as sp
 from derive.core.errors import NotationError
 from derive.check.compare import Points, _finite, _fmt, _frozen, diagnose, equivalent, value_at
-from derive.check.lines import Line, answer_scope, norm_label, parse_line, read_lines, strip_order
+from derive.check.lines import (Line, answer_scope, norm_label, parse_line, read_lines,
+                                strip_order)
 from derive.check.orders import _cost_diagnosis, growth, order_text
 
 # --------------------------------------------------------------------------

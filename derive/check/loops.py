@@ -349,9 +349,11 @@ def _factors_elsewhere(spec, bw, answer, g, unit, sizes, seed) -> list:
         symvals = random_symbols(spec.program, sd)
         try:
             fwd = forward_values(spec, sz, sd, symvals)
-            a = np.asarray(run_gradients(spec, bw.program, bw.sources, unit, sz, sd, symvals, fwd)[g],
+            a = np.asarray(run_gradients(spec, bw.program, bw.sources, unit, sz, sd, symvals,
+                                         fwd)[g],
                            float)
-            b = np.asarray(run_gradients(spec, answer, bw.sources, unit, sz, sd, symvals, fwd)[g], float)
+            b = np.asarray(run_gradients(spec, answer, bw.sources, unit, sz, sd, symvals,
+                                         fwd)[g], float)
         except TimeLimitError:
             raise
         except DeriveError:     # e.g. a grid limit at the larger sizes: no evidence there

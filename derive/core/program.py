@@ -492,7 +492,8 @@ def under_roots(program: Program) -> list:
 def concrete(expr, sizes: dict):
     """Substitute concrete sizes into a SymPy expression and return an int."""
     v = sp.Integer(expr) if isinstance(expr, int) else expr
-    v = v.xreplace({sp.Symbol(k, integer=True, positive=True): sp.Integer(n) for k, n in sizes.items()})
+    v = v.xreplace({sp.Symbol(k, integer=True, positive=True): sp.Integer(n)
+                    for k, n in sizes.items()})
     if not v.is_Integer:
         raise ExecutionError(f"cannot evaluate {v} for sizes {sizes}")
     return int(v)

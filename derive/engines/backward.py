@@ -15,7 +15,9 @@ import sympy as sp
 from derive.core.errors import DerivationError
 from derive.core.naming import held_gradient, names_in_use, rescaled_gradient
 from derive.core.program import REDUCTIONS
-from derive.core.program import (Block, Loop, Program, Statement, TensorInfo, base_of, format_expr, format_statement, grad_name, is_grad_name, overwriting, reads, ref, ref_indices, ref_name)
+from derive.core.program import (Block, Loop, Program, Statement, TensorInfo, base_of,
+                                 format_expr, format_statement, grad_name, is_grad_name,
+                                 overwriting, reads, ref, ref_indices, ref_name)
 from derive.core.functions import RULE_TEXT, comparison
 from derive.core.rules import derivative, rule_for
 from derive.core.records import Backward, Step
@@ -326,7 +328,8 @@ def in_forward_terms(expr, defs) -> sp.Expr:
             best = cand
         # a factor of the definition: exp(s) -> p*Z when p = exp(s)/Z
         for f in sp.Mul.make_args(g):
-            if f.is_Atom or isinstance(f, sp.Indexed) or f.is_Pow and isinstance(f.base, sp.Indexed):
+            if f.is_Atom or isinstance(f, sp.Indexed) or \
+                    f.is_Pow and isinstance(f.base, sp.Indexed):
                 continue
             if not best.has(f.func):
                 continue

@@ -288,7 +288,8 @@ class Parser:
             return Num(ln.lineno, t.col, t.text)
         if t.kind == "name":
             if t.text in ("for", "in"):
-                ln.error(f"unexpected {t.text!r}: a loop header goes at the start of the line", t.col)
+                ln.error(f"unexpected {t.text!r}: a loop header goes at the start of the line",
+                         t.col)
             if keyword.iskeyword(t.text):
                 ln.error(f"Python's {t.text!r} is not part of the notation", t.col)
             if t.text.startswith("_"):

@@ -59,8 +59,9 @@ def reduction_call(state, node):
                         f"{c} inside (or compute the {fname} in a statement of its own)")
         r.err(node, f"{fname}(...) with one argument is the {fname}imum over a capital "
                     f"index, such as {fname}(h[b, K, j]) for the {fname} over k of "
-                    f"h[b, k, j]; this argument has none (the {'larger' if fname == 'max' else 'smaller'} "
-                    f"of two values is {fname}(a, b))")
+                    f"h[b, k, j]; this argument has none (the "
+                    f"{'larger' if fname == 'max' else 'smaller'} of two values is "
+                    f"{fname}(a, b))")
     markers = [_marker(Loop(state.capitals[c], *state.cap_range(c))) for c in held]
     return MARKERS[fname](value, *markers), opened - set(held)
 

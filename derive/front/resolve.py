@@ -16,14 +16,17 @@ from derive.front import notation as N
 from derive.core.errors import IndexRangeError, LimitError, NotationError
 from derive.core.functions import VOCABULARY
 from derive.core.sizes import in_independents
-from derive.core.program import (Block, Program, make_loop, Statement, TensorInfo, base_of, grad_name, index_var, is_grad_name, ref, ref_indices)
+from derive.core.program import (Block, Program, make_loop, Statement, TensorInfo, base_of,
+                                 grad_name, index_var, is_grad_name, ref, ref_indices)
 from derive.front.statement import _StmtState
 from derive.front.notation import number
 from derive.core.naming import names_in_use, sum_temporary
 from derive.front.reductions import (outermost_reduction, reads_tensor, reduction_parts,
                                      running_reduction_hint)
 from derive.core.program import REDUCTIONS
-from derive.front.sums import _index_names, _mentions_capital, _nested_sum_argument, _reads_name, _reads_tensor, _recurrence_block, _signed, _strip_esum, _writer_counts
+from derive.front.sums import (_index_names, _mentions_capital, _nested_sum_argument,
+                               _reads_name, _reads_tensor, _recurrence_block, _signed,
+                               _strip_esum, _writer_counts)
 
 
 

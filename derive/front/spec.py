@@ -346,7 +346,8 @@ class _Reader:
                 elif a == "range":
                     self.ranges[name] = _symbol_range(self.L, f"{key}.range", v)
                 else:
-                    self.L.fail("unknown key (allowed: positive, nonnegative, integer, range, latex)",
+                    self.L.fail("unknown key (allowed: positive, nonnegative, integer, range, "
+                                "latex)",
                            f"{key}.{a}")
             if name in self.sizes:
                 self.L.fail(f"{name!r} is already a size of an index range", key)
@@ -400,7 +401,8 @@ class _Reader:
             if not _NAME.match(name):
                 self.L.fail("a tensor name is a letter followed by letters, digits or _", key)
             if name in self.symbols or name in self.sizes:
-                self.L.fail(f"{name!r} is already a {'symbol' if name in self.symbols else 'size'}", key)
+                what = 'symbol' if name in self.symbols else 'size'
+                self.L.fail(f"{name!r} is already a {what}", key)
             if name in self.functions:
                 self.L.fail(f"{name!r} is already a function", key)
             if not isinstance(opts, dict):
@@ -453,7 +455,8 @@ class _Reader:
             if not info.role:
                 info.role = "computed" if name in written else "input"
             elif info.role == "computed" and name not in written:
-                self.L.fail("declared computed, but the program never writes it", f"tensors.{name}.role")
+                self.L.fail("declared computed, but the program never writes it",
+                            f"tensors.{name}.role")
         self.program = build_program(self.program_text, self.scope, self.path, "program", offset)
         self.program.ranges = self.ranges
         self.program.relations = dict(self.relations)
@@ -645,7 +648,8 @@ class _Reader:
                     allowed = ", ".join(sorted(PART_KEYS[kind] | COMMON_KEYS))
                     self.L.fail(f"unknown key for a {kind} part (allowed: {allowed})", f"{key}.{a}")
             args = {k: v for k, v in p.items() if k not in ("ask", "text")}
-            _check_part(self.L, key, kind, args, self.program, n_statements, self.indices, self.symbols)
+            _check_part(self.L, key, kind, args, self.program, n_statements, self.indices,
+                        self.symbols)
             if kind in MOMENT_KINDS:
                 _check_moment_part(self.L, key, kind, args, self.scope, self.parts)
             self.parts[label] = Part(label, kind, str(p["text"]), args)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import sympy as sp
 from sympy import Function
 from derive.front import notation as N
-from derive.core.program import (Block, Loop, Statement, grad_name, reads, ref_indices, ref_name)
+from derive.core.program import (Block, Loop, Statement, grad_name, reads, ref_indices,
+                                 ref_name)
 
 class esum(Function):
     """Internal marker of an Einstein sum (desugared before anyone sees it)."""

@@ -371,7 +371,8 @@ class Executor:
             return lambda ex, grid: np.asarray(cmp(lhs(ex, grid), rhs(ex, grid))).astype(float)
         if isinstance(e, sp.KroneckerDelta):
             a, b = (self.compile(x) for x in e.args)
-            return lambda ex, grid: (np.asarray(a(ex, grid)) == np.asarray(b(ex, grid))).astype(float)
+            return lambda ex, grid: (np.asarray(a(ex, grid))
+                                     == np.asarray(b(ex, grid))).astype(float)
         if isinstance(e, sp.Derivative):
             f_ = e.expr
             if isinstance(f_, sp.core.function.AppliedUndef) and len(e.variables) == 1 \
@@ -477,7 +478,8 @@ class _Plan:
         self.shape = tuple(shape)
         self.total = int(np.prod(shape)) if shape else 1
         if self.total > ex.max_grid:
-            raise LimitError(f"the loops of `{st.target} {'=' if st.op in REDUCTIONS else st.op} ...` run {self.total} "
+            op = '=' if st.op in REDUCTIONS else st.op
+            raise LimitError(f"the loops of `{st.target} {op} ...` run {self.total} "
                              f"iterations; the limit is {ex.max_grid}")
         self.rhs = ex.compile(st.rhs)
         self.name, self.op = st.target_name, st.op

@@ -11,7 +11,9 @@ from derive.core.errors import DerivationError, VerificationError
 from derive.run.execute import Executor
 from derive.core.program import tensor_layout
 from derive.core.functions import comparison
-from derive.core.program import (Block, Loop, Program, Statement, TensorInfo, base_of, index_var, is_grad_name, reads, ref, ref_indices, ref_name, size_symbol)
+from derive.core.program import (Block, Loop, Program, Statement, TensorInfo, base_of,
+                                 index_var, is_grad_name, reads, ref, ref_indices, ref_name,
+                                 size_symbol)
 from derive.core.records import Check, Verification
 from derive.engines.moments.algebra import _has_unknown
 from derive.engines.moments.algebra import Assumption, BOUND, E, _sym, as_assumptions, fx

@@ -4,10 +4,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 import sympy as sp
 from derive.core.program import Block, Loop, Program, Statement, ref_indices, ref_name
-from derive.engines.cost.count import _pattern, expr_depth, instance_work, iterations, per_element, single_loop_blocks, with_blocks
+from derive.engines.cost.count import (_pattern, expr_depth, instance_work, iterations,
+                                       per_element, single_loop_blocks, with_blocks)
 from derive.core.errors import CostError
 from derive.core.growth import clog2
-from derive.engines.cost.depth import Group, TensorState, Time, ZERO, _madd, _mscale, provably_nonneg, smax
+from derive.engines.cost.depth import (Group, TensorState, Time, ZERO, _madd, _mscale,
+                                       provably_nonneg, smax)
 
 # --------------------------------------------------------------------------
 # the symbolic analysis

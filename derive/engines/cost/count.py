@@ -34,7 +34,8 @@ from math import gcd
 import sympy as sp
 from sympy import Indexed
 
-from derive.core.program import (affine, Block, Loop, Statement, TensorScalar, ref_indices, ref_name)
+from derive.core.program import (affine, Block, Loop, Statement, TensorScalar, ref_indices,
+                                 ref_name)
 from derive.core.errors import CostError
 
 

@@ -9,8 +9,12 @@ from derive.engines.backward import derive_backward
 from derive.core.records import Backward, Step
 from derive.core.errors import DerivationError
 from derive.core.functions import Phi
-from derive.core.program import (Block, Loop, Program, Statement, TensorScalar, base_of, format_statement, grad_name, is_grad_name, reads, ref_indices, ref_name)
-from derive.engines.moments.algebra import BOUND, E, RV, Var, _interval_add, _interval_mul, _odd_meet, _simp, _sym, as_assumptions, constant_rv, fx, input_rv, said
+from derive.core.program import (Block, Loop, Program, Statement, TensorScalar, base_of,
+                                 format_statement, grad_name, is_grad_name, reads, ref_indices,
+                                 ref_name)
+from derive.engines.moments.algebra import (BOUND, E, RV, Var, _interval_add, _interval_mul,
+                                            _odd_meet, _simp, _sym, as_assumptions, constant_rv,
+                                            fx, input_rv, said)
 from derive.engines.moments.table import MOMENTS, affine
 
 # --------------------------------------------------------------------------

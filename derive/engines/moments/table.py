@@ -7,7 +7,8 @@ import sympy as sp
 from derive.core.errors import DerivationError
 from derive.core.functions import Phi, relu, sigma
 from derive.core.records import chain
-from derive.engines.moments.algebra import BOUND, E, RV, Var, _interval_add, _interval_mul, _simp, _sym, constant_rv, fx
+from derive.engines.moments.algebra import (BOUND, E, RV, Var, _interval_add, _interval_mul,
+                                            _simp, _sym, constant_rv, fx)
 
 # --------------------------------------------------------------------------
 # the moments table: one row per function (the `linear` row is `affine`)

@@ -36,7 +36,8 @@ from sympy.printing.str import StrPrinter
 from derive.core.errors import DeriveError
 from derive.core.functions import ind
 from derive.core.program import REDUCTIONS
-from derive.core.program import (affine, Statement, TensorScalar, format_statement, ref_indices, ref_name)
+from derive.core.program import (affine, Statement, TensorScalar, format_statement, ref_indices,
+                                 ref_name)
 from derive.core.functions import NUMPY
 from derive.run.codegen.helpers import HELPERS, _stand_in  # noqa: F401 (re-exported)
 

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 import sympy as sp
 from sympy import Indexed
 from derive.core.program import (affine, Block, Program, reads, ref_indices, ref_name)
-from derive.run.codegen.emitter import CodegenError, Ctx, Layout, _IntPrinter, _extreme, _is_zero, _nonneg
+from derive.run.codegen.emitter import (CodegenError, Ctx, Layout, _IntPrinter, _extreme,
+                                        _is_zero, _nonneg)
 
 class Generator:
     def __init__(self, program: Program, helpers: set, stand_ins: set):

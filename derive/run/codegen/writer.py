@@ -4,7 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import sympy as sp
-from derive.core.program import (as_expr, affine, Block, Program, TensorScalar, format_statement, ref_indices, ref_name)
+from derive.core.program import (as_expr, affine, Block, Program, TensorScalar,
+                                 format_statement, ref_indices, ref_name)
 from derive.run.codegen.emitter import Ctx, Emitter, _is_zero
 from derive.run.codegen.generator import FunctionPlan, Generator
 from derive.run.codegen.transform import fission, sequential_blocks
