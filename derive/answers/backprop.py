@@ -17,6 +17,17 @@ from derive.core.records import Answer, Result
 from derive.engines.backward import tidy_statement
 from derive.answers.cost import cost_line
 from derive.engines.matrix import matrix_forms
+from derive.core.program import ref, index_var
+from derive.run.verify import run_backward
+from derive.core.records import Check, Verification
+from derive.core.program import Loop
+from derive.core.errors import VerificationError
+from derive.front.spec import answer_scope
+from derive.engines.equivalence import equivalent_programs
+from derive.front.resolve import build_program
+from derive.run.agree import (SEEDS_PER_SIZE, check_sizes, disagreements, final_scalars,
+                              own_memo)
+
 
 def closed_form(bw: Backward, final_sources) -> tuple[list, list] | None:
     """Inline intermediate gradients defined without a sum: `w.grad[i] = y.grad*step(z)*x[i]`.
@@ -123,9 +134,6 @@ def answer_text(spec: Spec, part, ans: Answer, verify: bool) -> Answer:
 
 def answer_update(spec: Spec, part, ans: Answer, verify: bool) -> Answer:
     """One SGD step: theta -= rate * theta.grad, with theta.grad in closed form."""
-    from derive.core.program import ref, index_var
-    from derive.run.verify import run_backward
-    from derive.core.records import Check, Verification
     a = part.args
     rate_name = str(a.get("rate", "eta"))
     rate = spec.symbols.get(rate_name)
@@ -140,7 +148,6 @@ def answer_update(spec: Spec, part, ans: Answer, verify: bool) -> Answer:
     for name in bw.targets:
         info = spec.program.tensors[name]
         idx = [index_var(ax) for ax in info.axes]
-        from derive.core.program import Loop
         loops = tuple(Loop(v, *info.ranges[k]) for k, v in enumerate(idx))
         updates.append(Statement(ref(name, idx), "-=", rate * ref(grad_name(name), idx), loops))
         ans.results.append(Result(f"{name} update", format_statement(updates[-1],
@@ -171,7 +178,6 @@ def answer_update(spec: Spec, part, ans: Answer, verify: bool) -> Answer:
             "one step with rate 1e-4 lowers the loss by rate*|grad|^2 to first order", checks,
             1e-2, ok)
         if not ok:
-            from derive.core.errors import VerificationError
             raise VerificationError(f"{spec.id}:{part.label}: the update does not descend")
     return ans
 
@@ -183,11 +189,6 @@ def _check_claim(spec: Spec, part, bw: Backward) -> str:
     compact batch-norm backward, is still proven).  A claim that differs is a spec error
     with the first entry where it does.  The symbolic proof, where it succeeds, is
     reported too."""
-    from derive.front.spec import answer_scope
-    from derive.engines.equivalence import equivalent_programs
-    from derive.front.resolve import build_program
-    from derive.run.agree import (SEEDS_PER_SIZE, check_sizes, disagreements, final_scalars,
-                                  own_memo)
     text = str(part.args["claim"])
     key = f"parts.{part.label}.claim"
     claimed = build_program(text, answer_scope(spec), spec.path, key, answer=True)

@@ -8,6 +8,10 @@ from derive.check.compare import Points, _finite, _fmt, _frozen, diagnose, equiv
 from derive.check.lines import (Line, answer_scope, norm_label, parse_line, read_lines,
                                 strip_order)
 from derive.check.orders import _cost_diagnosis, growth, order_text
+from derive.answers import solve_part
+from derive.check.numeric import agree, significant, MIN_DIGITS
+from derive.check.numeric import MIN_DIGITS, significant
+from derive.front.notation import number
 
 # --------------------------------------------------------------------------
 # the check
@@ -15,7 +19,6 @@ from derive.check.orders import _cost_diagnosis, growth, order_text
 
 
 def check_expression_part(spec, part, text: str, verdict, show_answer: bool):
-    from derive.answers import solve_part
     ans = solve_part(spec, part.label, verify=False)
     if ans.status != "derived" or not ans.results:
         verdict.message = (f"part {part.label} cannot be checked yet: "
@@ -231,7 +234,6 @@ _DECIMAL = re.compile(r"\s*[-+]?(\d+\.\d*|\.\d+)([eE][-+]?\d+)?\s*")
 def _rounded_match(text: str, want) -> bool:
     """A bare decimal for a number: right when the number rounds to it (at least two
     significant digits, derive.check.numeric)."""
-    from derive.check.numeric import agree, significant, MIN_DIGITS
     if not _DECIMAL.fullmatch(text) or want.free_symbols:
         return False
     try:
@@ -254,8 +256,6 @@ def read_decimals(spec, scope, ln: Line, full_text: str):
     """The line with each decimal literal read as a symbol of its own: (value, {symbol:
     (exact value, half a unit in its last digit)}), or None (no decimals, too many, or one
     with fewer than two significant digits)."""
-    from derive.check.numeric import MIN_DIGITS, significant
-    from derive.front.notation import number
     found = list(_LITERAL.finditer(ln.text))
     if not found or len(found) > MAX_DECIMALS:
         return None

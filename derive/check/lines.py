@@ -22,6 +22,10 @@ from dataclasses import dataclass
 import sympy as sp
 
 from derive.core.errors import NotationError
+from derive.front.spec import answer_scope as loops_scope
+from derive.front import notation as N
+from derive.front.resolve import Resolver
+from derive.front.statement import _StmtState
 
 RELATIONS = ("<=", ">=", "~=", "≤", "≥", "≈", "=")
 _SAME_RELATION = {"<=": "≤", ">=": "≥", "~=": "≈"}
@@ -112,7 +116,6 @@ def strip_order(line: Line) -> bool:
 def answer_scope(spec, results):
     """The spec's names, plus what the results use: their symbols (v, g, l), the
     functions of a recurrence (sigma2(l)), and pi."""
-    from derive.front.spec import answer_scope as loops_scope
     scope = loops_scope(spec).copy()
     for r in results:
         if isinstance(r.value, str):
@@ -126,9 +129,6 @@ def answer_scope(spec, results):
 
 
 def parse_line(spec, scope, line: Line, full_text: str):
-    from derive.front import notation as N
-    from derive.front.resolve import Resolver
-    from derive.front.statement import _StmtState
     text = line.text.replace("π", "pi")
     try:
         node = N.parse_expression(text, "answer")
