@@ -173,3 +173,67 @@ parts:
     ex.env["p.grad"] = g
     ex.run()
     np.testing.assert_allclose(ex.env["s.grad"], want, rtol=1e-12)
+
+
+def test_moments_of_a_declared_function_say_it_is_declared_not_missing_a_row():
+    # gelu declared its own Phi: "no row for the function 'Phi' in the moments table
+    # (rows: relu, sigma, tanh, Phi)" named a row that was there
+    from derive.answers import solve_guarded
+    from derive.front.spec import parse_spec
+    spec = parse_spec("""
+id: g
+title: GELU
+source: derive tests
+index: {j: J}
+functions:
+  Phi: {latex: '\\\\Phi'}
+tensors:
+  z: {shape: [j], role: input}
+program: |
+  h[j] = z[j] * Phi(z[j])
+sizes: {J: 3}
+assume:
+  z: {distribution: normal, mean: 0, variance: 1}
+statement: GELU.
+parts:
+  b: {ask: mean, of: h, text: E(h)?}
+""")
+    ans = solve_guarded(spec, "b")
+    assert ans.status == "not-derived"
+    assert "declared under functions:" in ans.message and "remove Phi" in ans.message
+
+
+def test_an_update_part_takes_momentum():
+    # momentum: mu was an unknown key for an update part
+    import numpy as np
+    from derive.answers import solve_part
+    from derive.answers.backprop import run_updates
+    from derive.check.answer import check_answer
+    from derive.front.folder import resolve_problem
+    from derive.front.spec import load_spec
+    from pathlib import Path
+    path = Path(__file__).parent / "instructor" / "natural" / "momentum_sgd_update.yaml"
+    spec = load_spec(path)
+    ans = solve_part(spec, "a")
+    assert ans.verified
+    updates = [r.statement for r in ans.results]
+    assert [u.target_name for u in updates] == ["V_W", "W", "V_b", "b"]
+    rng = np.random.default_rng(0)
+    env = {n: rng.standard_normal(s) for n, s in
+           {"W": (2, 3), "b": (2,), "W.grad": (2, 3), "b.grad": (2,), "V_W": (2, 3),
+            "V_b": (2,), "x": (3,), "y": (2,)}.items()}
+    tensors = {**ans.backward.program.tensors}
+    from derive.core.program import TensorInfo
+    for v, p in (("V_W", "W"), ("V_b", "b")):
+        info = spec.program.tensors[p]
+        tensors[v] = TensorInfo(v, info.axes, info.ranges, "updated")
+    out = run_updates(spec, updates, tensors, env, {"N": 3, "K": 2}, {"eta": 0.1, "mu": 0.9})
+    for p in ("W", "b"):                       # by hand: V = mu V + g; p = p - eta V
+        v = 0.9 * env[f"V_{p}"] + env[f"{p}.grad"]
+        np.testing.assert_allclose(out[f"V_{p}"], v, rtol=1e-12)
+        np.testing.assert_allclose(out[p], env[p] - 0.1 * v, rtol=1e-12)
+    right = ("V_W[k, i] = mu*V_W[k, i] + W.grad[k, i]\nW[k, i] -= eta*V_W[k, i]\n"
+             "V_b[k] = mu*V_b[k] + b.grad[k]\nb[k] -= eta*V_b[k]")
+    assert check_answer(spec, "a", right).verdict == "correct"
+    plain = "W[k, i] -= eta*W.grad[k, i]\nb[k] -= eta*b.grad[k]"
+    assert check_answer(spec, "a", plain).verdict == "incorrect"

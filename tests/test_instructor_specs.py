@@ -334,7 +334,6 @@ parts:
 
 
 UNSUPPORTED_REASONS = {
-    "momentum_sgd_update": "an update part has no momentum (the key is refused)",
 }
 
 

@@ -124,7 +124,7 @@ def test_relu_needs_a_symmetric_argument(make_scope):
 
 def test_a_function_without_a_row_is_named(make_scope):
     prog = scalar_program(make_scope, "y = exp(u)")
-    with pytest.raises(DerivationError, match="no row for the function 'exp'"):
+    with pytest.raises(DerivationError, match="no moments for the function 'exp'"):
         propagate(prog, {"u": Assumption(0, sp.Integer(1), True)})
 
 

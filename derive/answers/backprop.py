@@ -8,9 +8,11 @@ import sympy as sp
 from derive.engines.backward import derive_backward
 from derive.core.records import Backward, Step
 from derive.core.errors import DerivationError, SpecError
-from derive.run.execute import Executor, run
-from derive.core.program import (Block, Program, Statement, format_statement, grad_name,
-                                 is_grad_name, reads, ref_indices, ref_name, TensorScalar)
+from derive.run.execute import Executor, random_symbols, run
+from derive.core.naming import fresh, names_in_use
+from derive.core.program import (Block, Program, Statement, TensorInfo, format_statement,
+                                 grad_name, is_grad_name, reads, ref_indices, ref_name,
+                                 TensorScalar)
 from derive.front.spec import Spec
 from derive.run.verify import verify_backward
 from derive.core.records import Answer, Result
@@ -132,54 +134,119 @@ def answer_text(spec: Spec, part, ans: Answer, verify: bool) -> Answer:
     return ans
 
 
-def answer_update(spec: Spec, part, ans: Answer, verify: bool) -> Answer:
-    """One SGD step: theta -= rate * theta.grad, with theta.grad in closed form."""
+def velocity_name(spec: Spec, name: str) -> str:
+    """The velocity of parameter `name` in a momentum step (V_W), free in the spec."""
+    return fresh(f"V_{name}", names_in_use(spec.program))
+
+
+def update_statements(spec: Spec, part, targets) -> tuple[list, dict]:
+    """One SGD step for each parameter, as statements, and the tensors they add (the
+    velocities of a momentum step): theta -= rate * theta.grad, or with `momentum: mu`
+    V_theta = mu * V_theta + theta.grad; theta -= rate * V_theta."""
     a = part.args
     rate_name = str(a.get("rate", "eta"))
     rate = spec.symbols.get(rate_name)
     if rate is None:
         raise DerivationError(f"{spec.id}:{part.label}: the rate {rate_name!r} is not a "
                               f"declared symbol")
+    mu = None
+    if "momentum" in a:
+        mu = spec.symbols.get(str(a["momentum"]))
+        if mu is None:
+            raise DerivationError(f"{spec.id}:{part.label}: the momentum {a['momentum']!r} is "
+                                  "not a declared symbol")
+    out, added = [], {}
+    for name in targets:
+        info = spec.program.tensors[name]
+        idx = [index_var(ax) for ax in info.axes]
+        loops = tuple(Loop(v, *info.ranges[k]) for k, v in enumerate(idx))
+        step = ref(grad_name(name), idx)
+        if mu is not None:
+            vname = velocity_name(spec, name)
+            added[vname] = TensorInfo(vname, info.axes, info.ranges, "updated",
+                                      latex=f"V_{{{info.latex or name}}}")
+            out.append(Statement(ref(vname, idx), "=", mu * ref(vname, idx) + step, loops))
+            step = ref(vname, idx)
+        out.append(Statement(ref(name, idx), "-=", rate * step, loops))
+    return out, added
+
+
+def run_updates(spec: Spec, updates, tensors: dict, env: dict, sizes, symvals) -> dict:
+    """The update statements run from `env` (parameters, gradients, velocities)."""
+    prog = Program(list(updates), {**spec.program.tensors, **tensors},
+                   spec.program.indices, spec.program.symbols, spec.program.functions,
+                   spec.program.sizes)
+    ex = Executor(prog, sizes, symvals)
+    ex.env = {k: np.array(v, dtype=float, copy=True) for k, v in env.items()}
+    ex.run()
+    return ex.env
+
+
+def answer_update(spec: Spec, part, ans: Answer, verify: bool) -> Answer:
+    """One SGD step (with momentum, if the part asks): theta -= rate * theta.grad, with
+    theta.grad in closed form."""
+    a = part.args
     bw = derive_backward(spec.program, a["from"], a["to"])
     final = [s for s in bw.sources if not _is_read(spec.program, s)]
     raw, closed = closed_form(bw, final) or ([], [])
     ans.backward, ans.program, ans.steps, ans.closed = bw, bw.program, bw.steps, closed
-    updates = []
-    for name in bw.targets:
-        info = spec.program.tensors[name]
-        idx = [index_var(ax) for ax in info.axes]
-        loops = tuple(Loop(v, *info.ranges[k]) for k, v in enumerate(idx))
-        updates.append(Statement(ref(name, idx), "-=", rate * ref(grad_name(name), idx), loops))
-        ans.results.append(Result(f"{name} update", format_statement(updates[-1],
-                                                                      spec.program.indices),
-                                  "", "gradient descent: step against the gradient",
-                                  statement=updates[-1]))
+    updates, velocities = update_statements(spec, part, bw.targets)
+    for st in updates:
+        name = st.target_name
+        what = ("velocity: the gradient added to the decayed velocity" if name in velocities
+                else "gradient descent: step against the "
+                     + ("velocity" if velocities else "gradient"))
+        ans.results.append(Result(f"{name} update", format_statement(st, spec.program.indices),
+                                  "", what, statement=st))
     ans.message = ("descent moves each parameter against its gradient, so the update "
                    "subtracts rate times the gradient (a + would climb the loss)")
+    if velocities:
+        ans.message = ("with momentum each parameter moves against its velocity, which adds "
+                       "the new gradient to the old velocity scaled by the momentum")
     if verify:
-        # the step must lower the loss to first order: L(theta - eta g) < L(theta)
-        sizes = spec.default_sizes()
-        checks = []
-        loss = final[0] if final else bw.sources[0]
-        for seed in (0, 1):
-            env = run_backward(spec.program, bw.program, bw.sources, sizes, seed, unit=True)
-            base = float(np.sum(env[loss]))
-            step = {n: env[n] - 1e-4 * env[grad_name(n)] for n in bw.targets}
-            inputs = {n: env[n] for n, i in spec.program.tensors.items()
-                      if i.role in ("input", "parameter")}
-            after = run(spec.program, sizes, {**inputs, **step}, seed=seed)
-            drop = base - float(np.sum(after[loss]))
-            g2 = sum(float((env[grad_name(n)] ** 2).sum()) for n in bw.targets)
-            c = Check(dict(sizes), seed)
-            c.errors["loss decrease"] = abs(drop - 1e-4 * g2) / max(1e-4 * g2, 1e-300)
-            checks.append(c)
-        ok = all(c.worst < 1e-2 for c in checks)
-        ans.verification = Verification(
-            "one step with rate 1e-4 lowers the loss by rate*|grad|^2 to first order", checks,
-            1e-2, ok)
-        if not ok:
-            raise VerificationError(f"{spec.id}:{part.label}: the update does not descend")
+        ans.verification = _verify_update(spec, part, bw, final, updates, velocities)
     return ans
+
+
+def _verify_update(spec, part, bw, final, updates, velocities) -> Verification:
+    """The update statements, run at a tiny rate, must change the loss by
+    -rate * grad . (step direction) to first order (the direction is the gradient, or
+    mu * V + grad with a random velocity V)."""
+    sizes = spec.default_sizes()
+    checks = []
+    loss = final[0] if final else bw.sources[0]
+    rate_name = str(part.args.get("rate", "eta"))
+    for seed in (0, 1):
+        env = run_backward(spec.program, bw.program, bw.sources, sizes, seed, unit=True)
+        symvals = {**random_symbols(spec.program, seed), rate_name: 1e-4}
+        rng = np.random.default_rng(seed + 17)
+        vel = {n: velocity_name(spec, n) for n in bw.targets} if velocities else {}
+        for n, v in vel.items():
+            env[v] = rng.standard_normal(np.shape(env[n]))
+        after_env = run_updates(spec, updates, {**bw.program.tensors, **velocities}, env,
+                                sizes, symvals)
+        moved = {n: after_env[n] for n in bw.targets}
+        inputs = {n: env[n] for n, i in spec.program.tensors.items()
+                  if i.role in ("input", "parameter")}
+        after = run(spec.program, sizes, {**inputs, **moved}, seed=seed, symbol_values=symvals)
+        base = float(np.sum(env[loss]))
+        drop = base - float(np.sum(after[loss]))
+        mu = symvals.get(str(part.args.get("momentum")), 0.0)
+        expect = 0.0
+        for n in bw.targets:
+            g = env[grad_name(n)]
+            d = mu * env[vel[n]] + g if n in vel else g
+            expect += 1e-4 * float((g * d).sum())
+        c = Check(dict(sizes), seed)
+        c.errors["loss decrease"] = abs(drop - expect) / max(abs(expect), 1e-300)
+        checks.append(c)
+    ok = all(c.worst < 1e-2 for c in checks)
+    what = "momentum step" if velocities else "step"
+    v = Verification(f"one {what} with rate 1e-4 changes the loss by rate * grad . step to "
+                     "first order", checks, 1e-2, ok)
+    if not ok:
+        raise VerificationError(f"{spec.id}:{part.label}: the update does not descend")
+    return v
 
 
 def _check_claim(spec: Spec, part, bw: Backward) -> str:

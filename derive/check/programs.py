@@ -94,21 +94,27 @@ def _repair_forward(spec, reference, answer, names) -> str | None:
 
 
 def _check_update(spec: Spec, part, text, verdict, show_answer):
-    """Parameter updates: run them from the same parameters and gradients."""
+    """Parameter updates: run the answer and the derived step from the same parameters,
+    gradients (and random velocities, for a momentum step), and compare what each writes."""
     from derive.answers import solve_part
+    from derive.answers.backprop import run_updates, update_statements, velocity_name
     ans = solve_part(spec, part.label, verify=False)
     params = ans.backward.targets
     if show_answer:
         verdict.reference = "\n".join(str(r.value) for r in ans.results)
+    updates, velocities = update_statements(spec, part, params)
+    vel = {n: velocity_name(spec, n) for n in params} if velocities else {}
     scope = answer_scope(spec)
     for n in params:        # written by the answer, starting from their values
         scope.tensors[n] = replace(scope.tensors[n], role="updated")
+    scope.tensors.update(velocities)
     answer = build_program(text, scope, "answer", None, 0, answer=True)
-    updated = [n for n in params if n in answer.written()]
-    if not updated:
+    asked = [x for n in params for x in ([vel[n], n] if n in vel else [n])]
+    updated = [n for n in asked if n in answer.written()]
+    if not any(n in updated for n in params):
         verdict.verdict = "incorrect"
         verdict.message = f"the answer updates none of {', '.join(params)}"
-        for n in params:
+        for n in asked:
             verdict.judge(n, "missing", "not updated")
         return
     from derive.run.verify import run_backward
@@ -116,7 +122,12 @@ def _check_update(spec: Spec, part, text, verdict, show_answer):
     sym = random_symbols(spec.program, 0)
     env = run_backward(spec.program, ans.backward.program, ans.backward.sources, sizes, 0,
                        unit=True)
+    rng = np.random.default_rng(23)
+    for n, v in vel.items():
+        env[v] = rng.standard_normal(np.shape(env[n]))
     rate = sym.get(str(part.args.get("rate", "eta")), 0.1)
+    ref_env = run_updates(spec, updates, {**ans.backward.program.tensors, **velocities},
+                          env, sizes, sym)
     ex = Executor(answer, sizes, sym)
     # the forward values and the parameters' gradients: the other gradients the
     # reference computed on the way are the answer's to compute (from zeros), if it will
@@ -124,30 +135,33 @@ def _check_update(spec: Spec, part, text, verdict, show_answer):
     ex.env = {k: np.array(v, dtype=float, copy=True) for k, v in env.items()
               if not is_grad_name(k) or k in given}
     ex.run()
+    step = "a momentum step" if vel else "a gradient-descent step"
     wrong = []
-    for n in params:
+    for n in asked:
         if n not in updated:
             verdict.judge(n, "missing", "not updated")
             continue
-        want = env[n] - rate * env[grad_name(n)]
         got = ex.array(n)
-        if not close(want, got):
+        if not close(ref_env[n], got):
             wrong.append(n)
-            verdict.judge(n, "incorrect", "not a gradient-descent step")
-            if close(env[n] + rate * env[grad_name(n)], got):
+            verdict.judge(n, "incorrect", f"not {step}")
+            if n in params and not vel and close(env[n] + rate * env[grad_name(n)], got):
                 verdict.diagnosis.append(f"sign flipped: {n} moves along its gradient, "
                                          "which climbs the loss instead of descending")
+            if n in params and vel and close(env[n] - rate * env[grad_name(n)], got):
+                verdict.diagnosis.append(f"{n} steps along its gradient, not its velocity "
+                                         f"{vel[n]}")
         else:
-            verdict.judge(n, "correct", "a gradient-descent step")
-    missing = [n for n in params if n not in updated]
+            verdict.judge(n, "correct", step)
+    missing = [n for n in asked if n not in updated]
     if wrong or missing:  # every parameter is judged: one mistake must not hide another
         verdict.verdict = "incorrect"
         verdict.message = "; ".join(filter(None, [
-            f"the update of {', '.join(wrong)} is not a gradient-descent step" if wrong else "",
+            f"the update of {', '.join(wrong)} is not {step}" if wrong else "",
             f"not updated: {', '.join(missing)}" if missing else ""]))
         return
     verdict.verdict = "correct"
-    verdict.message = f"correct: {', '.join(params)} take a gradient-descent step"
+    verdict.message = f"correct: {', '.join(asked)} take {step}"
 
 
 def _forward_terms(reference, base, sizes, n, want, got) -> list:

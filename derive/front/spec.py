@@ -41,7 +41,7 @@ PART_KEYS = {
     "solve": {"for", "condition", "approximate", "given"},
     "choice": {"options", "compare", "given"},
     "cost": {"of", "in", "measure"},
-    "update": {"rate", "of", "to", "from"},
+    "update": {"rate", "momentum", "of", "to", "from"},
     "text": {"answer"},
 }
 TOP_KEYS = {"id", "title", "source", "course", "index", "symbols", "functions", "tensors",
@@ -588,8 +588,9 @@ class _Reader:
                 for x in sp.Tuple(st.rhs, *[b for lp in st.loops for b in lp.bounds])
                 .free_symbols}
         for p in (self.data.get("parts") or {}).values():
-            if isinstance(p, dict) and isinstance(p.get("rate"), str):
-                used.add(p["rate"])
+            for k in ("rate", "momentum"):
+                if isinstance(p, dict) and isinstance(p.get(k), str):
+                    used.add(p[k])
             text = " ".join(str(v) for v in (p.values() if isinstance(p, dict) else ()))
             used |= {n for n in self.symbols if re.search(rf"\b{re.escape(n)}\b", text)}
         text = str(self.data.get("assume") or "")

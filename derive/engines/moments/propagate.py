@@ -183,10 +183,17 @@ class Propagator:
                 self.step("fact", st, why=fact.why, args=fact.args, chain=fact.chain,
                           rule=f.__name__, relation="=" if fact.exact else BOUND)
             return out
+        if isinstance(e, sp.core.function.AppliedUndef):
+            name = getattr(f, "__name__", str(f))
+            known = [k.__name__ for k in MOMENTS]
+            also = f"; the built-in {name} has moments: remove {name} from functions: to " \
+                   "use it" if name in known else ""
+            raise DerivationError(f"{name} is declared under functions: as an arbitrary "
+                                  f"function, so its moments are unknown{also}")
         if isinstance(e, sp.Function):
             name = getattr(f, "__name__", str(f))
-            raise DerivationError(f"no row for the function {name!r} in the moments table "
-                                  f"(rows: {', '.join(k.__name__ for k in MOMENTS)})")
+            raise DerivationError(f"no moments for the function {name!r}: the moments table "
+                                  f"has rows for {', '.join(k.__name__ for k in MOMENTS)}")
         raise DerivationError(f"no moment rule for {fx(e)}")
 
     def constant(self, e) -> RV:
