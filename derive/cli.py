@@ -154,13 +154,15 @@ def run_cmd(ctx, problem, sizes, seed):
     concrete = spec.sizes_at(given)
     env = run(spec.program, concrete, spec.values or None, seed=seed)
     click.echo(f"{spec.id} at " + (", ".join(f"{k}={v}" for k, v in concrete.items())
-                                   or "fixed sizes") + f", seed {seed}")
-    np.set_printoptions(precision=4, suppress=True, linewidth=100)
+                                   or "its own sizes") + f", seed {seed}")
+    from derive.present.text import number_text
     for name, info in spec.program.tensors.items():
         if info.role in ("computed", "temporary"):
             shape = "x".join(str(s) for s in env[name].shape) or "scalar"
             click.echo(f"{name} ({shape}):")
-            click.echo("  " + np.array2string(env[name]).replace("\n", "\n  "))
+            text = np.array2string(np.asarray(env[name], dtype=float), max_line_width=100,
+                                   formatter={"float_kind": number_text})
+            click.echo("  " + text.replace("\n", "\n  "))
 
 
 def _split_target(text: str):

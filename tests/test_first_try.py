@@ -2,6 +2,7 @@
 named after what broke; the truth comes from a closed form worked by hand."""
 from __future__ import annotations
 
+import pytest
 import sympy as sp
 
 from derive.engines.moments.solve import solve_for
@@ -161,6 +162,9 @@ parts:
     assert "e" not in written and "e" in spec.program.indices
     temps = written - {"s.grad", "p.grad", "Z.grad"}
     assert temps, written            # the rescaled-gradient temporary is there, renamed
+    from derive.present.latex_answer import answer_latex
+    tex = answer_latex(ans, spec)    # and the key prints it by its name, not as e[q]
+    assert "e[q]" not in tex.replace(" ", "") and "e_{1}[q]" in tex.replace(" ", ""), tex
     # and the loops are the same program: s.grad = p * (p.grad - sum_e p p.grad)
     s = np.array([[0.1, -0.4, 0.7], [1.2, 0.0, -0.3]])
     p = np.exp(s) / np.exp(s).sum(1, keepdims=True)
@@ -237,3 +241,103 @@ def test_an_update_part_takes_momentum():
     assert check_answer(spec, "a", right).verdict == "correct"
     plain = "W[k, i] -= eta*W.grad[k, i]\nb[k] -= eta*b.grad[k]"
     assert check_answer(spec, "a", plain).verdict == "incorrect"
+
+
+def test_worked_example_values_keep_their_significant_digits():
+    # v1 = [4e-05, 1e-05] printed as "v1 = [0. 0.]" (4 fixed decimals), and as raw
+    # "(4e-05,\ 1e-05)" in the key's math
+    import numpy as np
+    from derive.core.records import Answer
+    from derive.present.render import array_latex
+    from derive.present.text import format_answer
+    from derive.front.spec import parse_spec
+    spec = parse_spec(NUMERIC.replace("PROGRAM", "").replace("PART", "show: [y]"))
+    ans = Answer("num", "a", "numeric", "derived")
+    ans.values = {"v1": np.array([4e-05, 1e-05]), "n": np.array(3.0)}
+    text = format_answer(ans, spec, False)
+    assert "v1 = [4e-05 1e-05]" in text and "n = 3" in text
+    assert array_latex([4e-05, 1e-05]) == r"(4 \times 10^{-5},\ 1 \times 10^{-5})"
+
+
+STRIDE3 = """
+id: s3
+title: Stride 3
+source: derive tests
+index: {b: B, o: O, k: K, s: S}
+tensors:
+  sig: {shape: [b, s], role: input}
+  ker: {shape: [k], role: parameter}
+program: |
+  for b, o, k: out[b, o] += ker[k] * sig[b, 3*o + k]
+sizes: {B: 2, O: 4, K: 3, S: 3*O + K - 3}
+statement: A strided convolution.
+parts:
+  b: {ask: cost, of: backward, in: S, measure: work, text: Growth in S?}
+"""
+
+
+def test_cost_in_a_dependent_size_that_is_not_whole_at_the_growth_points():
+    # S = 3*O + K - 3 crashed (exit 3: "ceil(log2(2097154/3)) + 1 is not comparable"):
+    # the order check evaluates at S = 2^20, where O = (S - K + 3)/3 is a fraction; and
+    # the derivation's order step said W_backward = O(1) in S (the formula still in O)
+    from derive.answers import solve_part
+    from derive.front.spec import parse_spec
+    spec = parse_spec(STRIDE3)
+    ans = solve_part(spec, "b")
+    assert ans.verification.passed, ans.verification.summary()
+    S, B, K = (sp.Symbol(n, integer=True, positive=True) for n in "SBK")
+    work = next(r for r in ans.results if r.label == "backward work")
+    # by hand: ker.grad and sig.grad each take B*O*K multiply-adds (2 ops), O = (S-K+3)/3
+    assert sp.expand(work.value - 4 * B * K * (S - K + 3) / 3) == 0
+    assert "O(S)" in work.note
+    orders = [st for st in ans.steps if st.why == "order in one size"]
+    assert orders and all("O(1)" not in str(st.chain[-1]) for st in orders
+                          if st.kind in ("work", "memory"))
+
+
+@pytest.mark.parametrize("stride, window", [(1, 3), (2, 2), (2, 3), (3, 2), (3, 7)])
+def test_terms_per_element_of_a_strided_scatter(stride, window):
+    # a 2x2 max-pool with stride 2 writes each A.grad element once, but the depth formula
+    # assumed min(2, R) terms per element (overlapping windows): the backward cost part
+    # was withheld as "the depth formula gives 4 but 2 was counted"
+    from derive.engines.cost.count import per_element
+    from derive.front.resolve import build_program
+    from derive.front.spec import parse_spec
+    spec = parse_spec(f"""
+id: st
+title: strided
+source: derive tests
+index: {{r: R, p: {window}, u: U}}
+sizes: {{R: 5, U: {stride}*R + {window}}}
+tensors:
+  g: {{shape: [r], role: input}}
+program: |
+  for r, p: a[{stride}*r + p] += g[r]
+parts:
+  a: {{ask: backprop, from: a, to: g, text: x}}
+""")
+    (st,) = spec.program.statements()
+    for R in (1, 2, 5, 9):
+        got = per_element(st).subs(sp.Symbol("R", integer=True, positive=True), R)
+        hits: dict = {}
+        for r in range(R):                  # by brute force
+            for p in range(window):
+                hits[stride * r + p] = hits.get(stride * r + p, 0) + 1
+        assert int(got) == max(hits.values()), (R, got)
+
+
+def test_counterexample_shows_the_symbols_the_program_reads():
+    # the counterexample of a dropout answer had no value for the keep probability, so a
+    # student could not reproduce the expected number
+    from derive.check.answer import check_answer
+    from derive.front.spec import parse_spec
+    spec = parse_spec(DROPOUT.replace("MASK", "{distribution: bernoulli, mean: q}").replace(
+        "  a: {ask: variance, of: y, text: Var(y)?}",
+        "  a: {ask: backprop, from: y, to: x, text: x.grad?}"))
+    v = check_answer(spec, "a", "for j: x.grad[j] += y.grad[j] * m[j]")
+    assert v.verdict == "incorrect"
+    ce = v.counterexample
+    q = ce["inputs"]["q"]
+    m, yg = ce["inputs"]["m"][0], ce["inputs"]["y.grad"][0]
+    assert 0 < q < 1
+    assert abs(ce["expected"] - yg * m / q) < 1e-3      # reproducible from what is shown

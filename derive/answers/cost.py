@@ -89,8 +89,6 @@ def solve_cost_part(spec, part, ans, verify: bool = True):
         cost, mem, analysed, present = fwd, None, prog, ()
     what = "backward" if of == "backward" else "forward"
     steps.append(cost_steps.table_step(cost))
-    steps += cost_steps.work_steps(cost, analysed, prog, only, what)
-    steps += cost_steps.depth_steps(cost, prog, only, what)
     # asked in a dependent size (U = 2*X + D): the formulas in U, the size that grows
     # with it (X) eliminated, the others fixed
     elim = eliminated_for(grow, prog.relations, prog.sizes) if grow else None
@@ -98,12 +96,14 @@ def solve_cost_part(spec, part, ans, verify: bool = True):
     def shown(e):
         return in_terms_of(e, grow, prog.relations, prog.sizes) if grow and prog.relations \
             else e
+    steps += cost_steps.work_steps(cost, analysed, prog, only, what, shown)
+    steps += cost_steps.depth_steps(cost, prog, only, what, shown)
     w_order = order(shown(cost.work), prog, only)
     d_order = order(shown(cost.depth), prog, only)
     ans.results = [Result(f"{what} work", shown(cost.work), "=", w_order),
                    Result(f"{what} parallel depth", shown(cost.depth), "=", d_order)]
     if mem is not None:
-        steps += cost_steps.memory_steps(mem, prog, only)
+        steps += cost_steps.memory_steps(mem, prog, only, shown)
         ans.results.append(Result("memory kept for the backward pass", shown(mem.total), "=",
                                   order(shown(mem.total), prog, only)))
         ans.results.append(Result("forward work", shown(fwd.work), "=",

@@ -75,7 +75,7 @@ def check_expression_part(spec, part, text: str, verdict, show_answer: bool):
             judged.append((ln, cands[0], note))
             verdict.judge(quantity, "correct", "right")
         else:
-            diag = _cost_diagnosis(ln.value, cands[0].value, spec, part) if cost \
+            diag = _cost_diagnosis(ln.value, cands[0].value, spec, part, cands[0].label) if cost \
                 else _diagnose_against(ln.value, cands, squared, spec)
             wrong.append((ln, f"{_name(ln, cands[0])} is not right", diag, point))
             for q in verdict.quantities:        # a wrong line outweighs a right one

@@ -319,6 +319,8 @@ def _factor_names(sizes: dict) -> dict:
     for name, v in sizes.items():
         cands[name] = float(v)
         cands[f"1/{name}"] = 1.0 / v
+        cands[f"sqrt({name})"] = float(v) ** 0.5        # attention's 1/sqrt(Dk)
+        cands[f"1/sqrt({name})"] = float(v) ** -0.5
         if v > 1:
             cands[f"{name}-1"] = float(v - 1)
             cands[f"1/({name}-1)"] = 1.0 / (v - 1)
@@ -446,7 +448,9 @@ def _counterexample(spec, bw, answer, g, unit) -> dict | None:
             if sizes is None:
                 continue
             try:
-                symvals = random_symbols(spec.program, 0)
+                # symbol values as shown (4 decimals), so the numbers can be reproduced
+                symvals = {k: round(v, 4) if isinstance(v, float) else v
+                           for k, v in random_symbols(spec.program, 0).items()}
                 fwd = run(spec.program, sizes, _small_inputs(spec, sizes), seed=0,
                           symbol_values=symvals)
                 ra = run_gradients(spec, bw.program, bw.sources, unit, sizes, 0, symvals, fwd)
@@ -463,6 +467,11 @@ def _counterexample(spec, bw, answer, g, unit) -> dict | None:
             diff = np.abs(a - b)
             at = np.unravel_index(int(np.argmax(diff)), diff.shape) if diff.ndim else ()
             shown = {}
+            read = {x.name for st in list(spec.program.statements()) + list(answer.statements())
+                    for x in st.rhs.free_symbols}
+            for name in sorted(symvals):     # the symbols the programs read (rho = 0.35)
+                if name in read and name not in spec.program.sizes:
+                    shown[name] = symvals[name]
             small = sum(np.size(fwd[n]) for n, i in spec.program.tensors.items()
                         if i.role in ("input", "parameter", "computed") and n in fwd) <= 60
             for name, info in spec.program.tensors.items():

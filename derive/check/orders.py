@@ -74,7 +74,7 @@ def growth(expr, spec, grow: str | None):
         order(expr, spec.program, None if grow is None else [grow])
 
 
-def _cost_diagnosis(got, want, spec, part) -> list:
+def _cost_diagnosis(got, want, spec, part, label: str = "") -> list:
     grow = part.args.get("in")
     grow = None if grow is None else str(grow)
     try:
@@ -87,10 +87,16 @@ def _cost_diagnosis(got, want, spec, part) -> list:
         return max((sum(p for _, (p, _) in k) for k in keys), default=0)
     d_mine, d_ref = degree(mine), degree(ref)
     where = f" in {grow}" if grow else ""
+    depth = "depth" in label
     if d_mine > d_ref:
-        return [f"{mine_shown}{where} grows faster than the derived cost: count how many "
-                "times each statement runs, and which steps must wait for each other"]
+        return [f"{mine_shown}{where} grows faster than the derived cost: " + (
+            "count which steps must wait for each other (a sum is a balanced tree; "
+            "independent iterations run side by side)" if depth else
+            "count how many times each statement runs (its loops' ranges, multiplied)")]
     if d_mine < d_ref:
-        return [f"{mine_shown}{where} grows slower than the derived cost: the steps through "
-                "the sequence (or the layers) still run one after another"]
+        return [f"{mine_shown}{where} grows slower than the derived cost: " + (
+            "some steps still wait for earlier ones (a recurrence, or a chain of "
+            "statements)" if depth else
+            "count how many times each statement runs: every loop over a size that grows "
+            "multiplies the work")]
     return [f"{mine_shown}{where} is not the derived order (compare the logarithmic factors)"]

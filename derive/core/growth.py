@@ -174,6 +174,16 @@ class clog2(sp.Function):
     def eval(cls, n):
         if n.is_Integer and n > 0:
             return sp.Integer((int(n) - 1).bit_length())
+        if n.is_Rational and n > 0:        # a size in terms of another (O = (S - K + 3)/3)
+            p, q = int(n.p), int(n.q)      # at a point where it is not whole: still a number
+            k = max(p // q - 1, 0).bit_length()
+            while (q << k) < p:
+                k += 1
+            while k > 0 and (q << (k - 1)) >= p:
+                k -= 1
+            return sp.Integer(k)
+        if n.is_number and n.is_positive:
+            return sp.ceiling(sp.log(n, 2))
         return None
 
     def _sympystr(self, printer):

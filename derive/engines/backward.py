@@ -457,7 +457,9 @@ def rescale_intermediates(bw: Program, keep: set, steps):
         new_cost = sum(_cost(s.rhs) for s in list(new_writes.values()) + list(new_users.values()))
         if new_cost >= old_cost:
             continue
-        bw.tensors[new_name] = TensorInfo(new_name, info.axes, info.ranges, "temporary", "e")
+        # displayed by its own name: a fixed display name 'e' printed the softmax's
+        # temporary e[q] inside loops over an index e (attention)
+        bw.tensors[new_name] = TensorInfo(new_name, info.axes, info.ranges, "temporary")
         _replace_statements(bw.items, {**new_writes, **new_users})
         for s in new_writes.values():
             if s.rhs.as_coeff_Mul()[0].is_negative:

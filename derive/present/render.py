@@ -33,6 +33,7 @@ from derive.engines.backward import tidy_statement
 from derive.core.records import Answer
 from derive.present.steps import assumptions_latex, has_math, step_latex
 from derive.present.written import written_lines
+from derive.present.text import number_text
 from derive.present.tex import check_tex, compile_tex, overfull_lines
 
 
@@ -448,10 +449,12 @@ def order_latex(text: str, p) -> str:
 
 
 def number_latex(x: float) -> str:
-    x = float(x)
-    if abs(x - round(x)) < 1e-9 * max(1.0, abs(x)):
-        return "%d" % round(x)
-    return "%.4g" % x
+    r"""4 significant digits; 4e-05 as 4 \times 10^{-5} (never raw e-notation)."""
+    text = number_text(x)
+    if "e" in text:
+        mant, _, exp = text.partition("e")
+        return r"%s \times 10^{%d}" % (mant, int(exp))
+    return text
 
 
 def array_latex(value, limit: int = 8) -> str:

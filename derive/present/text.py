@@ -6,6 +6,15 @@ from derive.present.steps import assumption_text, has_math, step_text
 
 import numpy as np
 
+
+def number_text(x) -> str:
+    """A value to 4 significant digits, an integer as an integer: 4e-05 stays 4e-05
+    (printing at a fixed 4 decimals showed it as 0, a wrong worked example)."""
+    x = float(x)
+    if x == round(x) and abs(x) < 1e15:
+        return "%d" % round(x)
+    return "%.4g" % x
+
 def format_answer(ans, spec, steps: bool = False) -> str:
     """An answer in the course notation, with its verification line."""
     from derive.core.program import format_expr, format_items, format_statement
@@ -55,7 +64,8 @@ def format_answer(ans, spec, steps: bool = False) -> str:
                                    f"{format_statement(st, idx)}   (no matrix form: {why})"))
     if ans.values:
         for name, value in ans.values.items():
-            text = np.array2string(np.asarray(value), precision=4, suppress_small=True)
+            text = np.array2string(np.asarray(value, dtype=float),
+                                   formatter={"float_kind": number_text})
             lines.append(f"    {name} = {text}")
     if ans.message:
         lines.append(f"  note: {ans.message}")

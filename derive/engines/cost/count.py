@@ -181,28 +181,31 @@ def per_element(st: Statement, extents=None) -> sp.Expr:
     for k, e in enumerate(ref_indices(st.target)):
         aff = affine(e, list(own))
         if aff is None:
-            pending.append((set(e.free_symbols) & set(own), None))
+            pending.append((set(e.free_symbols) & set(own), None, None))
             continue
         _, coeffs = aff
         if len(coeffs) == 1:
             determined |= set(coeffs)
         elif coeffs:
-            pending.append((set(coeffs), extents[k] if extents else None))
+            pending.append((set(coeffs), extents[k] if extents else None, coeffs))
     changed = True
     while changed:
         changed = False
-        for vs, _ in pending:
+        for vs, _, _ in pending:
             rest = vs - determined
             if len(rest) == 1:
                 determined |= rest
                 changed = True
-    for vs, extent in pending:
+    for vs, extent, coeffs in pending:
         rest = sorted(vs - determined, key=lambda v: v.name)
         if not rest:
             continue
-        # v1 + v2 = i has at most min(n1, n2, i + 1) solutions; more variables: a bound
+        # v1 + v2 = i has at most min(n1, n2, i + 1) solutions; a1 v1 + a2 v2 = i (a
+        # stride): the solutions' v1 differ by multiples of a2/g (g = gcd), so at most
+        # ceil(n1 / (a2/g)) of them, and as many for v2 (a stride-2 window of 2 writes
+        # each element once); more variables: a bound
         if len(rest) == 2:
-            bound = [own[rest[0]].count(), own[rest[1]].count()]
+            bound = [_solutions(own, rest, coeffs, 0), _solutions(own, rest, coeffs, 1)]
             if extent is not None:
                 bound.append(extent)
             count *= sp.Min(*bound)
@@ -214,6 +217,18 @@ def per_element(st: Statement, extents=None) -> sp.Expr:
         if v not in determined:
             count *= lp.count()
     return count
+
+
+def _solutions(own, rest, coeffs, k) -> sp.Expr:
+    """The most values variable rest[k] takes among the solutions of a1 v1 + a2 v2 = i:
+    its count, divided by the step |a_other| / gcd between solutions, rounded up."""
+    n = own[rest[k]].count()
+    a = [coeffs.get(v) if coeffs else None for v in rest]
+    if any(x is None or not sp.sympify(x).is_Integer or x == 0 for x in a):
+        return n
+    g = sp.igcd(int(a[0]), int(a[1]))
+    step = abs(int(a[1 - k])) // g
+    return n if step == 1 else sp.ceiling(n / step)
 
 
 def _pattern(st: Statement, slice_tag=None) -> tuple:

@@ -38,12 +38,16 @@ def table_step(cost: Cost) -> Step:
     return Step("table", why="statement costs", args={"columns": list(COLUMNS), "rows": rows})
 
 
-def order_step(kind: str, lhs, expr, prog: Program, only) -> Step:
-    """`W = O(T)`: the order of growth of a measure, in one size when `only` names it."""
-    rhs = order_expr(expr, prog, only)
+def order_step(kind: str, lhs, expr, prog: Program, only, rewrite=None) -> Step:
+    """`W = O(T)`: the order of growth of a measure, in one size when `only` names it.
+    `rewrite` puts the formula in terms of that size when it depends on others
+    (U = 2*X + D: X eliminated); the order is taken of what it gives."""
+    shown = rewrite(expr) if rewrite is not None else expr
+    rhs = order_expr(shown, prog, only)
     if only:
+        lead = (lhs, "=", shown, "=") if shown != expr else (lhs, "=")
         return Step(kind, why="order in one size", args={"size": prog.sizes[only[0]]},
-                    chain=chain(lhs, "=", rhs))
+                    chain=chain(*lead, rhs))
     return Step(kind, why="order", chain=chain(lhs, "=", rhs))
 
 
@@ -52,12 +56,13 @@ def order_step(kind: str, lhs, expr, prog: Program, only) -> Step:
 # --------------------------------------------------------------------------
 
 
-def work_steps(cost: Cost, analysed: Program, prog: Program, only, what: str) -> list:
+def work_steps(cost: Cost, analysed: Program, prog: Program, only, what: str,
+               rewrite=None) -> list:
     """W = the sum of runs times operations; its order; linear in a size when no
     statement runs more than once per step."""
     w = Measure(f"W_{what}")
     steps = [Step("work", why="work", chain=chain(w, "=", cost.work)),
-             order_step("work", w, cost.work, prog, only)]
+             order_step("work", w, cost.work, prog, only, rewrite)]
     if only and _at_most_linear(cost, prog.sizes[only[0]]):
         size = prog.sizes[only[0]]
         steps.append(Step("work", why="linear work",
@@ -87,7 +92,7 @@ def _loop_index(program: Program, size) -> sp.Symbol:
 # --------------------------------------------------------------------------
 
 
-def depth_steps(cost: Cost, prog: Program, only, what: str) -> list:
+def depth_steps(cost: Cost, prog: Program, only, what: str, rewrite=None) -> list:
     """Sums as trees, the recurrences and their chains, then D and its order."""
     steps = _tree_steps(cost)
     for rec in cost.recurrences:
@@ -96,7 +101,7 @@ def depth_steps(cost: Cost, prog: Program, only, what: str) -> list:
         steps.append(Step("depth", why="no recurrence"))
     d = Measure(f"D_{what}")
     steps += [Step("depth", why="depth", chain=chain(d, "=", cost.depth)),
-              order_step("depth", d, cost.depth, prog, only)]
+              order_step("depth", d, cost.depth, prog, only, rewrite)]
     return steps
 
 
@@ -142,10 +147,10 @@ def _recurrence_steps(rec) -> list:
 # --------------------------------------------------------------------------
 
 
-def memory_steps(mem, prog: Program, only) -> list:
+def memory_steps(mem, prog: Program, only, rewrite=None) -> list:
     m = Measure("M_kept")
     if not mem.tensors:
         return [Step("memory", why="no memory")]
     return [Step("memory", why="memory", args={"tensors": [n for n, _, _ in mem.tensors]},
                  chain=chain(m, "=", mem.total)),
-            order_step("memory", m, mem.total, prog, only)]
+            order_step("memory", m, mem.total, prog, only, rewrite)]
