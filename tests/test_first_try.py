@@ -341,3 +341,39 @@ def test_counterexample_shows_the_symbols_the_program_reads():
     m, yg = ce["inputs"]["m"][0], ce["inputs"]["y.grad"][0]
     assert 0 < q < 1
     assert abs(ce["expected"] - yg * m / q) < 1e-3      # reproducible from what is shown
+
+
+def test_yaml_colon_in_a_value_says_to_quote_it():
+    # source: Srivastava et al., "Dropout: A Simple Way ..." gave only PyYAML's
+    # "mapping values are not allowed in this context"
+    from derive.core.errors import SpecError
+    from derive.front.spec import parse_spec
+    with pytest.raises(SpecError, match=r"line 2, column \d+: .*must be quoted"):
+        parse_spec('id: x\nsource: Srivastava et al., "Dropout: A Simple Way" (2014)\n')
+
+
+def test_lint_reports_a_sum_inside_abs_that_an_l1_loss_did_not_mean(tmp_path):
+    # Loss = abs(yhat[K] - y[K]) was accepted and verified as |sum_k (yhat - y)|, silently
+    from derive.front.lint import lint_spec
+    (tmp_path / "l1.yaml").write_text("""id: l1
+title: L1
+source: derive tests
+index: {k: K, j: J, i: I}
+tensors:
+  yhat: {shape: [k], role: input}
+  y: {shape: [k], role: input}
+  W: {shape: [j, i], role: parameter, latex: W}
+  x: {shape: [i], role: input}
+  Loss: {latex: L}
+program: |
+  Loss = abs(yhat[K] - y[K])
+  h[j] = tanh(W[j, I] * x[I])
+  n = sqrt(x[I]^2)
+sizes: {K: 3, J: 2, I: 2}
+statement: L1.
+parts:
+  a: {ask: backprop, from: Loss, to: yhat, text: x}
+""")
+    report = lint_spec(tmp_path / "l1.yaml")
+    found = [f for f in report.findings if "outside any product" in f.message]
+    assert len(found) == 1 and "abs" in found[0].message and found[0].line == 12

@@ -94,6 +94,30 @@ def _walk(node):
                 yield from _walk(x)
 
 
+def _capitals(node, indices) -> set:
+    """The capital indices (I for a declared index i) read inside a syntax tree."""
+    out = set()
+    for n in _walk(node):
+        if isinstance(n, N.Index):
+            for e in n.indices:
+                if isinstance(e, N.Name) and e.id.isupper() and e.id.lower() in indices:
+                    out.add(e.id)
+    return out
+
+
+def _contracted(node, cap) -> bool:
+    """Does some product in the tree multiply two factors that both read `cap`
+    (W[j, I] * x[I], a contraction), or divide one by another?"""
+    indices = {cap.lower()}
+    for n in _walk(node):
+        if isinstance(n, N.BinOp) and n.op in ("*", "/") and \
+                cap in _capitals(n.left, indices) and cap in _capitals(n.right, indices):
+            return True
+        if isinstance(n, N.BinOp) and n.op == "^" and cap in _capitals(n.left, indices):
+            return True                        # x[I]^2: a sum of squares
+    return False
+
+
 def _target_name(node):
     while isinstance(node, (N.Index, N.Grad)):
         node = node.base
@@ -157,6 +181,7 @@ class _Linter:
         if self.program is not None:
             self.unused()
             self.display_names()
+            self.sums_inside_functions()
         return sorted(self.found, key=lambda f: (f.line, f.column))
 
     def section(self, name) -> dict:
@@ -232,6 +257,26 @@ class _Linter:
         out |= _words(self.section("assume"))
         out |= _words(list(self.section("sizes").values()))
         return out
+
+    def sums_inside_functions(self):
+        """`abs(yhat[K] - y[K])` is the abs of the sum over k (the documented rule), which an
+        author of an L1 loss did not mean: a capital summed inside a function's argument
+        without being contracted in a product (W[j, I] * x[I]) is reported."""
+        indices = {str(k) for k in self.section("index")}
+        for item in self.program:
+            for node in _walk(item):
+                if not isinstance(node, N.Call) or len(node.args) != 1 \
+                        or node.func.id in ("max", "min"):      # max(h[K]): over k
+                    continue
+                arg = node.args[0]
+                caps = {c for c in _capitals(arg, indices) if not _contracted(arg, c)}
+                for c in sorted(caps):
+                    name = node.func.id
+                    self.add(("program",), f"{name}(...) holds the capital {c} outside any "
+                             f"product, so it is {name} of the sum over {c.lower()} (the "
+                             f"sum is taken inside the call); for a sum of {name} terms "
+                             f"write the loop: for {c.lower()}: ... += {name}(...[{c.lower()}])",
+                             self.text_at(node, "program"))
 
     def unused(self):
         """Declarations nothing reads: indices, sizes, symbols, functions, tensors, values."""

@@ -168,7 +168,13 @@ class _Loader:
             mark = getattr(e, "problem_mark", None)
             where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
             problem = getattr(e, "problem", None) or str(e)
-            self.fail(f"bad YAML: {where}{problem}")
+            hint = ""
+            if "mapping values are not allowed" in problem:
+                hint = (" (a value with ': ' inside it must be quoted: "
+                        "source: 'Srivastava et al.: Dropout')")
+            elif "could not find expected ':'" in problem or "found character" in problem:
+                hint = " (quote a value that holds ':', '#', '{' or a backslash)"
+            self.fail(f"bad YAML: {where}{problem}{hint}")
         if not isinstance(data, dict):
             self.fail("a spec is a YAML mapping with keys id, title, source, tensors, "
                       "program, parts")
