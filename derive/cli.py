@@ -60,7 +60,40 @@ def _fail(ctx, code: int, text: str, message: str, as_json: bool, verdict="unusa
 
 
 def _problems_dir(ctx):
-    return (ctx.obj or {}).get("problems")
+    return (ctx.find_root().obj or {}).get("problems")
+
+
+def _set_problems(ctx, param, value):
+    """`--problems DIR` after the command name (derive verify --problems DIR)."""
+    if value is not None:
+        root = ctx.find_root()
+        root.obj = {**(root.obj or {}), "problems": value}
+    return value
+
+
+def _specs(ctx, problems) -> tuple[list, list]:
+    """The named specs, or every spec of the folder: (loaded specs, [(path, error)]).
+    A spec that does not load is reported by the caller and does not stop the others;
+    a folder with no spec at all is an error."""
+    d = _problems_dir(ctx) or default_problems_dir()
+    paths = [resolve_problem(p, _problems_dir(ctx)) for p in problems] or find_problems(d)
+    if not paths:
+        raise click.UsageError(f"no problem specs (*.yaml, *.yml) in {d}")
+    specs, broken = [], []
+    for p in paths:
+        try:
+            specs.append(load_spec(p))
+        except DeriveError as e:
+            broken.append((p, e))
+    return specs, broken
+
+
+def _report_broken(broken):
+    for _, e in broken:
+        click.echo(f"error: {e}", err=True)
+    if broken:
+        click.echo(f"{len(broken)} spec(s) could not be read: "
+                   + ", ".join(str(p) for p, _ in broken), err=True)
 
 
 def _load(ctx, name):
@@ -84,7 +117,9 @@ def parse_sizes(text: str | None) -> dict:
 
 @click.group(cls=_Group)
 @click.option("--problems", type=click.Path(exists=True, file_okay=False),
-              help="Folder of problem specs (default: the bundled problems/).")
+              envvar="DERIVE_PROBLEMS",
+              help="Folder of problem specs (default: the bundled problems/; also "
+                   "$DERIVE_PROBLEMS, and accepted after the command name).")
 @click.version_option(package_name="derive")
 @click.pass_context
 def cli(ctx, problems):
@@ -96,15 +131,14 @@ def cli(ctx, problems):
 @click.pass_context
 def list_cmd(ctx):
     """List the problems: id, title and parts."""
-    d = _problems_dir(ctx) or default_problems_dir()
-    paths = find_problems(d)
-    if not paths:
-        raise click.UsageError(f"no problem specs (*.yaml) in {d}")
-    for p in paths:
-        spec = load_spec(p)
+    specs, broken = _specs(ctx, ())
+    for spec in specs:
         parts = ", ".join(f"{lab} ({part.kind})" for lab, part in spec.parts.items())
         click.echo(f"{spec.id:<20} {spec.title}")
         click.echo(f"{'':<20} parts: {parts}")
+    _report_broken(broken)
+    if broken:
+        ctx.exit(2)
 
 
 @cli.command()
@@ -209,9 +243,7 @@ def verify_cmd(ctx, problems):
     A part that fails does not stop the others: every part is reported, then the
     exit code says the worst (1: a part failed its check or cannot be answered)."""
     from derive.answers import solve_guarded
-    d = _problems_dir(ctx) or default_problems_dir()
-    paths = [resolve_problem(p, _problems_dir(ctx)) for p in problems] or find_problems(d)
-    specs = [load_spec(p) for p in paths]          # every spec error before any work
+    specs, broken = _specs(ctx, problems)          # every spec error before any work
     failed = 0
     click.echo(f"{'part':<28} {'kind':<10} {'check':<44} result")
     for spec in specs:
@@ -235,9 +267,11 @@ def verify_cmd(ctx, problems):
                 click.echo(f"{name:<28} {kind:<10} {'-':<44} instructor text")
             else:
                 click.echo(f"{name:<28} {kind:<10} {'executed program':<44} ok (no gradient)")
+    _report_broken(broken)
     if failed:
         click.echo(f"{failed} part(s) failed or not derived", err=True)
-        ctx.exit(1)
+    if broken or failed:
+        ctx.exit(2 if broken else 1)
 
 
 @cli.command()
@@ -266,9 +300,11 @@ def key(ctx, problems, out_dir, no_solutions, tex_only, subscripts, timings, tit
     --keep-going is given."""
     from derive.present.render import build_key
     d = _problems_dir(ctx) or default_problems_dir()
-    paths = [resolve_problem(p, _problems_dir(ctx)) for p in problems] or find_problems(d)
-    if not paths:
-        raise click.UsageError(f"no problem specs (*.yaml) in {d}")
+    specs, broken = _specs(ctx, problems)
+    _report_broken(broken)
+    if not specs:
+        ctx.exit(2)
+    paths = [sp.path for sp in specs]
     info = load_course(d) if not problems else None
     title = title or (info.title if info else None)
     course = course or (info.course if info else None)
@@ -294,6 +330,10 @@ def key(ctx, problems, out_dir, no_solutions, tex_only, subscripts, timings, tit
         click.echo(f"wrote {path}")
     if timings:
         click.echo(f"time: {result.timings.line()}")
+    if broken:
+        click.echo(f"the key leaves out {len(broken)} spec(s) that could not be read: "
+                   + ", ".join(str(p) for p, _ in broken), err=True)
+        ctx.exit(2)
 
 
 @cli.command()
@@ -392,6 +432,14 @@ def lint_cmd(ctx, problems):
     click.echo(f"{len(paths)} spec(s): {found} finding(s)"
                + (f", {errors} not loaded" if errors else ""), err=True)
     ctx.exit(2 if errors else 1 if found else 0)
+
+
+for _command in cli.commands.values():
+    _command.params.append(click.Option(
+        ["--problems", "problems_folder"], type=click.Path(exists=True, file_okay=False),
+        expose_value=False,
+        is_eager=True, callback=_set_problems,
+        help="Folder of problem specs (as before the command name)."))
 
 
 def main():

@@ -974,7 +974,7 @@ def test_batch_with_wrong_columns_is_unusable(tmp_path):
 
 @pytest.mark.parametrize("target, message", [
     ("nosuchproblem:a", "unknown problem 'nosuchproblem'"),
-    ("softmax:zz", "problem 'softmax' has no part 'zz' (parts: a, b, c, full)"),
+    ("softmax:zz", "problem 'softmax' has no part 'zz'; `derive list` shows the parts"),
     ("softmax", "name the part: PROBLEM:PART"),
 ], ids=["unknown_problem", "unknown_part", "no_part"])
 def test_unknown_problem_or_part_exits_2_with_a_message(target, message):

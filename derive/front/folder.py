@@ -35,7 +35,7 @@ def load_course(directory) -> Course | None:
     if not isinstance(ids, list) or not all(isinstance(x, str) for x in ids):
         L.fail("expected a list of problem ids, in the order of the documents", "problems")
     for k, pid in enumerate(ids):
-        if not (Path(directory) / f"{pid}.yaml").exists():
+        if not any((Path(directory) / f"{pid}{x}").exists() for x in SPEC_SUFFIXES):
             L.fail(f"no problem {pid!r} in {directory}", f"problems[{k}]")
     if len(set(ids)) != len(ids):
         L.fail("a problem is listed twice", "problems")
@@ -43,14 +43,20 @@ def load_course(directory) -> Course | None:
                                                                required=False), list(ids))
 
 
+SPEC_SUFFIXES = (".yaml", ".yml")
+
+
 def find_problems(directory) -> list[Path]:
-    """The folder's specs: in the order of its course.yaml, then (or without one) by id."""
+    """The folder's specs (.yaml or .yml): in the order of its course.yaml, then (or
+    without one) by id."""
     d = Path(directory)
-    paths = sorted(p for p in d.glob("*.yaml") if p.name != COURSE_FILE)
+    paths = sorted((p for p in d.iterdir() if p.suffix in SPEC_SUFFIXES and p.is_file()
+                    and p.stem != Path(COURSE_FILE).stem), key=lambda p: (p.stem, p.suffix))
     course = load_course(d)
     if course is None:
         return paths
-    listed = [d / f"{pid}.yaml" for pid in course.problems]
+    by_id = {p.stem: p for p in reversed(paths)}
+    listed = [by_id[pid] for pid in course.problems]
     return listed + [p for p in paths if p not in listed]
 
 
@@ -69,8 +75,17 @@ def resolve_problem(name: str, directory=None) -> Path:
             raise SpecError("no such spec file", name)
         return p
     d = Path(directory) if directory else default_problems_dir()
-    cand = d / f"{name}.yaml"
-    if not cand.exists():
-        known = ", ".join(x.stem for x in find_problems(d))
-        raise SpecError(f"unknown problem {name!r} (problems: {known})", str(d))
-    return cand
+    for suffix in SPEC_SUFFIXES:
+        cand = d / f"{name}{suffix}"
+        if cand.exists():
+            return cand
+    known = [x.stem for x in find_problems(d)] if d.is_dir() else []
+    raise SpecError(f"unknown problem {name!r}{did_you_mean(name, known)}; "
+                    "`derive list` shows them all", str(d))
+
+
+def did_you_mean(name: str, known) -> str:
+    """' (did you mean softmax?)' for the nearest names, or ''."""
+    import difflib
+    near = difflib.get_close_matches(name, list(known), n=3, cutoff=0.6)
+    return f" (did you mean {' or '.join(near)}?)" if near else ""

@@ -90,8 +90,11 @@ class Spec:
 
     def part(self, label: str) -> Part:
         if label not in self.parts:
-            raise SpecError(f"problem {self.id!r} has no part {label!r} "
-                            f"(parts: {', '.join(self.parts)})", self.path)
+            import difflib
+            near = difflib.get_close_matches(label, list(self.parts), n=3, cutoff=0.5)
+            hint = f" (did you mean {' or '.join(near)}?)" if near else ""
+            raise SpecError(f"problem {self.id!r} has no part {label!r}{hint}; `derive list` "
+                            "shows the parts", self.path)
         return self.parts[label]
 
     @property
