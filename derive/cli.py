@@ -285,12 +285,16 @@ def verify_cmd(ctx, problems):
               help="Time derive, verify, render and TeX apart, and print the split.")
 @click.option("--title", help="Title of the sheet (default: Backpropagation and trainability).")
 @click.option("--course", help="Course line of the title block (default: the problems' course).")
+@click.option("--date", "date_text", metavar="TEXT",
+              help="The date on the sheets (default: $SOURCE_DATE_EPOCH, else today).")
+@click.option("--tex-timeout", type=click.FloatRange(min=1), default=None, metavar="S",
+              help="Seconds for one TeX run (default 60, or $DERIVE_TEX_TIMEOUT).")
 @click.option("--keep-going", is_flag=True,
               help="Build the key even when a part fails its check or is not derived; "
                    "the key names each withheld part and why.")
 @click.pass_context
 def key(ctx, problems, out_dir, no_solutions, tex_only, subscripts, timings, title, course,
-        keep_going):
+        date_text, tex_timeout, keep_going):
     """Build the problem sheet and the answer key (PDF) of the problems (default: all).
 
     Writes DIR/problems.pdf and DIR/answer_key.pdf with their .tex. Every answer
@@ -311,7 +315,7 @@ def key(ctx, problems, out_dir, no_solutions, tex_only, subscripts, timings, tit
     result = build_key(paths, out_dir, solutions=not no_solutions, tex_only=tex_only,
                        subscripts=subscripts, timings=timings, title=title, course=course,
                        progress=lambda line: click.echo(line, err=True),
-                       keep_going=keep_going)
+                       keep_going=keep_going, date=date_text, tex_timeout=tex_timeout)
     c = result.counts
     summary = (f"{c.get('derived', 0)} parts derived and verified, {c.get('given', 0)} "
                f"instructor answers, {c.get('not-derived', 0)} parts not derived yet"
@@ -319,6 +323,9 @@ def key(ctx, problems, out_dir, no_solutions, tex_only, subscripts, timings, tit
                   if c.get("withheld") else "")
                + (f", {c['error']} not answerable as written" if c.get("error") else "")
                + ".")
+    if result.incomplete:               # the summary names every part left out
+        summary += " Not answered: " + ", ".join(f"{p}:{lab} ({why})"
+                                                 for p, lab, why in result.incomplete) + "."
     click.echo(summary)
     if result.incomplete and not keep_going:
         click.echo("the key was not built (the old PDFs are untouched): "
@@ -328,6 +335,9 @@ def key(ctx, problems, out_dir, no_solutions, tex_only, subscripts, timings, tit
         ctx.exit(1)
     for path in result.written:
         click.echo(f"wrote {path}")
+    for path in result.removed:
+        click.echo(f"removed {path} (an earlier build's answer key: --no-solutions "
+                   "builds none)")
     if timings:
         click.echo(f"time: {result.timings.line()}")
     if broken:

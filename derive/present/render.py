@@ -510,6 +510,8 @@ def document_tex(rendered: list[Rendered], solutions: bool, title: str, course: 
             r"under the answer). Parts that the engines cannot derive yet say so; "
             r"instructor-written answers are marked as given.}" + "\n"))
     for r in rendered:
+        # a marker in the log: a TeX run that hangs is traced to the problem it was on
+        doc.append(NoEscape(r"\typeout{derive: problem %s}" % r.spec.id + "\n"))
         doc.append(NoEscape(r.key if solutions else r.sheet))
     return doc.dumps()
 
@@ -529,6 +531,7 @@ def default_course(specs) -> str:
 @dataclass
 class BuildResult:
     written: list = field(default_factory=list)     # paths in the output folder
+    removed: list = field(default_factory=list)     # stale files of an earlier build
     timings: Timings = field(default_factory=Timings)
     counts: dict = field(default_factory=dict)      # status -> number of parts
     answers: dict = field(default_factory=dict)     # (problem id, part) -> Answer
@@ -539,7 +542,8 @@ class BuildResult:
 def build_key(paths, out_dir, *, solutions: bool = True, tex_only: bool = False,
               subscripts: bool = False, timings: bool = False, title: str | None = None,
               course: str | None = None, date: str | None = None,
-              progress=None, keep_going: bool = False) -> BuildResult:
+              progress=None, keep_going: bool = False,
+              tex_timeout: float | None = None) -> BuildResult:
     """Build DIR/problems.pdf and DIR/answer_key.pdf (and their .tex) for the specs.
 
     `solutions=False` builds only the problem sheet; `tex_only` writes the .tex
@@ -583,7 +587,7 @@ def build_key(paths, out_dir, *, solutions: bool = True, tex_only: bool = False,
         return result
     title = title or DEFAULT_TITLE
     course = course or default_course(specs)
-    date = date or _dt.date.today().strftime("%B %-d, %Y")
+    date = date or build_date()
     names = [SHEET, KEY] if solutions else [SHEET]
     build = Path(tempfile.mkdtemp(prefix="derive-key-"))
     try:
@@ -598,20 +602,38 @@ def build_key(paths, out_dir, *, solutions: bool = True, tex_only: bool = False,
             if not tex_only:
                 say(f"compile {name}.pdf (latexmk -pdf) ...")
                 t0 = time.perf_counter()
-                outputs.append(compile_tex(tex))
+                outputs.append(compile_tex(tex, tex_timeout, say))
                 t.tex += time.perf_counter() - t0
                 say(f"compiled {name}.pdf in {time.perf_counter() - t0:.1f} s")
                 for where in overfull_lines(tex):
                     result.overfull.append(where)
                     say(f"warning: {name}.pdf: {where}")
         result.written = install(outputs, Path(out_dir))
-    except BaseException:
-        # keep the build folder (and its log) for a TeX error; drop it otherwise
-        if not any(build.glob("*.log")):
+        if not solutions:                 # an earlier build's key no longer matches
+            for suffix in (".pdf", ".tex"):
+                stale = Path(out_dir) / f"{KEY}{suffix}"
+                if stale.exists():
+                    stale.unlink()
+                    result.removed.append(stale)
+    except BaseException as e:
+        # keep the build folder (and its log) for a TeX error; drop it otherwise (Ctrl-C
+        # and time-outs included: nothing of an interrupted build is left behind)
+        if isinstance(e, (KeyboardInterrupt, SystemExit)) or not any(build.glob("*.log")) \
+                or "did not finish" in str(e):
             shutil.rmtree(build, ignore_errors=True)
         raise
     shutil.rmtree(build, ignore_errors=True)
     return result
+
+
+def build_date() -> str:
+    """The sheets' date: $SOURCE_DATE_EPOCH (reproducible builds), else today."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        day = _dt.datetime.fromtimestamp(int(epoch), _dt.timezone.utc).date()
+    else:
+        day = _dt.date.today()
+    return day.strftime("%B %-d, %Y")
 
 
 def install(files, out_dir: Path) -> list[Path]:

@@ -22,25 +22,84 @@ def check_tex():
             f"or write only the .tex files with --tex-only.")
 
 
-def compile_tex(tex_path: Path) -> Path:
-    """`latexmk -pdf` in the file's folder; a RenderError with the log's errors on failure."""
+def compile_tex(tex_path: Path, timeout: float | None = None, progress=None) -> Path:
+    """`latexmk -pdf` in the file's folder; a RenderError with the log's errors on failure.
+
+    The run is bounded by `timeout` seconds (default: tex_timeout()); `progress(text)`
+    hears every PROGRESS_EVERY seconds that TeX is still running.  On a time-out the
+    whole TeX process group is stopped, and the error names the problem TeX was on (the
+    last `derive: problem ID` marker the document wrote to the log)."""
+    import os
+    import signal
+    import time
+    limit = tex_timeout() if timeout is None else timeout
     try:
-        proc = subprocess.run(LATEXMK + [tex_path.name], cwd=tex_path.parent,
-                              stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, timeout=TEX_TIMEOUT,
-                              env=tex_environment())
-    except subprocess.TimeoutExpired:
-        raise RenderError(f"LaTeX did not finish {tex_path.name} in {TEX_TIMEOUT} s")
+        proc = subprocess.Popen(LATEXMK + [tex_path.name], cwd=tex_path.parent,
+                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, env=tex_environment(),
+                                start_new_session=True)
     except OSError as e:
         raise RenderError(f"cannot run latexmk: {e.strerror}. Install TeX with\n"
                           f"    {INSTALL_TEX}")
+    start = time.monotonic()
+    try:
+        while True:
+            try:
+                out, _ = proc.communicate(timeout=min(PROGRESS_EVERY,
+                                                      max(0.1, limit - (time.monotonic()
+                                                                        - start))))
+                break
+            except subprocess.TimeoutExpired:
+                spent = time.monotonic() - start
+                if spent >= limit:
+                    _stop(proc, os, signal)
+                    seen = (proc.communicate()[0] or b"").decode(errors="replace")
+                    raise RenderError(
+                        f"LaTeX did not finish {tex_path.name} in {limit:g} s"
+                        + _hung_on(tex_path, seen) + "; the limit is --tex-timeout (or "
+                        "DERIVE_TEX_TIMEOUT)") from None
+                if progress:
+                    progress(f"  ... TeX still running on {tex_path.name} ({spent:.0f} s)")
+    except BaseException:
+        if proc.poll() is None:            # Ctrl-C: TeX stops with us
+            _stop(proc, os, signal)
+        raise
     pdf = tex_path.with_suffix(".pdf")
     if proc.returncode != 0 or not pdf.exists():
         log = tex_path.with_suffix(".log")
         log_text = log.read_text(errors="replace") if log.exists() else \
-            proc.stdout.decode(errors="replace")
+            out.decode(errors="replace")
         raise RenderError(tex_failure(tex_path, log_text))
     return pdf
+
+
+def _stop(proc, os, signal):
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        proc.kill()
+    proc.wait()
+
+
+def _hung_on(tex_path: Path, seen: str = "") -> str:
+    """', in the text of problem ID' from the last marker TeX printed (its terminal
+    output, or its log)."""
+    log = tex_path.with_suffix(".log")
+    text = seen + (log.read_text(errors="replace") if log.exists() else "")
+    found = re.findall(r"derive: problem (\S+)", text)
+    return (f", in the text of problem {found[-1]} (its statement: or a part's text:, "
+            "where a macro may loop)") if found else ""
+
+
+def tex_timeout() -> float:
+    """Seconds for one TeX document: $DERIVE_TEX_TIMEOUT, else TEX_TIMEOUT."""
+    import os
+    raw = os.environ.get("DERIVE_TEX_TIMEOUT", "")
+    try:
+        v = float(raw)
+        return v if v > 0 else TEX_TIMEOUT
+    except ValueError:
+        return TEX_TIMEOUT
 
 
 def tex_errors(log_text: str, after: int = 4, limit: int = 3) -> list[list[str]]:
@@ -117,7 +176,11 @@ INSTALL_TEX = ("sudo apt-get update && sudo DEBIAN_FRONTEND=noninteractive apt-g
 
 
 # no shell escape; TeX runs in the build folder only
-LATEXMK = ["latexmk", "-norc", "-pdf", "-pdflatex=pdflatex -no-shell-escape %O %S",
+# pdflatex's terminal output line-buffered (stdbuf, where coreutils has it), so that the
+# `derive: problem ID` marker of a run that hangs reaches us before it is stopped
+_LINE_BUFFERED = "stdbuf -oL " if shutil.which("stdbuf") else ""
+LATEXMK = ["latexmk", "-norc", "-pdf",
+           f"-pdflatex={_LINE_BUFFERED}pdflatex -no-shell-escape %O %S",
            "-interaction=nonstopmode", "-halt-on-error", "-file-line-error"]
 
 
@@ -129,7 +192,8 @@ def tex_environment() -> dict:
     return {**os.environ, "openin_any": "p", "openout_any": "p", "shell_escape": "f"}
 
 
-TEX_TIMEOUT = 600          # seconds for one document
+TEX_TIMEOUT = 60           # seconds for one document (a full key takes about 10)
+PROGRESS_EVERY = 10        # seconds between "TeX still running" lines
 
 
 class RenderError(DeriveError):
