@@ -349,7 +349,7 @@ def key(ctx, problems, out_dir, no_solutions, tex_only, subscripts, timings, tit
 @cli.command()
 @click.argument("target", metavar="PROBLEM:PART", required=False)
 @click.argument("answer", required=False)
-@click.option("--file", "answer_file", type=click.File("r"),
+@click.option("--file", "answer_file", metavar="FILE",
               help="Read the answer from a file ('-' for standard input).")
 @click.option("--json", "as_json", is_flag=True, help="Print a machine-readable verdict.")
 @click.option("--show-answer", is_flag=True, help="Also print the reference answer.")
@@ -375,8 +375,14 @@ def check(ctx, target, answer, answer_file, as_json, show_answer, batch, results
     problem, part = _split_target(target)
     if not part:
         raise click.UsageError("name the part: PROBLEM:PART, e.g. softmax:a")
-    if answer_file is not None:
-        text = answer_file.read()
+    if answer_file == "-":
+        text = sys.stdin.read()
+    elif answer_file is not None:
+        from derive.core.files import TextFileError, read_text_file
+        try:
+            text = read_text_file(answer_file, "answer file")
+        except TextFileError as e:
+            _fail(ctx, 2, f"error: {answer_file}: {e}", f"{answer_file}: {e}", as_json)
     elif answer == "-":
         text = sys.stdin.read()
     elif answer is not None:

@@ -37,13 +37,14 @@ def _same_file(a: str, b: str) -> bool:
 def read_rows(path: str) -> list:
     """The rows of the answers CSV as dicts (columns named case- and space-insensitively);
     a row with too few or too many fields keeps them under '_fields'."""
+    import io
+    from derive.core.files import TextFileError, read_text_file
     try:
-        with open(path, newline="", encoding="utf-8-sig") as f:
-            table = list(csv.reader(f))
-    except UnicodeDecodeError as e:
-        raise BatchError(f"cannot read {path}: it is not UTF-8 text ({e.reason} at byte "
-                         f"{e.start})") from None
-    except (OSError, csv.Error) as e:
+        text = read_text_file(path, "answers file", limit=64 << 20)
+        table = list(csv.reader(io.StringIO(text, newline="")))
+    except TextFileError as e:
+        raise BatchError(f"cannot read {path}: {e}") from None
+    except csv.Error as e:
         raise BatchError(f"cannot read {path}: {e}") from None
     if not table:
         raise BatchError(f"{path} is empty: expected a header row with the columns "

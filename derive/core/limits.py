@@ -10,12 +10,73 @@ bounded per statement; the memory budget bounds what one check allocates in all.
 from __future__ import annotations
 
 import ctypes
+
+import sympy as sp
 import threading
 from contextlib import contextmanager
 
 from derive.core.errors import LimitError, TimeLimitError
 
 MEMORY_BUDGET = 1 << 30          # bytes of arrays one check may allocate (1 GiB)
+MAX_WORK = 1_000_000_000       # iterations of a whole run (a statement's grid times its blocks')
+MAX_TENSOR_BYTES = 2 << 30     # bytes of all the program's tensors in one run
+
+
+def _figure(n: int) -> str:
+    """10^11, or the number itself below a million."""
+    if n < 10 ** 6:
+        return f"{n:,}"
+    exp = len(str(n)) - 1
+    lead = n / 10 ** exp
+    return f"10^{exp}" if abs(lead - 1) < 0.05 else f"{lead:.1f}·10^{exp}"
+
+
+def preflight(program, sizes: dict, max_grid: int = 20_000_000) -> None:
+    """Refuse, before anything is allocated, a run whose iteration space or tensors are
+    too large at these sizes (B = 10^8 once took 21 s and 6 GB before a limit message),
+    with the figures: LimitError (exit 2)."""
+    subs = {sp.Symbol(str(k), integer=True, positive=True): sp.Integer(int(v))
+            for k, v in sizes.items()}
+
+    def value(e) -> int:
+        v = sp.sympify(e).xreplace(subs)
+        return int(v) if v.is_number else 0
+
+    def product(loops) -> tuple[int, str]:
+        n, names = 1, []
+        for lp in loops:
+            c = max(value(lp.count()), 0)
+            n *= c
+            names.append(str(lp.count().xreplace({})) if c else "0")
+        return n, "·".join(names) or "1"
+    for st, outer in program.walk():
+        own, what = product(st.loops)
+        if own > max_grid:
+            raise LimitError((f"line {st.line}: " if st.line else "") +
+                             f"the loops of `{st.target}` run {what} = {_figure(own)} "
+                             f"iterations at {_sizes_text(sizes)}; the limit is "
+                             f"{_figure(max_grid)}")
+        total, twhat = product(tuple(outer) + tuple(st.loops))
+        if total > MAX_WORK:
+            raise LimitError(f"`{st.target}` runs {twhat} = {_figure(total)} times in all "
+                             f"at {_sizes_text(sizes)}; the limit is {_figure(MAX_WORK)}")
+    nbytes = 0
+    for name, info in program.tensors.items():
+        n = 1
+        for lo, hi in info.ranges:
+            n *= max(value(hi) - value(lo) + 1, 0)
+        nbytes += 8 * n
+    if nbytes > MAX_TENSOR_BYTES:
+        raise LimitError(f"the program's tensors take {nbytes / 2 ** 30:,.1f} GiB at "
+                         f"{_sizes_text(sizes)}; the limit is {MAX_TENSOR_BYTES >> 30} GiB")
+
+
+def _sizes_text(sizes: dict) -> str:
+    return ", ".join(f"{k}={_figure(int(v))}" for k, v in sizes.items()) or "its sizes"
+
+
+
+
 
 
 class _Deadline(TimeLimitError):

@@ -1,6 +1,10 @@
 """Checking the keys of a spec's parts (backprop, gradient, numeric, loops, update, cost)."""
 from __future__ import annotations
 
+import sympy as sp
+
+from derive.core.errors import LimitError
+from derive.core.limits import preflight
 from derive.core.program import ref_name
 
 
@@ -88,3 +92,37 @@ def _check_part(L, key, kind, args, program, n_statements, indices, symbols):
             L.fail("expected a list of at least two options", f"{key}.options")
     if kind == "text" and "answer" not in args:
         L.fail("missing required key (the instructor's answer)", f"{key}.answer")
+
+
+# the spec reader's last checks (`self` is the reader: its program, parts, values)
+
+def numeric_values_given(self):
+    """A worked example (a numeric part) needs a value for every input, parameter
+    and symbol the program reads."""
+    read = {ref_name(r) for st in self.program.statements() for r in st.reads()}
+    for label, part in self.parts.items():
+        if part.kind != "numeric":
+            continue
+        missing = [n for n, i in self.program.tensors.items()
+                   if i.role in ("input", "parameter") and n in read
+                   and n not in self.values]
+        in_program = {x.name for st in self.program.statements()
+                      for x in sp.Tuple(st.rhs, *[b for lp in st.loops
+                                                  for b in lp.bounds]).free_symbols}
+        syms = sorted(n for n in in_program if n in self.symbols and n not in self.values
+                      and n not in self.program.fixed and n not in self.sizes)
+        if missing or syms:
+            what = ", ".join(missing + syms)
+            self.L.fail(f"a worked example needs a value for every input, parameter "
+                        f"and symbol the program reads; missing: {what} (give them "
+                        "under values:)", f"parts.{label}")
+
+
+def within_limits(self, spec):
+    """The program at the spec's sizes fits the run limits: checked here, before any
+    array is drawn (sizes: {B: 100000000} once took 21 s and 6 GB to be refused)."""
+    sizes = spec.default_sizes() or {}
+    try:
+        preflight(self.program, sizes)
+    except LimitError as e:
+        self.L.fail(f"too large to run: {e}", "sizes" if sizes else "program")

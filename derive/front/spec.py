@@ -15,6 +15,8 @@ import sympy as sp
 import yaml
 
 from derive.core.errors import SpecError
+from derive.core.files import TextFileError, read_text_file
+from derive.front.yaml_text import MAX_YAML_NODES, expanded_size, yaml_hint
 from derive.core.functions import VOCABULARY
 from derive.core.sizes import complete, vary
 from derive.core.program import (Program, TensorInfo, is_grad_name, ref_name, tensor_layout)
@@ -22,7 +24,7 @@ from derive.front import notation as N
 from derive.front.moment_keys import MOMENT_KINDS, _assumptions, _check_moment_part
 from derive.front.resolve import Resolver, Scope, build_program
 from derive.front.shapes import infer_shapes, inferred_order
-from derive.front.parts import _check_part
+from derive.front.parts import _check_part, numeric_values_given, within_limits
 from derive.front.sizes import _range, _symbol_range, default_sizes, size_expression
 from derive.front.values import parse_values
 
@@ -164,20 +166,22 @@ class _Loader:
             loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(self.text)
             try:
                 node = loader.get_single_node()
+                if node is not None and expanded_size(node) > MAX_YAML_NODES:
+                    self.fail(f"the YAML expands to more than {MAX_YAML_NODES:,} values "
+                              "through its aliases (*name): a spec needs no such "
+                              "repetition")
                 data = loader.construct_document(node) if node is not None else None
             finally:
                 loader.dispose()
+        except ValueError as e:               # PyYAML's int() of a 5,000-digit number
+            if "digits" not in str(e):
+                raise
+            self.fail("a number of more than 4,300 digits: sizes go up to 10^12")
         except yaml.YAMLError as e:
             mark = getattr(e, "problem_mark", None)
             where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
             problem = getattr(e, "problem", None) or str(e)
-            hint = ""
-            if "mapping values are not allowed" in problem:
-                hint = (" (a value with ': ' inside it must be quoted: "
-                        "source: 'Srivastava et al.: Dropout')")
-            elif "could not find expected ':'" in problem or "found character" in problem:
-                hint = " (quote a value that holds ':', '#', '{' or a backslash)"
-            self.fail(f"bad YAML: {where}{problem}{hint}")
+            self.fail(f"bad YAML: {where}{problem}{yaml_hint(problem)}")
         if not isinstance(data, dict):
             self.fail("a spec is a YAML mapping with keys id, title, source, tensors, "
                       "program, parts")
@@ -245,9 +249,9 @@ def _tex_safe(L, data, key=""):
 def load_spec(path) -> Spec:
     path = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as e:
-        raise SpecError(f"cannot read the spec: {e.strerror}", path)
+        text = read_text_file(path, "spec")
+    except TextFileError as e:
+        raise SpecError(str(e), path) from None
     return parse_spec(text, path)
 
 
@@ -277,11 +281,13 @@ class _Reader:
         self.read_values()
         self.assume = _assumptions(self.L, "assume", self.data.get("assume"), self.scope)
         self.read_parts()
-        self.numeric_values_given()
-        return Spec(self.pid, self.title, self.source, self.path, self.program,
+        numeric_values_given(self)
+        spec = Spec(self.pid, self.title, self.source, self.path, self.program,
                     self.program_text, self.parts, self.statement, self.course,
                     {str(k): v for k, v in self.raw_sizes.items()}, self.values, self.assume,
                     self.symbols, self.sizes, self.scope, self.data)
+        within_limits(self, spec)
+        return spec
 
     def top(self):
         """The top-level keys: known ones only, the required ones all there."""
@@ -530,6 +536,11 @@ class _Reader:
             elif not isinstance(v, int) or isinstance(v, bool) or v < 1:
                 self.L.fail("expected a positive integer, or an expression in other sizes "
                             "such as 2*X + D", key)
+            elif v.bit_length() > 40:          # a 5,000-digit size: refused before any use
+                digits = len(str(v)) if v.bit_length() < 14000 else \
+                    int(v.bit_length() * 0.30103) + 1
+                self.L.fail(f"a size of {digits} digits is too large to run; sizes go up to "
+                            "10^12", key)
         for name in self.raw_sizes:
             if str(name) not in self.sizes:
                 self.L.fail(f"unknown size (sizes: {', '.join(sorted(self.sizes)) or 'none'})",
@@ -609,27 +620,6 @@ class _Reader:
     def default_sizes(self) -> dict | None:
         return default_sizes(self.raw_sizes, self.sizes, self.relations)
 
-
-    def numeric_values_given(self):
-        """A worked example (a numeric part) needs a value for every input, parameter
-        and symbol the program reads."""
-        read = {ref_name(r) for st in self.program.statements() for r in st.reads()}
-        for label, part in self.parts.items():
-            if part.kind != "numeric":
-                continue
-            missing = [n for n, i in self.program.tensors.items()
-                       if i.role in ("input", "parameter") and n in read
-                       and n not in self.values]
-            in_program = {x.name for st in self.program.statements()
-                          for x in sp.Tuple(st.rhs, *[b for lp in st.loops
-                                                      for b in lp.bounds]).free_symbols}
-            syms = sorted(n for n in in_program if n in self.symbols and n not in self.values
-                          and n not in self.program.fixed and n not in self.sizes)
-            if missing or syms:
-                what = ", ".join(missing + syms)
-                self.L.fail(f"a worked example needs a value for every input, parameter "
-                            f"and symbol the program reads; missing: {what} (give them "
-                            "under values:)", f"parts.{label}")
 
     def read_parts(self):
         """parts: each part's kind and keys, validated."""

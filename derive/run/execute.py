@@ -14,6 +14,7 @@ import sympy as sp
 from sympy import Indexed
 
 from derive.core.errors import LimitError
+from derive.core.limits import preflight
 from derive.core.limits import allocate
 from derive.core.functions import NUMPY, ind
 from derive.core.program import Block, Program, Statement, TensorScalar, ref_indices, ref_name
@@ -22,8 +23,6 @@ from derive.core.errors import ExecutionError
 from derive.core.program import tensor_layout
 
 MAX_GRID = 20_000_000          # elements of one statement's iteration grid
-
-
 
 
 def stand_in(u):
@@ -614,6 +613,7 @@ def run(program: Program, sizes: dict, inputs: dict | None = None, seed: int = 0
     Inputs not given are drawn at random from their domains; where the forward values
     come out infinite or NaN, the inputs read under a root or a log are drawn again,
     positive, then in (0, 1), before the values are returned as they are."""
+    preflight(program, sizes)
     given = dict(inputs) if inputs is not None else {}
     drawn = [n for n, i in program.tensors.items()
              if i.role in ("input", "parameter") and n not in given]
