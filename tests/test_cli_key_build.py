@@ -94,3 +94,24 @@ def test_tex_is_bounded_in_time_and_names_the_problem_it_hung_on(tmp_path, monke
                                           r"problem loopy"):
         compile_tex(tex, 3, heard.append)
     assert heard                                              # progress while TeX ran
+
+
+def test_timings_time_one_run(tmp_path, monkeypatch):
+    # --timings derived every part three times (derive-only twice, then verified)
+    calls = []
+    real = render.solve_guarded
+
+    def counted(spec, label, *a, **k):
+        calls.append(label)
+        return real(spec, label, *a, **k)
+    monkeypatch.setattr(render, "solve_guarded", counted)
+    d = tmp_path / "p"
+    d.mkdir()
+    shutil.copy(PROBLEMS / "softmax.yaml", d / "softmax.yaml")
+    r = run("--problems", str(d), "key", "--tex-only", "--timings", "-o", str(tmp_path / "o"))
+    assert r.exit_code == 0, r.output
+    assert calls == ["a", "b", "c", "full"]            # each part once
+    line = next(l for l in r.output.splitlines() if l.startswith("time:"))
+    assert "derive" in line and "verify" in line
+    verify = float(line.split("verify ")[1].split(" s")[0])
+    assert verify > 0                                 # the numeric check was seen

@@ -4,6 +4,8 @@ domains), their gradients compared entry by entry.  The checker judges a student
 loops this way, and a spec's `claim:` is proven the same way."""
 from __future__ import annotations
 
+from derive.core.stopwatch import timed
+
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
@@ -101,6 +103,7 @@ def own_memo():
         MEMO.update(saved)
 
 
+@timed("verify")
 def disagreements(spec: Spec, bw, other, unit, wanted, judged) -> tuple[dict, dict]:
     """Run `other` (a backward program over the spec's forward program) against the
     reference `bw` at every point of `gradient_points`.  Returns (bad, envs): for each

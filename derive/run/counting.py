@@ -2,6 +2,8 @@
 check the formulas against it."""
 from __future__ import annotations
 
+from derive.core.stopwatch import timed
+
 import itertools
 from dataclasses import dataclass, field
 import sympy as sp
@@ -183,6 +185,7 @@ class CountVerification(Verification):
         return out
 
 
+@timed("verify")
 def check_by_counting(program: Program, cost: Cost, size_list, present_at_start=(),
                       label: str = "") -> CountVerification:
     """The work and depth formulas against counts of the unrolled program."""

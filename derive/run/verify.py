@@ -18,6 +18,8 @@ parameters), and compared with <X.grad, v>:
 """
 from __future__ import annotations
 
+from derive.core.stopwatch import timed
+
 
 import numpy as np
 import sympy as sp
@@ -214,6 +216,7 @@ def check_gradients(forward: Program, sub: Program, backward: Program, sources, 
     return check
 
 
+@timed("verify")
 def verify_backward(forward: Program, bw, sizes: dict, seeds=(0, 1),
                     tolerance: float = TOLERANCE, inputs: dict | None = None,
                     variants: int = 2, raise_on_failure: bool = True) -> Verification:
