@@ -74,3 +74,8 @@ def test_one_broken_spec_does_not_break_the_others(tmp_path, command):
         assert (tmp_path / "out" / "answer_key.tex").exists()
         assert "relu_unit" in (tmp_path / "out" / "answer_key.tex").read_text() or \
             "ReLU" in (tmp_path / "out" / "answer_key.tex").read_text()
+
+
+def test_a_mistyped_choice_option_gets_the_nearest_option():
+    r = run("check", "init_variance:c", "smalller")
+    assert r.exit_code == 2 and "did you mean smaller?" in r.output

@@ -319,7 +319,10 @@ def _check_choice(part, ans, text, verdict, show_answer):
     match = [o for o in options if o.lower() == got or (got and o.lower().startswith(got))]
     if not match:
         verdict.verdict = "unusable"
-        verdict.message = f"expected one of the options: {', '.join(options)}"
+        import difflib
+        near = difflib.get_close_matches(got, [o.lower() for o in options], n=1, cutoff=0.6)
+        verdict.message = (f"did you mean {near[0]}? " if near else "") + \
+            f"expected one of the options: {', '.join(options)}"
         return
     ok = match[0].lower() == str(result.value).lower()
     verdict.verdict = "correct" if ok else "incorrect"
