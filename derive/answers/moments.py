@@ -17,7 +17,8 @@ from derive.engines.moments.solve import APPROXIMATIONS, PART_SYMBOLS, _sample_p
 from derive.engines.moments.table import EXTREME_ARGUMENTS
 from derive.run.montecarlo import (Claim, MC_SIZE, MomentCheck, _estimate, numeric,
                                    settings_for, verify_claims, with_samples)
-from derive.engines.moments.algebra import _has_unknown
+from derive.engines.moments.algebra import _has_unknown, unknowns
+from derive.engines.forms import factored_affine, reader_form
 
 # --------------------------------------------------------------------------
 # answering variance / mean / solve / choice parts
@@ -34,9 +35,11 @@ def solve_moment_part(spec, part, ans, verify: bool = True):
     return ans
 
 
-def _result(label, value, relation="=", note="", lhs=None):
-    return Result(label, value if isinstance(value, str) else _simp(value), relation, note,
-                  lhs)
+def _result(label, value, relation="=", note="", lhs=None, form=reader_form):
+    """A result, in the forms a reader knows (derive.engines.forms): sqrt(v/(2*pi)),
+    sigma(u); `form` rewrites the tidied value."""
+    return Result(label, value if isinstance(value, str) else form(_simp(value)), relation,
+                  note, lhs)
 
 
 def _moment(program, label: str, of: str):
@@ -126,8 +129,10 @@ def _mean_part(spec, part, ans, verify):
     r = analysis.rv(of)
     ans.steps = analysis.steps(of)
     if _has_unknown(r.mean):
-        raise DerivationError(f"E({of}) = {fx(r.mean)}: the mean depends on more of the "
-                              "distribution than the assumptions say (declare a distribution)")
+        raise DerivationError(f"E({of}) = {fx(r.mean)}: no closed form for "
+                              f"{', '.join(unknowns(r.mean))} under the assumptions, which "
+                              "give only means and variances there: declare the distribution "
+                              "of the inputs (normal, uniform, rademacher)")
     ans.results = [_result(f"E({of})", r.mean, lhs=_moment(spec.program, "E", of))]
     claims = [Claim(f"E({of})", of, "mean", r.mean)]
     if r.random and r.odd:
@@ -172,7 +177,8 @@ def _recurrence_part(spec, part, ans, verify, assumptions):
     s, l = rec.function, rec.layer
     ans.results = [
         _result(fx(lhs), rhs, rec.relation, "one layer, for the variance of one entry of "
-                                            "each layer", lhs),
+                                            "each layer", lhs,
+                form=lambda e: factored_affine(e, rec.recurrence_term)),
         _result(fx(s(l)), rec.closed, rec.relation, "closed form, from the variance at the "
                                                     "layer where it is given", s(l)),
     ]

@@ -13,9 +13,11 @@ from typing import Iterator
 
 import sympy as sp
 from sympy import Indexed, IndexedBase, Symbol
+from sympy.printing.precedence import PRECEDENCE
 from sympy.printing.str import StrPrinter
 
 from derive.core.functions import NOTATION_NAME
+from derive.core.numbers import decimal_text, negative_power
 from derive.core.naming import GRAD, base_of, grad_name, is_grad_name  # noqa: F401 (the IR's names)
 from derive.core.errors import ExecutionError
 
@@ -382,7 +384,22 @@ class NotationPrinter(StrPrinter):
             return "sqrt(%s)" % self._print(expr.base)
         if expr.exp == -sp.S.Half:
             return "1/sqrt(%s)" % self._print(expr.base)
+        if negative_power(expr):        # 1/n**(L/2), not n**(-L/2)
+            return "1/%s" % self.parenthesize(sp.Pow(expr.base, -expr.exp),
+                                              PRECEDENCE["Mul"], strict=True)
         return super()._print_Pow(expr, rational)
+
+    def _print_Rational(self, expr):
+        """0.044715, not 8943/200000 (derive.core.numbers.decimal_text); 3/2 stays 3/2."""
+        return decimal_text(expr) or super()._print_Rational(expr)
+
+    def _print_Mul(self, expr):
+        c, rest = expr.as_coeff_Mul()
+        shown = decimal_text(abs(c)) if c.is_Rational else None
+        if shown is None or rest == 1:
+            return super()._print_Mul(expr)
+        return "%s%s*%s" % ("-" if c < 0 else "", shown,
+                            self.parenthesize(rest, PRECEDENCE["Mul"], strict=True))
 
 
 def _negative(term) -> bool:

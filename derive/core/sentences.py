@@ -15,6 +15,12 @@ BACKWARD_SENTENCES = {
     "forward quantities": "written with forward quantities",
     "merge": "the two updates of {target} merged",
     "rescale": "{old} is only used multiplied by {factor}: keep {new} instead",
+    "identity softmax": "{tensor} is a softmax over {index}, so it sums to 1 over {index}",
+    "identity onehot": "{tensor} is one-hot over {index}, so it sums to 1 over {index}",
+    "identity probability": "{tensor} is a probability vector over {index}: it sums to 1",
+    "identity sum": "{defined} is defined by a sum over {index} of {tensor}",
+    "identity applied": "with these identities, {statement} becomes {new}",
+    "identity inlined": "the pointwise gradients inlined, the program is shorter: {statement}",
 }
 
 SENTENCES = {**BACKWARD_SENTENCES, **MOMENT_SENTENCES, **COST_SENTENCES}

@@ -24,7 +24,6 @@ MOMENT_SENTENCES: dict = {
                       "the variance unchanged",
     "product of independent factors": "product of the independent factors {factors} (they "
                                       "share no random source), with mean {mean}",
-    "square of a normal entry": "the square of the normal entry {entry}",
     "normal times its CDF": "{entry} is normal with mean 0: by Stein's lemma the mean of "
                             "a normal entry times a function of it is its variance times "
                             "the mean of the function's slope, and the slope of Phi is the "
@@ -32,7 +31,6 @@ MOMENT_SENTENCES: dict = {
     "second moment of normal times its CDF": "the second moment of {entry} Phi({entry}), "
                                              "by Stein's lemma twice and the orthant "
                                              "probability of two correlated normals",
-    "fourth moment of a normal entry": "a normal entry has the fourth moment {fourth}",
     "sum of independent terms": "{terms} share no random source: they are independent, and "
                                 "their variances add",
     "sum of uncorrelated terms": "{carrier} carries the zero-mean factor {factor} in every "
@@ -91,6 +89,60 @@ MOMENT_SENTENCES: dict = {
     "tanh mean unknown": "{argument} is not known to be symmetric about 0: {mean} stays "
                          "unknown; since {bound}, the second moment is at most that of the "
                          "argument",
+    "step of a normal argument": "{argument} is normal: step of it is 1 with the "
+                                 "probability that it is positive, Phi of its mean over its "
+                                 "standard deviation",
+    "step of a symmetric argument": "{argument} is symmetric about 0 and has no atom at 0 "
+                                    "(its law is continuous), so it is positive with "
+                                    "probability one half",
+    "step of a two-point argument": "{argument} takes two values either side of 0, with "
+                                    "probability one half each",
+    "step of a symmetric argument, maybe 0": "{argument} is symmetric about 0, but may be 0 "
+                                             "with positive probability (its law is not "
+                                             "known to be continuous): it is positive with "
+                                             "probability at most one half",
+    "step mean unknown": "{argument} is not known to be symmetric about 0 or normal: the "
+                         "probability {mean} that it is positive stays unknown",
+    "indicator squared": "{function} takes the values 0 and 1, so its square is itself",
+    "indicator as a step": "the comparison {indicator} is the step {step}",
+    "indicator as a step, no atom": "the comparison {indicator} equals the step {step} "
+                                    "except where its argument is 0, which has probability 0 (a "
+                                    "continuous law)",
+    "abs keeps the second moment": "the square of abs of {argument} is the square of "
+                                   "{argument}",
+    "abs of a normal argument": "{argument} is normal: its abs has the folded normal law",
+    "abs mean unknown": "{mean} depends on the distribution of {argument} beyond its "
+                        "variance: it stays unknown",
+    "exp of a normal argument": "{argument} is normal, so exp of it is log-normal: its "
+                                "mean is the moment generating function of {argument} at 1",
+    "variance of a log-normal": "and the second moment of exp of {argument} is the moment "
+                                "generating function at 2",
+    "exp of a uniform argument": "{argument} is uniform: the mean of exp of it is its "
+                                 "moment generating function at 1, and the second moment "
+                                 "that at 2",
+    "exp of a rademacher argument": "{argument} takes two values, one standard deviation "
+                                    "either side of its mean, with probability one half "
+                                    "each: the mean of exp of it is its moment generating "
+                                    "function at 1, and the second moment that at 2",
+    "exp of a bernoulli argument": "{argument} is 0 or 1 (bernoulli): the mean of exp of it "
+                                   "is its moment generating function at 1, and the second "
+                                   "moment that at 2",
+    "variance of exp": "the variance of exp of {argument}, from those two moments",
+    "power of a normal entry": "the moments of a normal entry {entry} (its central moments "
+                               "are those of the normal law)",
+    "power of a uniform entry": "the moments of a uniform entry {entry} (its central "
+                                "moments are those of the uniform law on an interval of "
+                                "half-width the square root of three times its variance)",
+    "power of a rademacher entry": "the moments of the two-point entry {entry} (one "
+                                   "standard deviation either side of its mean, with "
+                                   "probability one half each)",
+    "power of a bernoulli entry": "{entry} is 0 or 1 (bernoulli): every power of it is "
+                                  "itself",
+    "variance of a power": "the variance of the power of {entry}, with {moment}",
+    "square of an entry": "the mean of the square of {entry} is its second moment",
+    "fourth moment unknown": "its variance needs {moment}, which the assumptions on "
+                             "{entry} (a mean and a variance) leave open: declare its "
+                             "distribution",
     "slope at most": "the slope {slope} of {function} is at most {top}: the function "
                      "changes by at most that much times the change of its argument",
     "bounded values": "{function} lies between {low} and {high} whatever the distribution "

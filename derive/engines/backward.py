@@ -21,6 +21,8 @@ from derive.core.program import (Block, Loop, Program, Statement, TensorInfo, ba
 from derive.core.functions import RULE_TEXT, comparison
 from derive.core.rules import derivative, rule_for
 from derive.core.records import Backward, Step
+from derive.engines.forms import reader_form
+from derive.engines.identities import apply_identities
 
 
 
@@ -371,6 +373,8 @@ def simplify_backward(bw: Program, forward: Program, targets, sources, steps):
                     items[k] = it.with_(rhs=rhs)
     each(bw.items)
     merge_statements(bw, defs, steps)
+    # sums the forward program fixes (a softmax sums to 1, a centred tensor to 0)
+    apply_identities(bw, forward, set(targets) | set(sources), steps)
     rescale_intermediates(bw, set(targets) | set(sources), steps)
 
 
@@ -515,7 +519,11 @@ def _replace_statements(items, new_by_id):
 
 
 def tidy_statement(st: Statement) -> Statement:
-    """Signs into the operator: `x += -y` is written `x -= y`."""
+    """Signs into the operator: `x += -y` is written `x -= y`; the forms a reader knows
+    (derive.engines.forms): sigma(z) for exp(z)/(1 + exp(z))."""
+    shown = reader_form(st.rhs, roots=False)
+    if shown is not st.rhs:
+        st = st.with_(rhs=shown)
     c, _ = st.rhs.as_coeff_Mul()
     if st.op in ("+=", "-=") and c.is_negative:
         return st.with_(op="-=" if st.op == "+=" else "+=", rhs=-st.rhs)

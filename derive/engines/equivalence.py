@@ -14,6 +14,7 @@ from __future__ import annotations
 import sympy as sp
 
 from derive.engines.backward import definitions
+from derive.engines.identities import sums_with_facts
 from derive.core.program import Program, ref_indices, ref_name, reads
 
 
@@ -113,8 +114,10 @@ def equivalent_programs(forward: Program, a: Program, b: Program, targets) -> bo
         info = forward.tensors[t]
         idx = [sp.Symbol(f"i{k}", integer=True) for k in range(len(info.axes))]
         try:
-            ea = in_definitions(element(a, t + ".grad", idx), forward)
-            eb = in_definitions(element(b, t + ".grad", idx), forward)
+            ea = in_definitions(sums_with_facts(element(a, t + ".grad", idx), forward),
+                                forward)
+            eb = in_definitions(sums_with_facts(element(b, t + ".grad", idx), forward),
+                                forward)
         except Unsupported:
             return None
         if canonical(ea - eb) != 0:

@@ -170,15 +170,27 @@ def _factor(f, fixed) -> tuple[object, tuple]:
             raise NoMatrixForm("an index used as a value")
         return Scalar(f), ()
     mats = {r: _mat(r, fixed) for r in rs}
-    idx_sets = {idx for _, idx in mats.values()}
-    if len(idx_sets) != 1:
-        raise NoMatrixForm("an elementwise function of differently indexed tensors")
-    idx = next(iter(idx_sets))
-    if any(not i.is_Symbol for i in idx) or len(idx) > 2:
+    idx = max((ix for _, ix in mats.values()), key=len)
+    if any(not i.is_Symbol for i in idx) or len(idx) > 2 or len(set(idx)) != len(idx):
         raise NoMatrixForm("shifted indices inside a function")
-    # elementwise function of tensors with the same indices: drop the indices
-    names = tuple((sp.Dummy(m.name), m) for m, _ in mats.values())
-    return Elem(f.xreplace({r: s for r, (s, _) in zip(rs, names)}), names), idx
+    # elementwise function of tensors with the same indices: drop the indices; a
+    # scalar, or a vector along one axis of a matrix, is broadcast (u 1^T, 1 u^T)
+    names = []
+    for m, ix in mats.values():
+        names.append((sp.Dummy(m.name), _broadcast(m, ix, idx)))
+    return Elem(f.xreplace({r: s for r, (s, _) in zip(rs, names)}), tuple(names)), idx
+
+
+def _broadcast(node, ix: tuple, full: tuple):
+    """`node` (indexed by ix) as an operand of an elementwise operation over `full`:
+    itself, or a vector along one axis of a matrix written u 1^T (rows) or 1 u^T."""
+    if ix == full or not ix:
+        return node
+    if len(full) == 2 and len(ix) == 1 and ix[0] in full:
+        return Prod((node, T(Ones()))) if ix[0] == full[0] else Prod((Ones(), T(node)))
+    if len(full) == 2 and ix == full[::-1]:
+        return T(node)
+    raise NoMatrixForm("an elementwise function of differently indexed tensors")
 
 
 def matrix_form(st: Statement, fixed=frozenset()) -> Form:
@@ -191,8 +203,15 @@ def matrix_form(st: Statement, fixed=frozenset()) -> Form:
     target, out_idx = _mat(st.target, fixed)
     if any(not i.is_Symbol for i in out_idx) or len(out_idx) > 2:
         raise NoMatrixForm("the target has shifted indices or more than 2 indices")
-    terms = sp.Add.make_args(sp.expand(st.rhs)) if st.rhs.is_Add else (st.rhs,)
     loop_vars = {lp.var for lp in st.loops}
+    # the terms as written ((yhat - y) z^T), else expanded (a sum inside a factor)
+    try:
+        terms = sorted(st.rhs.as_ordered_terms(), key=lambda t: bool(
+            t.as_coeff_Mul()[0].is_negative)) if st.rhs.is_Add else (st.rhs,)
+        return Form(target, st.op, tuple(_product(t, out_idx, loop_vars, fixed)
+                                         for t in terms))
+    except NoMatrixForm:
+        terms = sp.Add.make_args(sp.expand(st.rhs)) if st.rhs.is_Add else (st.rhs,)
     return Form(target, st.op, tuple(_product(t, out_idx, loop_vars, fixed) for t in terms))
 
 
@@ -226,6 +245,7 @@ def _contract(vecs, out_idx, summed):
                                           else idx)
         groups.setdefault(key, []).append(node if key == idx else T(node))
     items = [(Had(tuple(ns)) if len(ns) > 1 else ns[0], idx) for idx, ns in groups.items()]
+    items = _scale_rows(items, out_idx)
     if len(items) == 1:
         node, idx = items[0]
         if set(idx) - set(out_idx) - summed:
@@ -237,7 +257,8 @@ def _contract(vecs, out_idx, summed):
         if len(idx) == 1 and not out_idx and idx[0] in summed:
             return SumAll(node)
         if len(idx) == 2 and len(out_idx) == 1 and out_idx[0] in idx:
-            return Prod((node, Ones())) if idx[0] == out_idx[0] else Prod((T(node), Ones()))
+            # a sum over columns is X 1; over rows (a batch) 1^T X
+            return Prod((node, Ones())) if idx[0] == out_idx[0] else Prod((T(Ones()), node))
         raise NoMatrixForm("an unsupported reduction")
     if len(items) == 2:
         (a, ia), (b, ib) = items
@@ -256,15 +277,41 @@ def _contract(vecs, out_idx, summed):
                     return Prod((m, v))
                 if im == (iv[0], out_idx[0]):
                     return Prod((T(m), v))
-        # matrix-matrix
+        # matrix-matrix, either factor first: P^T O.grad, the batched outer product
+        # z.grad^T x (a sum over the batch)
         if len(ia) == len(ib) == 2 and len(out_idx) == 2 and len(summed) == 1:
             (k,) = summed
             i, j = out_idx
-            ta = a if ia == (i, k) else T(a) if ia == (k, i) else None
-            tb = b if ib == (k, j) else T(b) if ib == (j, k) else None
-            if ta is not None and tb is not None:
-                return Prod((ta, tb))
+            for (x, ix), (y, iy) in (((a, ia), (b, ib)), ((b, ib), (a, ia))):
+                tx = x if ix == (i, k) else T(x) if ix == (k, i) else None
+                ty = y if iy == (k, j) else T(y) if iy == (j, k) else None
+                if tx is not None and ty is not None:
+                    return Prod((tx, ty))
+        # a matrix times a vector along its kept axis, both summed over the other:
+        # sum_j A[b, j] u[b] over nothing but j is (A 1) ∘ u -- not a matrix product
+        raise NoMatrixForm("a contraction of two tensors that is not a matrix product")
     raise NoMatrixForm("more than two tensor factors to contract")
+
+
+def _scale_rows(items, out_idx):
+    """A vector indexed by a kept index, multiplying a matrix that has that index,
+    scales its rows or columns: s.grad[b, j] = e[b] p[b, j] is (e 1^T) ∘ p."""
+    if len(items) < 2:
+        return items
+    mats = [k for k, (_, ix) in enumerate(items) if len(ix) == 2]
+    out, merged = list(items), set()
+    for k, (node, ix) in enumerate(items):
+        if len(ix) != 1 or ix[0] not in out_idx:
+            continue
+        host = next((m for m in mats if ix[0] in items[m][1] and m not in merged), None)
+        if host is None:
+            continue
+        hnode, hix = out[host]
+        scaled = _broadcast(node, ix, hix)
+        xs = (hnode.xs if isinstance(hnode, Had) else (hnode,)) + (scaled,)
+        out[host] = (Had(xs), hix)
+        merged.add(k)
+    return [it for k, it in enumerate(out) if k not in merged]
 
 
 def matrix_forms(program) -> list:

@@ -21,6 +21,7 @@ from derive.core.program import REDUCTIONS, reduced_loops
 from derive.core.rules import DERIVATIVES, PARTIALS, RULE_TEXT
 from derive.core.functions import LATEX
 from derive.core.naming import display_name
+from derive.core.numbers import decimal_text, negative_power
 
 # undefined functions the engines use by name (moments: sigma2(l) is the variance
 # at layer l, E(...) an unknown mean), and the operators of answer labels
@@ -241,19 +242,46 @@ class NotationLatexPrinter(LatexPrinter):
             # a display name with a superscript (Y^{(l)}) gets brackets: (Y^{(l)}[m])^{2}
             wrap = "(%s)" if "^" in shown else "{%s}"
             return (wrap + "^{%s}") % (shown, self._print(e))
+        if negative_power(expr):       # \frac{1}{n^{L/2}}, not n^{-L/2}
+            return r"\frac{1}{%s}" % self._print(sp.Pow(base, -e))
         return super()._print_Pow(expr)
 
+    def _print_Rational(self, expr):
+        """0.044715, not \frac{8943}{200000} (derive.core.numbers.decimal_text)."""
+        return decimal_text(expr) or super()._print_Rational(expr)
+
     def _print_Mul(self, expr):
+        c, rest = expr.as_coeff_Mul()
+        shown = decimal_text(abs(c)) if c.is_Rational else None
+        if shown is not None and rest != 1:      # 0.044715 z^{3}
+            text = self._print(rest)
+            if rest.is_Add:
+                text = self._add_parens(text)
+            return "%s%s\\, %s" % ("-" if c < 0 else "", shown, text)
         # a long numerator over a short denominator: \frac{1}{K} (...), not a tall fraction
         sign, positive = ("-", -expr) if expr.as_coeff_Mul()[0].is_negative else ("", expr)
-        numer, denom = sp.fraction(positive)
+        numer, denom = _positive_fraction(positive)
         if denom != 1 and positive.is_Mul:
             top, bottom = self._print(numer), self._print(denom)
             if len(bottom) <= 12 and (r"\frac" in top or len(top) > 50):
                 if numer.is_Add:
                     top = self._add_parens(top)
                 return r"%s\frac{1}{%s}\, %s" % (sign, bottom, top)
+        if denom != 1 and any(negative_power(f) for f in sp.Mul.make_args(positive)):
+            top = self._print(numer) if numer != 1 else "1"
+            return r"%s\frac{%s}{%s}" % (sign, top, self._print(denom))
         return _tight_numbers(super()._print_Mul(expr))
+
+
+def _positive_fraction(expr):
+    """(numerator, denominator) of a product, powers with a negative exponent
+    (`n**(-L/2)`) moved below as positive powers."""
+    numer, denom = sp.fraction(expr)
+    moved = [f for f in sp.Mul.make_args(numer) if negative_power(f)]
+    if moved:
+        numer = sp.Mul(*[f for f in sp.Mul.make_args(numer) if not negative_power(f)])
+        denom = denom * sp.Mul(*[sp.Pow(f.base, -f.exp) for f in moved])
+    return numer, denom
 
 
 def plain_brackets(tex: str) -> str:

@@ -2,6 +2,8 @@
 and check the derived moments."""
 from __future__ import annotations
 
+from derive.core.stopwatch import timed
+
 import math
 import time
 from dataclasses import dataclass, field
@@ -15,9 +17,10 @@ from derive.core.program import (Block, Loop, Program, Statement, TensorInfo, ba
                                  index_var, is_grad_name, reads, ref, ref_indices, ref_name,
                                  size_symbol)
 from derive.core.records import Check, Verification
-from derive.engines.moments.algebra import _has_unknown
+from derive.engines.moments.algebra import _has_unknown, unknowns
 from derive.engines.moments.algebra import Assumption, BOUND, E, _sym, as_assumptions, fx
-from derive.engines.moments.propagate import backward_program, normalized
+from derive.engines.moments.propagate import (backward_program, forward_reads, needed_program,
+                                              normalized)
 
 
 SAMPLES = 20_000          # Monte Carlo samples per check (fewer only for large grids)
@@ -265,13 +268,22 @@ class MonteCarlo:
     next (for gradients, `of` = X.grad of one layer feeds `from` = Y.grad of the one below).
     """
 
-    def __init__(self, program: Program, assumptions: dict, grads=(), recurrence=None):
-        self.program = program
+    def __init__(self, program: Program, assumptions: dict, grads=(), recurrence=None,
+                 needs=None):
         self.assumptions = as_assumptions(assumptions)
         self.recurrence = recurrence
         targets = sorted({base_of(g) for g in grads})
         self.backward = backward_program(program, self.assumptions, targets) \
             if targets else None
+        if needs is not None:
+            # only the statements the checked tensors need (and the backward loops read)
+            names = set(needs) | set(n for n in (recurrence or ()) if not is_grad_name(n))
+            if self.backward is not None:
+                names |= forward_reads(program, self.backward)
+            program = needed_program(program, names)
+        # checked tensors that no kept statement reads are drawn all the same
+        self.inputs = set(needs or ()) - set(program.written())
+        self.program = program
         self.fwd_s = with_samples(program)
         self.bwd_s = with_samples(self.backward.program) if self.backward else None
         computed = set(program.written())
@@ -337,7 +349,8 @@ class MonteCarlo:
                 continue
             if name in given:
                 ex.env[name] = given[name]
-            elif any(ref_name(r) == name for st in prog_s.statements() for r in st.reads()):
+            elif name in self.inputs or any(ref_name(r) == name for st in prog_s.statements()
+                                            for r in st.reads()):
                 ex.env[name] = self.draw(rng, name, tensor_layout(info, sizes)[0], values)
         ex.run()
         return ex.env
@@ -518,20 +531,22 @@ def settings_for(spec_sizes: dict, symbols: dict, variants: int = 2) -> list:
     return out
 
 
+@timed("verify")
 def verify_claims(program: Program, assumptions: dict, claims: list, settings: list,
                   recurrence=None, seed: int = 0, symbolic=(),
                   raise_on_failure: bool = True) -> MonteCarloVerification:
     """Check derived moments by Monte Carlo at every setting (raises VerificationError)."""
     for c in claims:
         if _has_unknown(c.value):
-            unknown = ", ".join(sorted({fx(f) for f in _sym(c.value).atoms(sp.Function)
-                                        if getattr(f, "func", None) == E}))
-            raise DerivationError(f"{c.label} = {fx(c.value)} involves {unknown}, which the "
-                                  "assumptions leave open (declare a distribution): it "
-                                  "cannot be checked")
+            unknown = ", ".join(unknowns(c.value))
+            raise DerivationError(f"no closed form for {unknown} under the assumptions, so "
+                                  f"{c.label} = {fx(c.value)} is not known: declare the "
+                                  "distribution of the inputs (normal, uniform, rademacher) "
+                                  "under assume: or the part's given:")
     grads = [c.tensor for c in claims if is_grad_name(c.tensor)
              and c.tensor not in as_assumptions(assumptions)]
-    mc = MonteCarlo(program, assumptions, grads, recurrence)
+    needs = {c.tensor for c in claims if not is_grad_name(c.tensor)}
+    mc = MonteCarlo(program, assumptions, grads, recurrence, needs)
     v = mc.check(claims, settings, seed, raise_on_failure)
     v.symbolic = list(symbolic)
     return v

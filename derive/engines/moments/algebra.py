@@ -120,6 +120,10 @@ class RV:
              source, as for a constant); non-empty means symmetric about the mean.
     bound:   the variance is only an upper bound (the mean stays exact).
     second_cap: an upper bound on E[X^2], used when the mean is unknown (E(tanh(z))).
+    law:     the family of its law when known beyond its moments (normal, uniform,
+             rademacher: fixed by mean and variance; bernoulli: values 0 and 1), for the
+             rows that need more than two moments (powers, exp).
+    atomless: P(X = c) = 0 for every c (a continuous law): step(X) then has mean P(X > 0).
     """
     mean: sp.Expr
     var: sp.Expr
@@ -130,6 +134,15 @@ class RV:
     normal: bool = False
     support: tuple | None = None
     second_cap: sp.Expr | None = None
+    law: str | None = None
+    atomless: bool = False
+
+    @property
+    def family(self) -> str | None:
+        """The law's family, where it is known (a sum of independent normals is normal)."""
+        if self.bound:
+            return None
+        return "normal" if self.normal else self.law
 
     @property
     def random(self) -> bool:
@@ -175,7 +188,8 @@ def input_rv(name: str, a: Assumption) -> RV:
         support = (sp.S.Zero, sp.S.One)
     zero_mean = sp.simplify(m) == 0
     return RV(m, v, False, frozenset({name}), frozenset({name}) if zero_mean else frozenset(),
-              frozenset({name}) if a.symmetric else frozenset(), a.normal, support)
+              frozenset({name}) if a.symmetric else frozenset(), a.normal, support,
+              law=a.distribution, atomless=a.distribution in ("normal", "uniform"))
 
 
 def _odd_meet(a, b):
@@ -201,6 +215,20 @@ def _interval_mul(a, b):
 
 def _has_unknown(expr) -> bool:
     return any(getattr(f, "func", None) == E for f in _sym(expr).atoms(sp.Function))
+
+
+def unknowns(expr) -> list:
+    """The moments an expression leaves open (E(relu(z0[i]))), in the course notation."""
+    return sorted({fx(f) for f in _sym(expr).atoms(sp.Function)
+                   if getattr(f, "func", None) == E})
+
+
+def law_words(u: "RV") -> str:
+    """How the assumptions describe the law of an entry, for a message."""
+    if u.family:
+        return f"a {u.family} law"
+    return "a law known only by its mean and variance" + (
+        " (and its symmetry)" if u.random and u.odd else "")
 
 
 # --------------------------------------------------------------------------

@@ -8,14 +8,14 @@ from sympy import Indexed
 from derive.engines.backward import derive_backward
 from derive.core.records import Backward, Step
 from derive.core.errors import DerivationError
-from derive.core.functions import Phi
+from derive.core.functions import NOTATION_NAME, Phi, ind, step
 from derive.core.program import (Block, Loop, Program, Statement, TensorScalar, base_of,
                                  format_statement, grad_name, is_grad_name, reads, ref_indices,
                                  ref_name)
 from derive.engines.moments.algebra import (BOUND, E, RV, Var, _interval_add, _interval_mul,
                                             _odd_meet, _simp, _sym, as_assumptions, constant_rv,
                                             fx, input_rv, said)
-from derive.engines.moments.table import MOMENTS, affine
+from derive.engines.moments.table import MOMENTS, affine, power_moments
 
 # --------------------------------------------------------------------------
 # rules over expressions and statements
@@ -154,35 +154,20 @@ class Propagator:
             b = self.rv(base, st)
             if not b.random:
                 return self.constant(e)
-            if ex == 2:
-                if b.normal:
-                    m, v = b.mean, b.var
-                    fourth = m ** 4 + 6 * m ** 2 * v + 3 * v ** 2
-                    out = RV(_simp(b.second), _simp(fourth - b.second ** 2), b.bound,
-                             b.sources, frozenset(), frozenset(), False, None)
-                    rel = BOUND if b.bound else "="
-                    self.step("rule", st, why="square of a normal entry", args={"entry": base},
-                              chain=said(E(e), "=", Var(base) + E(base) ** 2, rel, out.mean),
-                              rule="power")
-                    self.step("rule", st, why="fourth moment of a normal entry",
-                              args={"fourth": sp.Eq(E(base ** 4), _simp(fourth))},
-                              chain=said(Var(e), "=", E(base ** 4) - E(e) ** 2, rel, out.var),
-                              rule="power")
-                    return out
-                raise DerivationError(f"the variance of {fx(e)} needs the fourth moment of "
-                                      f"{fx(base)}: declare its distribution (normal)")
-            raise DerivationError(f"no moment rule for the power {fx(e)}")
+            if not (ex.is_Integer and ex > 0):
+                raise DerivationError(
+                    f"no closed form for the moments of {fx(e)}: the moments table has "
+                    "positive integer powers only (of entries with a declared distribution)")
+            return self.facts(st, "power", *power_moments(b, base, int(ex)))
+        if isinstance(e, ind):
+            return self.indicator(e, st)
         f = type(e)
         if f in MOMENTS:
             (arg,) = e.args
             u = self.rv(arg, st)
             if not u.random:
                 return self.constant(e)
-            out, facts = MOMENTS[f](u, arg)
-            for fact in facts:
-                self.step("fact", st, why=fact.why, args=fact.args, chain=fact.chain,
-                          rule=f.__name__, relation="=" if fact.exact else BOUND)
-            return out
+            return self.facts(st, f.__name__, *MOMENTS[f](u, arg))
         if isinstance(e, sp.core.function.AppliedUndef):
             name = getattr(f, "__name__", str(f))
             known = [k.__name__ for k in MOMENTS]
@@ -191,10 +176,44 @@ class Propagator:
             raise DerivationError(f"{name} is declared under functions: as an arbitrary "
                                   f"function, so its moments are unknown{also}")
         if isinstance(e, sp.Function):
-            name = getattr(f, "__name__", str(f))
-            raise DerivationError(f"no moments for the function {name!r}: the moments table "
-                                  f"has rows for {', '.join(k.__name__ for k in MOMENTS)}")
+            name = NOTATION_NAME.get(f, getattr(f, "__name__", str(f)))
+            rows = ", ".join(NOTATION_NAME.get(k, k.__name__) for k in MOMENTS)
+            raise DerivationError(f"no closed form for the moments of {fx(e)}: the moments "
+                                  f"table has no row for the function {name!r} (it has rows "
+                                  f"for {rows}, integer powers and comparisons)")
         raise DerivationError(f"no moment rule for {fx(e)}")
+
+    def facts(self, st, rule: str, out: RV, facts: list) -> RV:
+        """Record the facts a table row used, as steps; the row's RV."""
+        for fact in facts:
+            self.step("fact", st, why=fact.why, args=fact.args, chain=fact.chain,
+                      rule=rule, relation="=" if fact.exact else BOUND)
+        return out
+
+    def indicator(self, e, st) -> RV:
+        """A comparison (a > b) as the step step(a - b); (a >= b) too where a - b has no
+        atom at 0 (the two differ only there)."""
+        rel = e.args[0]
+        strict = isinstance(rel, (sp.StrictGreaterThan, sp.StrictLessThan))
+        if isinstance(rel, (sp.StrictGreaterThan, sp.GreaterThan)):
+            arg = rel.lhs - rel.rhs
+        elif isinstance(rel, (sp.StrictLessThan, sp.LessThan)):
+            arg = rel.rhs - rel.lhs
+        else:
+            raise DerivationError(f"no closed form for the moments of the comparison "
+                                  f"{fx(e)}: the moments table has <, >, <= and >= only")
+        u = self.rv(arg, st)
+        if not u.random:
+            return self.constant(e)
+        if not strict and not u.atomless:
+            raise DerivationError(
+                f"no closed form for E[{fx(e)}]: {fx(arg)} may be 0 with positive "
+                f"probability, where {fx(e)} differs from step({fx(arg)}); write the strict "
+                "comparison, or declare a continuous distribution (normal, uniform)")
+        self.step("fact", st, why="indicator as a step" if strict
+                  else "indicator as a step, no atom", args={"indicator": e, "step": step(arg)},
+                  chain=said(E(e), "=", E(step(arg))), rule="step")
+        return self.facts(st, "step", *MOMENTS[step](u, arg))
 
     def constant(self, e) -> RV:
         """A deterministic expression: constant tensors replaced by their values."""
@@ -251,7 +270,8 @@ class Propagator:
             for _, r in rand:
                 support = _interval_mul(support, r.support)
         return RV(_simp(mean), var, bound, frozenset(seen),
-                  frozenset().union(*[r.factors for _, r in rand]), odd, False, support)
+                  frozenset().union(*[r.factors for _, r in rand]), odd, False, support,
+                  atomless=c.is_zero is False and all(r.atomless for _, r in rand))
 
     def normal_times_cdf(self, rand, c, st, e) -> RV | None:
         """c * u * Phi(u) (GELU) for u normal with mean 0 and variance v: by Stein's lemma
@@ -274,7 +294,8 @@ class Propagator:
         self.step("rule", st, var, why="second moment of normal times its CDF",
                   args={"entry": a}, chain=said(Var(e), "=", E(e ** 2) - E(e) ** 2, "=", var),
                   rule="product")
-        return RV(mean, var, False, ra.sources, frozenset(), frozenset(), False, None)
+        return RV(mean, var, False, ra.sources, frozenset(), frozenset(), False, None,
+                  atomless=True)
 
     def covariance_reason(self, a: RV, b: RV):
         """Why Cov(a, b) = 0, or None: ("independent",), or ("uncorrelated", factor,
@@ -313,7 +334,8 @@ class Propagator:
         return RV(mean, var, any(r.bound for _, r in rand),
                   frozenset().union(*[r.sources for _, r in rand]), factors,
                   odd if odd is not None else frozenset(),
-                  independent and all(r.normal for _, r in rand), support)
+                  independent and all(r.normal for _, r in rand), support,
+                  atomless=independent and any(r.atomless for _, r in rand))
 
     def sum_step(self, rand, st, e, var) -> list:
         """The step(s) of a sum of random terms whose variances add: why each pair is
@@ -422,7 +444,7 @@ class Propagator:
                       chain=said(Var(total), "=", n ** 2 * Var(body), _rel(term), var),
                       rule="sum")
             return RV(_simp(n * term.mean), var, term.bound, term.sources, term.factors,
-                      term.odd, term.normal, None)
+                      term.odd, term.normal, None, atomless=term.atomless)
         inputs = {n_: a for n_, a in self.assumptions.items() if a.constant is None}
         roles = {n_: (i.role != "parameter") for n_, i in self.program.tensors.items()}
         rand_reads.sort(key=lambda r: roles.get(ref_name(r), True))
@@ -456,7 +478,7 @@ class Propagator:
         if term.support is not None:
             support = (n * term.support[0], n * term.support[1])
         return RV(mean, var, term.bound, term.sources, term.factors, term.odd,
-                  term.normal and all_own, support)
+                  term.normal and all_own, support, atomless=term.atomless and all_own)
 
     def run(self) -> MomentDerivation:
         for item in self.program.items:
@@ -506,15 +528,41 @@ def grad_sources(assumptions: dict) -> list:
     return [base_of(n) for n in assumptions if is_grad_name(n)]
 
 
+def needed_program(program: Program, names) -> Program:
+    """The backward slice of the program: only the statements that write `names` or a
+    tensor they are computed from (a loss after the layer asked about is left out)."""
+    needed = set().union(set(), *[dependencies([program], n) for n in names])
+
+    def keep(items):
+        out = []
+        for it in items:
+            if isinstance(it, Block):
+                body = keep(it.body)
+                if body:
+                    out.append(replace(it, body=body))
+            elif it.target_name in needed:
+                out.append(it)
+        return out
+    return replace(program, items=keep(program.items))
+
+
+def forward_reads(program: Program, bw: Backward) -> set:
+    """The tensors of the forward program that the backward loops read."""
+    computed = set(program.written())
+    return {ref_name(r) for st in bw.program.statements() for r in st.reads()
+            if ref_name(r) in computed and not is_grad_name(ref_name(r))}
+
+
 def backward_program(program: Program, assumptions: dict, targets) -> Backward:
-    """The backward loops from the assumed upstream gradients to `targets`."""
+    """The backward loops from the assumed upstream gradients to `targets`, through the
+    statements those gradients' tensors are computed from."""
     sources = grad_sources(assumptions)
     if not sources:
         raise DerivationError(
             f"the moments of {', '.join(grad_name(t) for t in targets)} need the distribution "
             "of an upstream gradient: add it under given:, e.g. {y.grad: {mean: 0, "
             "variance: 1}}")
-    bw = derive_backward(program, sources, list(targets))
+    bw = derive_backward(needed_program(program, sources), sources, list(targets))
     return bw
 
 
@@ -524,31 +572,33 @@ class Analysis:
     def __init__(self, program: Program, assumptions: dict):
         self.program = program
         self.assumptions = as_assumptions(assumptions)
-        self._forward: MomentDerivation | None = None
+        self._forward: dict = {}
         self._backward: dict = {}
 
-    def forward(self) -> MomentDerivation:
-        if self._forward is None:
-            self._forward = propagate(self.program, self.assumptions)
-        return self._forward
+    def forward(self, names=None) -> MomentDerivation:
+        """The moments of the forward tensors, over the statements `names` need (every
+        statement when None): a function without a moments row elsewhere stops nothing."""
+        key = tuple(sorted(set(names))) if names is not None else None
+        if key not in self._forward:
+            program = self.program if key is None else needed_program(self.program, key)
+            self._forward[key] = propagate(program, self.assumptions)
+        return self._forward[key]
 
     def backward(self, target: str):
         """(Backward, MomentDerivation) for the gradient of `target`."""
         if target not in self._backward:
             bw = backward_program(self.program, self.assumptions, [target])
-            computed = set(self.program.written())
-            needs_forward = any(ref_name(r) in computed and not is_grad_name(ref_name(r))
-                                for st in bw.program.statements() for r in st.reads())
-            known = self.forward().rvs if needs_forward else {}
+            reads_fwd = forward_reads(self.program, bw)
+            known = self.forward(reads_fwd).rvs if reads_fwd else {}
             der = propagate(bw.program, self.assumptions, known)
-            self._backward[target] = (bw, der, needs_forward)
+            self._backward[target] = (bw, der, reads_fwd)
         return self._backward[target][:2]
 
     def derivation(self, name: str) -> MomentDerivation:
         if is_grad_name(name) and name not in self.assumptions:
             return self.backward(base_of(name))[1]
         if name in self.program.written():
-            return self.forward()
+            return self.forward([name])
         return MomentDerivation(self.program, {name: self.rv(name)}, [], self.assumptions)
 
     def rv(self, name: str) -> RV:
@@ -562,13 +612,13 @@ class Analysis:
         out = []
         programs = [self.program]
         if is_grad_name(name) and name not in self.assumptions:
-            bw, _, needs_forward = self._backward[base_of(name)]
+            bw, _, reads_fwd = self._backward[base_of(name)]
             out.append(Step("backward", why="backward loops",
                             args={"sources": [grad_name(s) for s in bw.sources],
                                   "target": name}))
             programs = [bw.program]
-            if needs_forward:
-                out.extend(self.forward().steps)
+            if reads_fwd:
+                out.extend(self.forward(reads_fwd).steps)
                 programs.append(self.program)
         out += der.steps
         needed = dependencies(programs, name)

@@ -8,6 +8,7 @@ from derive.core.errors import DerivationError, VerificationError
 from derive.core.program import (Program, is_grad_name)
 from derive.engines.moments.algebra import BOUND, E, Var, _simp, as_assumptions, entry, fx, said
 from derive.engines.moments.propagate import Analysis
+from derive.engines.forms import factored_affine
 
 # --------------------------------------------------------------------------
 # layer recurrences
@@ -32,12 +33,20 @@ class Recurrence:
     of: str = ""
 
     @property
-    def equation(self):
-        """(lhs, rhs) of the one-layer recurrence."""
+    def recurrence_term(self):
+        """The variance the one-layer map starts from: sigma2(l), or sigma2_grad(l + 1)."""
         s, l = self.function, self.layer
-        if self.forward:
-            return s(l + 1), self.coefficient * s(l) + self.offset
-        return s(l), self.coefficient * s(l + 1) + self.offset
+        return s(l) if self.forward else s(l + 1)
+
+    @property
+    def equation(self):
+        """(lhs, rhs) of the one-layer recurrence, the right side collected by the
+        variance it starts from and each coefficient factored:
+        (1 - beta)**2*s**2 + beta**2*sigma2(l), not its expansion."""
+        s, l = self.function, self.layer
+        term = self.recurrence_term
+        rhs = factored_affine(self.coefficient * term + self.offset, term)
+        return (s(l + 1) if self.forward else s(l)), rhs
 
     def at_layer(self, value):
         return _simp(self.closed.xreplace({self.layer: value}))
@@ -165,7 +174,7 @@ def layer_recurrence(program: Program, assumptions: dict, of: str, frm: str, lay
     rel = BOUND if r.bound else "="
     rhs = c * here + d
     steps.append(Step("recurrence", expr=rhs, why="the recurrence",
-                      chain=said(there, rel, _simp(rhs))))
+                      chain=said(there, rel, factored_affine(_simp(rhs), here))))
     closed, solve_steps = solve_recurrence(c, d, base.variance, layer, at, forward, s)
     steps += solve_steps
     return Recurrence(s, layer, at, base.variance, forward, c, d, closed, rel, base.mean,
