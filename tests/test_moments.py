@@ -272,6 +272,10 @@ RECURRENCES = [
                          [r[1:] for r in RECURRENCES], ids=[r[0] for r in RECURRENCES])
 def test_recurrence_solver(coefficient, offset, start, at, forward, expected):
     closed, steps = solve_recurrence(coefficient, offset, start, l, at, forward)
+    if isinstance(closed, sp.Piecewise):        # c = 1 not ruled out: its own piece
+        (one, case), (closed, _) = closed.args
+        assert case == sp.Eq(c, 1)
+        assert sp.simplify(one - (start + offset * (l - at if forward else at - l))) == 0
     assert sp.simplify(closed - expected) == 0
     # the closed form satisfies the recurrence and its condition
     nxt, this = (closed.subs(l, l + 1), closed) if forward else (closed, closed.subs(l, l + 1))

@@ -78,13 +78,14 @@ def _assumed(assumptions: dict, steps, start=None) -> list:
     for name in _mentioned(assumptions, steps):
         a = assumptions[name]
         layer = start[1] if start is not None and start[0] == name else None
-        out.append(Assumed(name, a.mean, a.variance, a.distribution, a.symmetric,
+        out.append(Assumed(name, a.mean, a.variance, a.law_name, a.symmetric,
                            a.independent, a.constant, layer))
     return out
 
 
 def _settings(spec) -> list:
-    return settings_for(spec.default_sizes(), spec.symbols)
+    return settings_for(spec.default_sizes(), spec.symbols,
+                        ranges=getattr(spec.program, "ranges", None))
 
 
 
@@ -305,8 +306,11 @@ def _solve_part(spec, part, ans, verify):
         layer = cond["layer"]
         lhs = rec.at_layer(layer)
         rhs = cond["equals"]
-        steps.append(Step("solve", expr=lhs, why="at layer", args={"layer": layer},
-                          chain=said(rec.function(layer), "=", lhs, "=", rhs)))
+        if layer == sp.oo:
+            steps.append(_limit_step(rec, lhs, rhs))
+        else:
+            steps.append(Step("solve", expr=lhs, why="at layer", args={"layer": layer},
+                              chain=said(rec.function(layer), "=", lhs, "=", rhs)))
         assumptions = rec_assumptions
         analysis = None
     else:
@@ -327,6 +331,8 @@ def _solve_part(spec, part, ans, verify):
                                 "moments": moments},
                           chain=said(lhs, "=", rhs)))
     roots = solve_for(lhs, rhs, sym)
+    if rec is not None and cond["layer"] == sp.oo:
+        roots = _converging(rec, roots, sym)
     steps.append(_solve_step(sym, roots, "="))
     ans.results = [_result(sym.name, r, "=", "exact", sym) for r in roots]
     if analysis is not None and len(used) == 1 and used[0][1] == "variance":
@@ -380,7 +386,10 @@ def _solve_part(spec, part, ans, verify):
     if approx_roots:
         symbolic += _approximation_quality(sym, roots[0], approx_roots[0], rec, cond)
     settings = _settings(spec)
-    if rec is not None:
+    if rec is not None and cond["layer"] == sp.oo:
+        ans.verification = _verify_fixed_point(spec, assumptions, rec, sym, roots[0],
+                                               _sym(cond["equals"]), settings, symbolic)
+    elif rec is not None:
         claims = []
         layer = cond["layer"]
         for n in (2, max(LAYERS)):
@@ -404,6 +413,49 @@ def _solve_part(spec, part, ans, verify):
                                 value, "=", fixed={sym.name: roots[0]}))
         ans.verification = verify_claims(spec.program, assumptions, claims, settings,
                                          symbolic=symbolic)
+
+
+def _limit_step(rec: Recurrence, lhs, rhs) -> Step:
+    """The limit over many layers: c^k -> 0 when |c| < 1, leaving the fixed point."""
+    limit, cond = rec.limit()
+    if cond == sp.true:
+        cond = sp.StrictLessThan(sp.Abs(rec.coefficient), 1, evaluate=False)
+    return Step("solve", expr=lhs, why="over many layers",
+                args={"power": rec.coefficient ** rec.layer, "condition": cond},
+                chain=said(rec.function(sp.oo), "=", lhs, "=", rhs))
+
+
+def _converging(rec: Recurrence, roots, sym) -> list:
+    """The roots at which the layers converge (|c| < 1), for a condition on the limit."""
+    _, cond = rec.limit()
+    keep = []
+    for r in roots:
+        holds = cond.xreplace({sym: r}) if isinstance(cond, sp.Basic) else cond
+        if holds != sp.false:
+            if holds != sp.true:
+                point = _sample_point(sp.Tuple(holds, r))
+                holds = holds.xreplace(point)
+            if holds != sp.false:
+                keep.append(r)
+    if not keep:
+        raise DerivationError(f"no root for {sym.name} makes the layers converge "
+                              f"({fx(cond)}): the limit does not exist there")
+    return keep
+
+
+def _verify_fixed_point(spec, assumptions, rec: Recurrence, sym, root, equals, settings,
+                        symbolic):
+    """The limit cannot be run to: start the layers at it instead (with `sym` = root) and
+    check that each layer keeps it, the fixed point of the recurrence."""
+    from dataclasses import replace
+    start = dict(assumptions)
+    limit = rec.limit()[0].xreplace({sym: root})
+    start[rec.frm] = replace(start[rec.frm], variance=limit)
+    claims = [Claim(f"{fx(rec.function(rec.at + k))} started at the limit, with "
+                    f"{sym.name} = {fx(root)}", rec.of, "variance", equals, rec.relation,
+                    layers=k, fixed={sym.name: root}) for k in range(1, max(LAYERS) + 1)]
+    return verify_claims(spec.program, start, claims, settings,
+                         recurrence=(rec.frm, rec.of), symbolic=symbolic)
 
 
 def _quantity(program, expr):
@@ -448,6 +500,27 @@ def _approximation_quality(sym, exact, approx, rec, cond) -> list:
     return out
 
 
+def _in_ranges(expr, spec):
+    """`expr` with each symbol of a declared range written through a positive u:
+    q in (lo, hi) as lo + (hi - lo) u/(1 + u), q in (lo, oo) as lo + u; SymPy's
+    assumptions on u then decide signs the ranges imply (v/q - v > 0 for q in (0, 1))."""
+    ranges = getattr(spec.program, "ranges", None) or {}
+    subs = {}
+    for x in expr.free_symbols:
+        rg = ranges.get(x.name)
+        if rg is None:
+            continue
+        lo, hi = sp.sympify(rg[0]), sp.sympify(rg[1])
+        u = sp.Dummy(f"u_{x.name}", positive=True)
+        if hi.is_infinite:
+            subs[x] = lo + u
+        elif lo.is_infinite:
+            subs[x] = hi - u
+        else:
+            subs[x] = lo + (hi - lo) * u / (1 + u)
+    return sp.factor(sp.together(expr.xreplace(subs))) if subs else expr
+
+
 def _choice_part(spec, part, ans, verify):
     a = part.args
     cmp_ = a["compare"]
@@ -464,16 +537,20 @@ def _choice_part(spec, part, ans, verify):
     if rel_other != "=":
         raise DerivationError(f"{label}({other}) is only bounded: cannot compare with it")
     gap = _simp(v_other - v_of)
+    ranged = _in_ranges(gap, spec)
     if rel_of == "=":
-        sign = gap.is_positive, gap.is_zero, gap.is_negative
+        sign = [gap.is_positive, gap.is_zero, gap.is_negative]
+        if not any(sign):                     # v/q > v for q in (0, 1): by the ranges
+            sign = [ranged.is_positive, ranged.is_zero, ranged.is_negative]
         relation = "<" if sign[0] else "=" if sign[1] else ">" if sign[2] else None
         why = "from the two derived moments"
     else:
-        relation = "<" if gap.is_positive else None
+        relation = "<" if gap.is_positive or ranged.is_positive else None
         why = "an upper bound on the first is below the second"
     if relation is None:
-        raise DerivationError(f"cannot decide how {label}({of}) <= {fx(v_of)} compares with "
-                              f"{label}({other}) = {fx(v_other)}")
+        rel = "<=" if rel_of != "=" else "="
+        raise DerivationError(f"cannot decide how {label}({of}) {rel} {fx(v_of)} compares "
+                              f"with {label}({other}) = {fx(v_other)}")
     from derive.front.moment_keys import COMPARISON_WORDS
     chosen = [o for o in a["options"] if COMPARISON_WORDS[str(o)] == relation]
     if not chosen:

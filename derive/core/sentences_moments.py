@@ -138,6 +138,9 @@ MOMENT_SENTENCES: dict = {
                                    "probability one half each)",
     "power of a bernoulli entry": "{entry} is 0 or 1 (bernoulli): every power of it is "
                                   "itself",
+    "power of a t entry": "the moments of a t entry {entry} (a shift and scale of Student's "
+                          "t law, whose moments are finite while its degrees of freedom "
+                          "exceed their order)",
     "variance of a power": "the variance of the power of {entry}, with {moment}",
     "square of an entry": "the mean of the square of {entry} is its second moment",
     "fourth moment unknown": "its variance needs {moment}, which the assumptions on "
@@ -181,6 +184,9 @@ MOMENT_SENTENCES: dict = {
                                    "or {high_argument} with probability 1/2 each puts "
                                    "{tensor} at {low} or {high} with probability 1/2 each",
     "at layer": "at layer {layer}, the condition reads",
+    "over many layers": "over many layers {power} tends to 0 when {condition}: the "
+                        "variance tends to the fixed point of the recurrence, and the "
+                        "condition reads",
     "the condition": "the condition {condition}, with {moments}",
     "solve for": "solve for {symbol}",
     "solve for the positive root": "solve for {symbol}, the positive root",

@@ -14,13 +14,16 @@ from derive.core.program import format_expr
 # --------------------------------------------------------------------------
 
 MOMENT_KINDS = ("variance", "mean", "solve", "choice")
-ASSUME_KEYS = ("mean", "variance", "symmetric", "independent", "distribution", "constant")
+ASSUME_KEYS = ("mean", "variance", "symmetric", "independent", "distribution", "constant",
+               "low", "high", "nu")
 # the keys of a part's recurrence:, condition: (a moment, or a recurrence at a layer) and compare:
 RECURRENCE_KEYS = ("from", "layer", "at")
 CONDITION_KEYS = ("of", "equals", "part", "layer")
 COMPARE_KEYS = ("of", "with", "moment")
 # how Monte Carlo draws a tensor; each of these laws but bernoulli is symmetric about its mean
-DISTRIBUTIONS = ("normal", "uniform", "rademacher", "bernoulli")
+DISTRIBUTIONS = ("normal", "uniform", "rademacher", "bernoulli", "t")
+# the parameters of a law, by the keys that carry them ('uniform(a, b)' = low: a, high: b)
+LAW_PARAMETERS = {"uniform": ("low", "high"), "t": ("nu",), "bernoulli": ("mean",)}
 SKEWED = ("bernoulli",)             # values 0 and 1: mean q, variance q(1 - q)
 # the named approximations a solve part may ask for (derive.engines.moments.APPROXIMATIONS)
 APPROXIMATION_NAMES = ("power_to_exp", "log1p")
@@ -64,8 +67,11 @@ def _expression(L, key, value, scope, moments=False) -> sp.Expr:
             L.fail("expected a finite number", key)
         return number(repr(value))
     text = str(value)
-    tree = N.parse_expression(text, L.path, key)
+    return _build(L, key, text, N.parse_expression(text, L.path, key), scope, moments)
 
+
+def _build(L, key, text, tree, scope, moments=False) -> sp.Expr:
+    """The SymPy expression of a parsed notation tree (`text` is its source, for messages)."""
     def fail(node, message):
         raise NotationError(message, L.path, node.line, node.col, text, key)
 
@@ -165,23 +171,34 @@ def _assumptions(L, key, raw, scope) -> dict:
                        "(every entry equals the constant)", f"{k}.{others[0]}")
             out[name] = {"constant": _expression(L, f"{k}.constant", opts["constant"], scope)}
             continue
-        dist = opts.get("distribution")
+        dist, opts, where = _law_call(L, k, opts, scope)
         if dist is not None and dist not in DISTRIBUTIONS:
             L.fail(f"unknown distribution {dist!r} (distributions: {', '.join(DISTRIBUTIONS)}; "
                    "leave it out to assume only the mean and variance)", f"{k}.distribution")
+        for a in ("low", "high", "nu"):
+            if a in opts and a not in LAW_PARAMETERS.get(dist, ()):
+                L.fail(f"{a} is a parameter of " + ("a t law (distribution: t)" if a == "nu"
+                       else "an interval (distribution: uniform)"), f"{k}.{a}")
+        params = {}
         if dist == "bernoulli":
             if "mean" not in opts:
                 L.fail("missing required key (a bernoulli mask takes the values 1 and 0: "
                        "its mean is the probability of 1, e.g. mean: q)", f"{k}.mean")
-            mean = _expression(L, f"{k}.mean", opts["mean"], scope)
-            implied = mean * (1 - mean)
-            if "variance" in opts:
-                variance = _expression(L, f"{k}.variance", opts["variance"], scope)
-                if sp.simplify(variance - implied) != 0:
-                    L.fail(f"a bernoulli mask of mean {opts['mean']} has variance "
-                           f"{format_expr(sp.factor(implied))} (leave variance out)",
-                           f"{k}.variance")
-            variance = implied
+            mean = _param(L, where("mean"), opts["mean"], scope)
+            variance = _implied(L, k, opts, scope, "a bernoulli mask of mean "
+                                f"{format_expr(mean)}", mean * (1 - mean))
+        elif dist == "uniform" and ("low" in opts or "high" in opts):
+            params = _interval(L, k, opts, scope, where)
+            low, high = params["low"], params["high"]
+            what = f"uniform({format_expr(low)}, {format_expr(high)})"
+            mean = _implied(L, k, opts, scope, what, (low + high) / 2, "mean")
+            variance = _implied(L, k, opts, scope, what, (high - low) ** 2 / 12)
+        elif dist == "t":
+            nu = _degrees(L, k, opts, scope, where)
+            params = {"nu": nu, "nu_low": nu_lower_bound(nu, getattr(scope, "ranges", {}))}
+            what = f"t({format_expr(nu)})"
+            mean = _implied(L, k, opts, scope, what, sp.S.Zero, "mean")
+            variance = _implied(L, k, opts, scope, what, nu / (nu - 2))
         else:
             if "variance" not in opts:
                 L.fail("missing required key (a random tensor needs its variance; "
@@ -199,8 +216,98 @@ def _assumptions(L, key, raw, scope) -> dict:
                    "and 1)", f"{k}.symmetric")
         independent = _flag(L, f"{k}.independent", opts.get("independent", True))
         out[name] = {"mean": mean, "variance": variance, "symmetric": symmetric,
-                     "independent": independent, "distribution": dist}
+                     "independent": independent, "distribution": dist, **params}
     return out
+
+
+def _law_call(L, k, opts, scope):
+    """`distribution: 'uniform(-1, 3)'` (or 't(nu)', 'bernoulli(q)'), parsed with the notation
+    parser, as the keys it stands for (low, high / nu / mean); a plain name stays as it is.
+    Returns (the law's name, the keys, where each key's text is, for messages)."""
+    dist = opts.get("distribution")
+    plain = (dist, opts, lambda a: f"{k}.{a}")
+    if not isinstance(dist, str) or "(" not in dist:
+        return plain
+    key = f"{k}.distribution"
+    tree = N.parse_expression(dist, L.path, key)
+    if not isinstance(tree, N.Call) or tree.func.id not in LAW_PARAMETERS:
+        L.fail("expected a law such as 'uniform(-1, 3)', 't(5)' or 'bernoulli(q)' (or the "
+               f"name alone: {', '.join(DISTRIBUTIONS)})", key)
+    name, names = tree.func.id, LAW_PARAMETERS[tree.func.id]
+    if len(tree.args) != len(names):
+        L.fail(f"{name} takes {len(names)} parameter{'s' if len(names) > 1 else ''} "
+               f"({', '.join(names)}): {name}({', '.join(names)})", key)
+    out = {a: v for a, v in opts.items() if a != "distribution"}
+    for a, node in zip(names, tree.args):
+        if a in out:
+            L.fail(f"{a} is given twice: in {dist!r} and as a key", f"{k}.{a}")
+        out[a] = _build(L, key, dist, node, scope)
+    out["distribution"] = name
+    return name, out, lambda a: key if a in names else f"{k}.{a}"
+
+
+def _param(L, key, value, scope) -> sp.Expr:
+    return value if isinstance(value, sp.Basic) else _expression(L, key, value, scope)
+
+
+def _implied(L, k, opts, scope, what, implied, moment="variance"):
+    """The mean or variance a law implies; a given one must agree (an error names it)."""
+    implied = sp.simplify(implied)
+    if moment in opts:
+        given = _expression(L, f"{k}.{moment}", opts[moment], scope)
+        if sp.simplify(given - implied) != 0:
+            L.fail(f"{what} has {moment} {format_expr(sp.factor(implied))} "
+                   f"(leave {moment} out)", f"{k}.{moment}")
+    return implied
+
+
+def _interval(L, k, opts, scope, where) -> dict:
+    """low and high of a uniform law: both given, low < high."""
+    for a in ("low", "high"):
+        if a not in opts:
+            L.fail("missing required key (a uniform law on an interval takes low and high, "
+                   "e.g. {distribution: uniform, low: -1, high: 3})", f"{k}.{a}")
+    low = _param(L, where("low"), opts["low"], scope)
+    high = _param(L, where("high"), opts["high"], scope)
+    width = sp.simplify(high - low)
+    if width.is_positive is not True:
+        why = "low must be below high" if width.is_positive is False else \
+            "cannot tell that low is below high (declare the symbols positive, or a range)"
+        L.fail(f"uniform({format_expr(low)}, {format_expr(high)}): {why}", where("high"))
+    return {"low": low, "high": high}
+
+
+def _degrees(L, k, opts, scope, where) -> sp.Expr:
+    """nu of a t law: a number or a symbol, known to be > 2 (the variance is finite)."""
+    if "nu" not in opts:
+        L.fail("missing required key (a t law takes its degrees of freedom, e.g. "
+               "{distribution: t, nu: 5})", f"{k}.nu")
+    nu = _param(L, where("nu"), opts["nu"], scope)
+    if nu.is_number:
+        if not nu.is_positive:
+            L.fail(f"t({format_expr(nu)}): nu, the degrees of freedom, must be positive",
+                   where("nu"))
+        if not nu > 2:
+            L.fail(f"t({format_expr(nu)}) has no finite variance (nu/(nu - 2) needs nu > 2): "
+                   "the moments engine needs the variance of every random input",
+                   where("nu"))
+        return nu
+    lo = nu_lower_bound(nu, getattr(scope, "ranges", {}))
+    if lo is None or lo[0] < 2 or (lo[0] == 2 and not lo[1]):
+        L.fail(f"t({format_expr(nu)}) has a finite variance only for nu > 2: declare the range "
+               f"of {format_expr(nu)}, e.g. {format_expr(nu)}: {{range: '(4, inf)'}}",
+               where("nu"))
+    return nu
+
+
+def nu_lower_bound(nu, ranges) -> tuple | None:
+    """(lo, strict) with nu > lo (strict) or nu >= lo, for a number or a symbol with a range."""
+    if nu.is_number:
+        return (nu, False)
+    if nu.is_Symbol and nu.name in (ranges or {}):
+        lo, _, lo_open, _ = ranges[nu.name]
+        return (lo, bool(lo_open))
+    return None
 
 
 def _sub_mapping(L, key, value, allowed, required=()):
@@ -215,8 +322,11 @@ def _sub_mapping(L, key, value, allowed, required=()):
     return value
 
 
-def _layer_value(L, key, value, scope) -> sp.Expr:
-    """A layer: a non-negative integer or an integer symbol such as L."""
+def _layer_value(L, key, value, scope, infinite: bool = False) -> sp.Expr:
+    """A layer: a non-negative integer or an integer symbol such as L (or, `infinite`,
+    oo: the limit over many layers)."""
+    if infinite and value in ("oo", "inf", "infinity"):
+        return sp.oo
     if isinstance(value, int) and not isinstance(value, bool):
         if value < 0:
             L.fail("a layer is a non-negative integer or an integer symbol", key)
@@ -284,7 +394,7 @@ def _check_moment_part(L, key, kind, args, scope, earlier):
                        f"{ck}.part")
             args["condition"] = {
                 "part": ref_part.label,
-                "layer": _layer_value(L, f"{ck}.layer", cond["layer"], scope),
+                "layer": _layer_value(L, f"{ck}.layer", cond["layer"], scope, True),
                 "equals": _expression(L, f"{ck}.equals", cond["equals"], scope)}
         else:
             _sub_mapping(L, ck, cond, CONDITION_KEYS, ("of", "equals"))

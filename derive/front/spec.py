@@ -279,6 +279,7 @@ class _Reader:
         self.tensors()
         self.read_program()
         self.read_values()
+        self.scope.ranges = self.ranges      # the range of a t law's nu (moment_keys)
         self.assume = _assumptions(self.L, "assume", self.data.get("assume"), self.scope)
         self.read_parts()
         numeric_values_given(self)

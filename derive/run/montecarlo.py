@@ -76,6 +76,8 @@ LAWS = {
     # drawn by its mean (the probability of 1) in MonteCarlo.draw: 0 and 1 are not a
     # shift and scale of one standard draw
     "bernoulli": ("1 with probability q, else 0 (bernoulli)", None),
+    # drawn from its parameters in MonteCarlo.draw: uniform(low, high) and Student's t(nu)
+    "t": ("Student's t", None),
     # only symmetry assumed: a symmetric law that is not normal
     "symmetric": ("Laplace (symmetric, not normal: only the moments and symmetry are assumed)",
                   lambda rng, shape: rng.laplace(0.0, 1 / math.sqrt(2), shape)),
@@ -339,6 +341,22 @@ class MonteCarlo:
                                       "drawn values: declare the range of its probability, "
                                       "e.g. q: {range: '(0, 1)'}")
             return (rng.random(shape) < mean).astype(float)
+        if law == "uniform" and a.low is not None:
+            low, high = numeric(a.low, values), numeric(a.high, values)
+            if not low < high:
+                raise DerivationError(f"{name} is {a.law_name} with low {low:g} >= high "
+                                      f"{high:g} at the drawn values")
+            self.used[name] = f"uniform on [{low:g}, {high:g}]"
+            return rng.uniform(low, high, shape)
+        if law == "t":
+            nu = numeric(a.nu, values)
+            if not nu > 2:
+                raise DerivationError(f"{name} is {a.law_name} with nu = {nu:g} at the drawn "
+                                      "values: no finite variance (declare the range of nu, "
+                                      "e.g. nu: {range: '(4, inf)'})")
+            self.used[name] = f"Student's t with {nu:g} degrees of freedom"
+            scale = math.sqrt(max(var, 0.0) * (nu - 2) / nu)
+            return mean + scale * rng.standard_t(nu, shape)
         return mean + math.sqrt(max(var, 0.0)) * LAWS[law][1](rng, shape)
 
     def execute(self, prog_s: Program, sizes: dict, values: dict, given: dict, rng) -> dict:
@@ -515,9 +533,10 @@ class MonteCarlo:
         return v
 
 
-def settings_for(spec_sizes: dict, symbols: dict, variants: int = 2) -> list:
+def settings_for(spec_sizes: dict, symbols: dict, variants: int = 2, ranges=None) -> list:
     """Concrete sizes and symbol values: the spec's sizes, then each size + 1; positive
-    symbols take moderate values that change between the settings."""
+    symbols take moderate values that change between the settings (moved inside a
+    symbol's declared range when they fall outside it: nu: {range: '(4, inf)'})."""
     values = [0.5, 0.35, 0.7, 0.45]
     out = []
     for k in range(variants):
@@ -527,8 +546,25 @@ def settings_for(spec_sizes: dict, symbols: dict, variants: int = 2) -> list:
             if name in sizes:
                 continue
             syms[name] = float(2 + k) if sym.is_integer else values[(j + k) % len(values)]
+            if ranges and name in ranges:
+                syms[name] = _inside(syms[name], ranges[name], k)
         out.append(Setting(sizes, syms, LAYERS[min(k, len(LAYERS) - 1)]))
     return out
+
+
+def _inside(value: float, rng: tuple, k: int) -> float:
+    """`value`, or a value inside the range (lo, hi, lo open?, hi open?) when it is outside."""
+    lo, hi, lo_open, hi_open = rng
+    lo_f, hi_f = float(lo), float(hi)
+    inside = (value > lo_f or (value == lo_f and not lo_open)) and \
+        (value < hi_f or (value == hi_f and not hi_open))
+    if inside:
+        return value
+    if math.isinf(hi_f):
+        return float(math.floor(lo_f) + 1 + k)
+    if math.isinf(lo_f):
+        return float(math.ceil(hi_f) - 1 - k)
+    return lo_f + (hi_f - lo_f) * (0.5 + 0.1 * k)
 
 
 @timed("verify")

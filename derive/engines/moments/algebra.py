@@ -80,10 +80,23 @@ class Assumption:
     independent: bool = True
     distribution: str | None = None     # how Monte Carlo draws it (None: only moments)
     constant: sp.Expr | None = None
+    low: sp.Expr | None = None          # uniform(low, high): the interval
+    high: sp.Expr | None = None
+    nu: sp.Expr | None = None           # t(nu): the degrees of freedom
+    nu_low: tuple | None = None         # (lo, strict): nu > lo (strict) or nu >= lo
 
     @property
     def normal(self) -> bool:
         return self.distribution == "normal"
+
+    @property
+    def law_name(self) -> str | None:
+        """The law with its parameters, as a spec writes it: uniform(-1, 3), t(5)."""
+        if self.distribution == "uniform" and self.low is not None:
+            return f"uniform({fx(self.low)}, {fx(self.high)})"
+        if self.distribution == "t":
+            return f"t({fx(self.nu)})"
+        return self.distribution
 
 
 def as_assumptions(raw: dict) -> dict:
@@ -91,7 +104,8 @@ def as_assumptions(raw: dict) -> dict:
     out = {}
     for name, a in (raw or {}).items():
         out[name] = a if isinstance(a, Assumption) else Assumption(
-            **{k: (_sym(v) if k in ("mean", "variance", "constant") and v is not None
+            **{k: (_sym(v) if k in ("mean", "variance", "constant", "low", "high", "nu")
+                   and v is not None
                    else v) for k, v in a.items()})
     return out
 
@@ -121,8 +135,9 @@ class RV:
     bound:   the variance is only an upper bound (the mean stays exact).
     second_cap: an upper bound on E[X^2], used when the mean is unknown (E(tanh(z))).
     law:     the family of its law when known beyond its moments (normal, uniform,
-             rademacher: fixed by mean and variance; bernoulli: values 0 and 1), for the
-             rows that need more than two moments (powers, exp).
+             rademacher: fixed by mean and variance; bernoulli: values 0 and 1; t: a shift
+             and scale of Student's t with `nu` degrees of freedom), for the rows that need
+             more than two moments (powers, exp).
     atomless: P(X = c) = 0 for every c (a continuous law): step(X) then has mean P(X > 0).
     """
     mean: sp.Expr
@@ -136,6 +151,7 @@ class RV:
     second_cap: sp.Expr | None = None
     law: str | None = None
     atomless: bool = False
+    nu: tuple | None = None     # law t: (nu, (lo, strict) a lower bound on nu or None)
 
     @property
     def family(self) -> str | None:
@@ -180,7 +196,9 @@ def input_rv(name: str, a: Assumption) -> RV:
         return constant_rv(a.constant)
     m, v = a.mean, a.variance
     support = None
-    if a.distribution == "uniform":
+    if a.distribution == "uniform" and a.low is not None:
+        support = (a.low, a.high)
+    elif a.distribution == "uniform":
         support = (m - sp.sqrt(3 * v), m + sp.sqrt(3 * v))
     elif a.distribution == "rademacher":
         support = (m - sp.sqrt(v), m + sp.sqrt(v))
@@ -189,7 +207,8 @@ def input_rv(name: str, a: Assumption) -> RV:
     zero_mean = sp.simplify(m) == 0
     return RV(m, v, False, frozenset({name}), frozenset({name}) if zero_mean else frozenset(),
               frozenset({name}) if a.symmetric else frozenset(), a.normal, support,
-              law=a.distribution, atomless=a.distribution in ("normal", "uniform"))
+              law=a.distribution, atomless=a.distribution in ("normal", "uniform", "t"),
+              nu=(a.nu, a.nu_low) if a.distribution == "t" else None)
 
 
 def _odd_meet(a, b):
@@ -225,6 +244,8 @@ def unknowns(expr) -> list:
 
 def law_words(u: "RV") -> str:
     """How the assumptions describe the law of an entry, for a message."""
+    if u.family == "t":
+        return f"a t({fx(u.nu[0])}) law"
     if u.family:
         return f"a {u.family} law"
     return "a law known only by its mean and variance" + (

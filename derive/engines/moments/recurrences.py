@@ -49,7 +49,22 @@ class Recurrence:
         return (s(l + 1) if self.forward else s(l)), rhs
 
     def at_layer(self, value):
+        if value == sp.oo:
+            return self.limit()[0]
         return _simp(self.closed.xreplace({self.layer: value}))
+
+    def limit(self):
+        """(value, condition) of s(l) as the layers counted from `at` grow without bound:
+        the fixed point d/(1 - c) where |c| < 1 (c^k -> 0), the condition as an inequality
+        of the symbols unless it always holds."""
+        cond = limit_condition(self.coefficient)
+        if cond == sp.false:
+            raise DerivationError(f"{fx(self.function(self.layer))} has no finite limit "
+                                  f"over many layers: the factor {fx(self.coefficient)} per "
+                                  "layer is not below 1 in size")
+        if self.offset == 0:
+            return sp.S.Zero, cond
+        return fixed_point(self.coefficient, self.offset), cond
 
 
 def solve_recurrence(coefficient, offset, start, layer, at, forward: bool = True,
@@ -99,8 +114,11 @@ FIRST_ORDER = "first-order formula"
 
 
 def _first_order(c, d, start, k):
-    """t(k) of t(k+1) = c t(k) + d, t(0) = start, for c, d free of k; None if c = 1
-    can be neither proven nor ruled out."""
+    """t(k) of t(k+1) = c t(k) + d, t(0) = start, for c, d free of k: start c^k +
+    q (1 - c^k) with q = d/(1 - c), the fixed point; start + k d when c = 1.  When c = 1
+    can be neither proven nor ruled out, the values of the symbols where c = 1 are
+    found: where q stays finite there the formula covers them (its value is start), else
+    the case c = 1 is kept as a piece of its own.  None when that cannot be decided."""
     if k in getattr(c, "free_symbols", set()) | getattr(d, "free_symbols", set()):
         return None
     ck = c ** k
@@ -108,26 +126,97 @@ def _first_order(c, d, start, k):
         return ck * start
     if (c - 1).is_zero:
         return start + k * d
+    general = start * ck + fixed_point(c, d) * (1 - ck)
     if (c - 1).is_zero is False:
-        return ck * start + d * (ck - 1) / (c - 1)
-    return None
+        return general
+    points = _where_one(c)
+    if points is None:
+        return None
+    q, uncovered = sp.cancel(d / (1 - c)), []
+    for point in points:
+        value = q.xreplace(point)
+        if not value.is_finite or sp.simplify(d.xreplace(point)) != 0:
+            uncovered.append(point)
+    if not uncovered:
+        return general
+    case = sp.Or(*[sp.And(*[sp.Eq(x, v) for x, v in pt.items()]) for pt in uncovered])
+    return sp.Piecewise((start + k * d, case), (general, True))
+
+
+def _where_one(c):
+    """The values of one free symbol of c at which c = 1 ([{x: v}], [] if none fits the
+    symbols' assumptions); None if SymPy cannot solve for any."""
+    for x in sorted(c.free_symbols, key=lambda s: s.name):
+        try:
+            sols = sp.solve(sp.Eq(c, 1), x, dict=True)
+        except (NotImplementedError, ValueError):
+            continue
+        return [s for s in sols if all(v.is_real is not False for v in s.values())]
+    return [] if not c.free_symbols else None
+
+
+def _lead_positive(e):
+    """-s**2*(beta - 1)/(beta + 1) as s**2*(1 - beta)/(beta + 1): the sign taken into a
+    factor whose constant term is negative."""
+    if not (e.is_Mul and e.could_extract_minus_sign()):
+        return e
+    args = list(e.args)
+    for i, f in enumerate(args):
+        base, exp = (f.base, f.exp) if f.is_Pow else (f, sp.S.One)
+        if base.is_Add and base.as_coeff_Add()[0].is_negative and exp.is_Integer \
+                and exp % 2 == 1:
+            rest = sp.Mul(*args[:i], *args[i + 1:])
+            return sp.Mul(-rest, sp.Pow(sp.expand(-base), exp))
+    return e
+
+
+def fixed_point(c, d):
+    """d/(1 - c), factored: the variance a layer maps to itself (for |c| < 1 the limit
+    over many layers)."""
+    return _lead_positive(sp.factor(sp.cancel(d / (1 - c))))
+
+
+def limit_condition(c):
+    """When c^k -> 0 as k -> oo (|c| < 1): True, False, or the inequality."""
+    cond = sp.Abs(c) < 1
+    return cond if cond in (sp.true, sp.false) else sp.simplify(cond)
 
 
 def check_recurrence(rec: Recurrence) -> list:
     """Symbolic checks: the closed form satisfies the recurrence and its condition."""
     s, l = rec.function, rec.layer
     lhs, rhs = rec.equation
-    value = {s(l): rec.closed, s(l + 1): rec.closed.xreplace({l: l + 1})}
-    residual = sp.simplify(sp.powsimp(sp.expand_power_base(
-        (lhs - rhs).xreplace(value), force=True), force=True))
-    if residual != 0:
-        residual = sp.simplify(sp.expand(residual))
-    at_value = sp.simplify(rec.closed.xreplace({l: rec.at}) - rec.start)
-    if residual != 0 or at_value != 0:
+    ok = True
+    for closed, point in _pieces(rec.closed):     # each piece where it holds
+        value = {s(l): closed, s(l + 1): closed.xreplace({l: l + 1})}
+        residual = sp.simplify(sp.powsimp(sp.expand_power_base(
+            (lhs - rhs).xreplace(value).xreplace(point), force=True), force=True))
+        if residual != 0:
+            residual = sp.simplify(sp.expand(residual))
+        at_value = sp.simplify((closed.xreplace({l: rec.at}) - rec.start).xreplace(point))
+        ok = ok and residual == 0 and at_value == 0
+    if not ok:
         raise VerificationError(f"the closed form {fx(rec.closed)} does not satisfy "
                                 f"{fx(lhs)} = {fx(rhs)} with {fx(s(rec.at))} = {fx(rec.start)}")
     return [f"the closed form satisfies {fx(lhs)} = {fx(rhs)} and {fx(s(rec.at))} = "
             f"{fx(rec.start)} (symbolic check)"]
+
+
+def _pieces(closed) -> list:
+    """[(expression, {symbol: value})]: a Piecewise closed form as its pieces, each with
+    the values of its condition (a == 1), the last (True) with none."""
+    if not isinstance(closed, sp.Piecewise):
+        return [(closed, {})]
+    out = []
+    for expr, cond in closed.args:
+        alternatives = [] if cond == sp.true else (cond.args if isinstance(cond, sp.Or)
+                                                   else (cond,))
+        for alt in alternatives:
+            eqs = alt.args if isinstance(alt, sp.And) else (alt,)
+            out.append((expr, {e.lhs: e.rhs for e in eqs}))
+        if cond == sp.true:
+            out.append((expr, {}))
+    return out
 
 
 def layer_recurrence(program: Program, assumptions: dict, of: str, frm: str, layer,

@@ -38,10 +38,11 @@ def affine(u: RV, a, b) -> RV:
     if a == 0:
         return constant_rv(b)
     cap = a ** 2 * u.second_cap if u.second_cap is not None and b == 0 else None
-    # a shift and scale of a normal, uniform or two-point law is one of the same family
-    law = u.law if u.law in SCALE_FAMILIES or (a == 1 and b == 0) else None
+    # a shift and scale of a normal, uniform, two-point or t law is one of the same family
+    law = u.law if u.law in SCALE_FAMILIES + ("t",) or (a == 1 and b == 0) else None
     return RV(_simp(a * u.mean + b), _simp(a ** 2 * u.var), u.bound, u.sources, u.factors,
-              u.odd, u.normal, support, cap, law, u.atomless and a.is_zero is False)
+              u.odd, u.normal, support, cap, law, u.atomless and a.is_zero is False,
+              u.nu if law == "t" else None)
 
 
 def relu_moments(u: RV, arg) -> tuple[RV, list]:
@@ -175,11 +176,54 @@ def central_moment(family: str, v, k: int):
     raise KeyError(family)
 
 
-def raw_moment(u: RV, k: int):
-    """E[X^k] for an entry of a known family (None when the family is unknown)."""
+ORDINALS = {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "fifth", 6: "sixth",
+            7: "seventh", 8: "eighth"}
+
+
+def t_central_moment(nu, v, k: int):
+    """E[(X - E X)^k] for X = m + s T, T Student's t with nu degrees of freedom and
+    Var X = v: s^2 = v (nu - 2)/nu and E[T^(2j)] = nu^j prod_{i<=j} (2i - 1)/(nu - 2i)."""
+    if k % 2:
+        return sp.S.Zero
+    j = k // 2
+    return v ** j * (nu - 2) ** j * sp.Mul(*[sp.Integer(2 * i - 1) / (nu - 2 * i)
+                                             for i in range(1, j + 1)])
+
+
+def t_finite(nu_info, k: int) -> bool:
+    """Is E|X|^k finite for a t law, i.e. nu > k (from nu or the lower bound of its range)?"""
+    nu, low = nu_info
+    if nu.is_number:
+        return bool(nu > k)
+    if (nu - k).is_positive:
+        return True
+    return low is not None and (low[0] > k or (low[0] == k and low[1]))
+
+
+def _t_moment(u: RV, k: int, base=None):
+    nu = u.nu[0]
+    if not t_finite(u.nu, k):
+        what = f"E[{fx(base ** k)}]" if base is not None else f"E[X^{k}]"
+        nth = ORDINALS.get(k, f"{k}th")
+        if nu.is_number:
+            raise DerivationError(f"t({fx(nu)}) has no finite {nth} moment, so {what} is "
+                                  f"infinite (it is finite only for nu > {k})")
+        raise DerivationError(f"t({fx(nu)}) has a finite {nth} moment ({what}) only for "
+                              f"{fx(nu)} > {k}, which the spec does not state: declare the "
+                              f"range of {fx(nu)}, e.g. {fx(nu)}: {{range: '({k}, inf)'}}")
+    m = u.mean
+    return sp.expand(sum(sp.binomial(k, j) * m ** (k - j) * t_central_moment(nu, u.var, j)
+                         for j in range(k + 1)))
+
+
+def raw_moment(u: RV, k: int, base=None):
+    """E[X^k] for an entry of a known family (None when the family is unknown; an error
+    when the moment is infinite, as E[X^4] of t(4))."""
     fam = u.family
     if fam == "bernoulli":                   # X^k = X for values 0 and 1
         return u.mean
+    if fam == "t":
+        return _t_moment(u, k, base)
     if fam not in SCALE_FAMILIES:
         return None
     m = u.mean
@@ -206,7 +250,7 @@ def power_moments(u: RV, base, p: int) -> tuple[RV, list]:
     """base^p for a positive integer p: E[X^p] and Var = E[X^(2p)] - E[X^p]^2 from the
     law's moments; a square needs only the second moment for its mean."""
     e = base ** p
-    mean, top = raw_moment(u, p), raw_moment(u, 2 * p)
+    mean, top = raw_moment(u, p, base), raw_moment(u, 2 * p, base)
     facts = []
     if mean is not None:
         facts.append(Fact(f"power of a {u.family} entry", {"entry": base},
@@ -225,8 +269,8 @@ def power_moments(u: RV, base, p: int) -> tuple[RV, list]:
     else:
         raise DerivationError(
             f"no closed form for E[{fx(e)}] under {law_words(u)} for {fx(base)}: the "
-            f"moments table needs its distribution (normal, uniform, rademacher or "
-            f"bernoulli under assume:)")
+            f"moments table needs its distribution (normal, uniform, rademacher, "
+            f"bernoulli or t under assume:)")
     support = None
     if u.support is not None and all(x.is_number for x in u.support):
         ends = [u.support[0] ** p, u.support[1] ** p]
@@ -311,6 +355,10 @@ def exp_moments(u: RV, arg) -> tuple[RV, list]:
     """exp(u) by the moment generating function M(t) = E[exp(t u)]: E = M(1),
     Var = M(2) - M(1)^2; for a normal argument the log-normal moments
     E = exp(m + v/2), Var = (exp(v) - 1) exp(2 m + v)."""
+    if u.family == "t":
+        raise DerivationError(
+            f"E[exp({fx(arg)})] is infinite: t({fx(u.nu[0])}), the law of {fx(arg)}, has no "
+            "moment generating function (its tails are heavier than exponential)")
     m1, m2 = mgf(u, 1), mgf(u, 2)
     if m1 is None:
         raise DerivationError(
