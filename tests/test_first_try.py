@@ -377,3 +377,15 @@ parts:
     report = lint_spec(tmp_path / "l1.yaml")
     found = [f for f in report.findings if "outside any product" in f.message]
     assert len(found) == 1 and "abs" in found[0].message and found[0].line == 12
+
+
+def test_a_missing_local_factor_is_named_with_respect_to_the_targets_own_tensor():
+    # "x.grad should be multiplied by 1/q (a factor of the derivative of y with respect
+    # to m)": 1/q is in dy/dm too, but x.grad needs dy/dx
+    from derive.check.answer import check_answer
+    from derive.front.folder import resolve_problem
+    from derive.front.spec import load_spec
+    spec = load_spec(resolve_problem("dropout"))
+    v = check_answer(spec, "a", "x.grad[i] = m[i]*y.grad[i]")
+    assert v.verdict == "incorrect"
+    assert any("`1/q`" in d and "with respect to x)" in d for d in v.diagnosis), v.diagnosis

@@ -189,24 +189,31 @@ def candidate_edits(answer: Program, max_rank: float = 4, suspects=None, forward
             # program at its own indices (a temporary such as d1[j] or dGt[b, x, y, j]);
             # a scalar's (relu'(z) for z = w.x) may be missing anywhere
             same = locals_.get(tuple(target_info.ranges), []) if tidx else []
+            own = st.target_name[:-5] if is_grad_name(st.target_name) else None
             for loc in same + [l for l in locals_.get((), []) if l not in same]:
                 here = loc.value.xreplace(dict(zip(loc.idx, tidx)))
+                lead = 0.0 if loc.x == own else 0.05      # toward the target's own tensor
                 for factor, words, rank in ((here, "is missing", 1.7 if loc.whole else 1.9),
                                             (1 / here, "is applied twice",
                                              1.8 if loc.whole else 2.0)):
-                    out.append((rank, _local_words(words, line, st.target_name, here, loc),
+                    out.append((rank + lead,
+                                _local_words(words, line, st.target_name, here, loc),
                                 lambda st=st, f=factor: _replace_statement(
                                     answer, st, st.with_(rhs=st.rhs * f))))
         for r in [a for a in preorder_traversal(st.rhs) if isinstance(a, Indexed)]:
             name = ref_name(r)
             base = name[:-5] if is_grad_name(name) else name
             if is_grad_name(name):
+                # a local derivative toward the statement's own target first: for
+                # x.grad = m*y.grad, 1/q is a factor of dy/dx (dy/dm has it too)
+                own = st.target_name[:-5] if is_grad_name(st.target_name) else None
                 for loc in [l for ls in locals_.values() for l in ls if l.y == base]:
                     here = loc.value.xreplace(dict(zip(loc.idx, r.indices)))
+                    lead = 0.0 if loc.x == own else 0.05
                     for new, words, rank in ((r * here, "is missing", 1.5 if loc.whole else 1.9),
                                              (r / here, "is applied twice",
                                               1.6 if loc.whole else 2.0)):
-                        out.append((rank, _local_words(words, line, name, here, loc),
+                        out.append((rank + lead, _local_words(words, line, name, here, loc),
                                     edit_read(st, r, new)))
             if not is_grad_name(name):
                 swap = pre_of.get(name) or act_of.get(name)
