@@ -19,6 +19,7 @@ from derive.run.montecarlo import (Claim, MC_SIZE, MomentCheck, _estimate, numer
                                    settings_for, verify_claims, with_samples)
 from derive.engines.moments.algebra import _has_unknown, unknowns
 from derive.engines.forms import factored_affine, reader_form
+from derive.core.program import as_expr
 
 # --------------------------------------------------------------------------
 # answering variance / mean / solve / choice parts
@@ -510,7 +511,7 @@ def _in_ranges(expr, spec):
         rg = ranges.get(x.name)
         if rg is None:
             continue
-        lo, hi = sp.sympify(rg[0]), sp.sympify(rg[1])
+        lo, hi = as_expr(rg[0]), as_expr(rg[1])
         u = sp.Dummy(f"u_{x.name}", positive=True)
         if hi.is_infinite:
             subs[x] = lo + u

@@ -16,6 +16,7 @@ import threading
 from contextlib import contextmanager
 
 from derive.core.errors import LimitError, TimeLimitError
+from derive.core.program import as_expr
 
 MEMORY_BUDGET = 1 << 30          # bytes of arrays one check may allocate (1 GiB)
 MAX_WORK = 1_000_000_000       # iterations of a whole run (a statement's grid times its blocks')
@@ -39,7 +40,7 @@ def preflight(program, sizes: dict, max_grid: int = 20_000_000) -> None:
             for k, v in sizes.items()}
 
     def value(e) -> int:
-        v = sp.sympify(e).xreplace(subs)
+        v = as_expr(e).xreplace(subs)
         return int(v) if v.is_number else 0
 
     def product(loops) -> tuple[int, str]:

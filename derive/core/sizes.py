@@ -4,6 +4,7 @@ a check or a counterexample."""
 from __future__ import annotations
 
 import sympy as sp
+from derive.core.program import as_expr
 
 
 def in_independents(relations: dict, symbols: dict) -> dict:
@@ -70,9 +71,9 @@ def eliminated_for(grow: str, relations: dict, symbols: dict):
 def in_terms_of(expr, grow: str, relations: dict, symbols: dict):
     """`expr` over the sizes, rewritten in `grow` (dependent sizes replaced by their
     expressions, then the size that grows with `grow` by its expression in it)."""
-    e = sp.sympify(expr).xreplace(in_independents(relations, symbols)) if relations else expr
+    e = as_expr(expr).xreplace(in_independents(relations, symbols)) if relations else expr
     elim = eliminated_for(grow, relations, symbols)
     if elim is None:
         return e
     s, by = elim
-    return sp.expand(sp.sympify(e).xreplace({s: by}))
+    return sp.expand(as_expr(e).xreplace({s: by}))

@@ -25,6 +25,7 @@ import sympy as sp
 
 from derive.core.functions import sigma
 from derive.core.numbers import DECIMAL_DENOMINATOR
+from derive.core.program import as_expr
 
 
 # --------------------------------------------------------------------------
@@ -215,7 +216,7 @@ def same_value(a, b, points: int = 3) -> bool:
     finite are skipped; indexed tensors are replaced by symbols first."""
     refs = sorted({x for e in (a, b) for x in e.atoms(sp.Indexed)}, key=str)
     dummies = {r: sp.Dummy("t", positive=True) for r in refs}
-    a, b = sp.sympify(a).xreplace(dummies), sp.sympify(b).xreplace(dummies)
+    a, b = as_expr(a).xreplace(dummies), as_expr(b).xreplace(dummies)
     syms = sorted(a.free_symbols | b.free_symbols, key=str)
     rng = random.Random(14)
     checked = 0

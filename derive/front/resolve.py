@@ -27,6 +27,7 @@ from derive.core.program import REDUCTIONS
 from derive.front.sums import (_index_names, _mentions_capital, _nested_sum_argument,
                                _reads_name, _reads_tensor, _recurrence_block, _signed,
                                _strip_esum, _writer_counts)
+from derive.core.program import as_expr
 
 
 
@@ -48,7 +49,7 @@ class Scope:
         """`e` with every dependent size replaced by its expression in independent ones."""
         if not self.relations:
             return e
-        return sp.sympify(e).xreplace(in_independents(self.relations, self.sizes))
+        return as_expr(e).xreplace(in_independents(self.relations, self.sizes))
 
 
 class Resolver:

@@ -16,6 +16,7 @@ import sympy as sp
 from derive.core.errors import NotationError, SpecError
 from derive.core.program import TensorInfo
 from derive.front import notation as N
+from derive.core.program import as_expr
 
 
 @dataclass
@@ -84,7 +85,7 @@ def _writes(items, scope, resolver) -> dict:
                 return (a[0] - b[1], a[1] - b[0])
             if a[0] != a[1]:
                 a, b = b, a                      # the constant factor first
-            if a[0] != a[1] or sp.sympify(a[0]).is_nonnegative is not True:
+            if a[0] != a[1] or as_expr(a[0]).is_nonnegative is not True:
                 return None
             return (a[0] * b[0], a[0] * b[1])
         return None

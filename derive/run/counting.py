@@ -218,8 +218,8 @@ def order_mismatch(formula, order_term, grow, fixed: dict) -> str | None:
     values = []
     for k in (20, 40):
         at = {grow: sp.Integer(2) ** k, **fixed}
-        f = sp.sympify(formula).xreplace(at)
-        t = sp.sympify(order_term).xreplace(at)
+        f = as_expr(formula).xreplace(at)
+        t = as_expr(order_term).xreplace(at)
         if not (f.is_number and t.is_number) or t == 0:
             return None                   # not a formula in this size alone: not judged
         values.append(float(f) / float(t))

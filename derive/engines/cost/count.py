@@ -37,6 +37,7 @@ from sympy import Indexed
 from derive.core.program import (affine, Block, Loop, Statement, TensorScalar, ref_indices,
                                  ref_name)
 from derive.core.errors import CostError
+from derive.core.program import as_expr
 
 
 
@@ -224,7 +225,7 @@ def _solutions(own, rest, coeffs, k) -> sp.Expr:
     its count, divided by the step |a_other| / gcd between solutions, rounded up."""
     n = own[rest[k]].count()
     a = [coeffs.get(v) if coeffs else None for v in rest]
-    if any(x is None or not sp.sympify(x).is_Integer or x == 0 for x in a):
+    if any(x is None or not as_expr(x).is_Integer or x == 0 for x in a):
         return n
     g = sp.igcd(int(a[0]), int(a[1]))
     step = abs(int(a[1 - k])) // g

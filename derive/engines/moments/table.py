@@ -9,6 +9,7 @@ from derive.core.functions import Phi, relu, sigma, step
 from derive.core.records import chain
 from derive.engines.moments.algebra import (BOUND, E, RV, Var, _interval_add, _interval_mul,
                                             _simp, _sym, constant_rv, fx, law_words)
+from derive.core.program import as_expr
 
 # --------------------------------------------------------------------------
 # the moments table: one row per function (the `linear` row is `affine`)
@@ -276,7 +277,7 @@ def power_moments(u: RV, base, p: int) -> tuple[RV, list]:
         ends = [u.support[0] ** p, u.support[1] ** p]
         lo = 0 if p % 2 == 0 and float(u.support[0]) <= 0 <= float(u.support[1]) \
             else min(ends, key=float)
-        support = (sp.sympify(lo), max(ends, key=float))
+        support = (as_expr(lo), max(ends, key=float))
     law = "bernoulli" if u.family == "bernoulli" else None
     return RV(_simp(mean), var, u.bound, u.sources, frozenset(),
               u.odd if p % 2 and sp.simplify(u.mean) == 0 else frozenset(), False, support,
