@@ -308,11 +308,10 @@ def key(ctx, problems, out_dir, no_solutions, tex_only, subscripts, timings, tit
     _report_broken(broken)
     if not specs:
         ctx.exit(2)
-    paths = [sp.path for sp in specs]
     info = load_course(d) if not problems else None
     title = title or (info.title if info else None)
     course = course or (info.course if info else None)
-    result = build_key(paths, out_dir, solutions=not no_solutions, tex_only=tex_only,
+    result = build_key(specs, out_dir, solutions=not no_solutions, tex_only=tex_only,
                        subscripts=subscripts, timings=timings, title=title, course=course,
                        progress=lambda line: click.echo(line, err=True),
                        keep_going=keep_going, date=date_text, tex_timeout=tex_timeout)

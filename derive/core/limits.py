@@ -39,26 +39,34 @@ def preflight(program, sizes: dict, max_grid: int = 20_000_000) -> None:
     subs = {sp.Symbol(str(k), integer=True, positive=True): sp.Integer(int(v))
             for k, v in sizes.items()}
 
-    def value(e) -> int:
-        v = as_expr(e).xreplace(subs)
-        return int(v) if v.is_number else 0
+    memo: dict = {}
 
-    def product(loops) -> tuple[int, str]:
-        n, names = 1, []
+    def value(e) -> int:
+        if e not in memo:
+            v = as_expr(e).xreplace(subs)
+            memo[e] = int(v) if v.is_number else 0
+        return memo[e]
+
+    def product(loops) -> int:
+        # each loop's count from its bounds (no simplify: this runs before every run)
+        n = 1
         for lp in loops:
-            c = max(value(lp.count()), 0)
-            n *= c
-            names.append(str(lp.count().xreplace({})) if c else "0")
-        return n, "·".join(names) or "1"
+            n *= max(value(lp.hi) - value(lp.lo) + 1, 0)
+        return n
+
+    def names(loops) -> str:                  # for the message only
+        return "·".join(str(lp.count()) for lp in loops) or "1"
     for st, outer in program.walk():
-        own, what = product(st.loops)
+        own = product(st.loops)
         if own > max_grid:
+            what = names(st.loops)
             raise LimitError((f"line {st.line}: " if st.line else "") +
                              f"the loops of `{st.target}` run {what} = {_figure(own)} "
                              f"iterations at {_sizes_text(sizes)}; the limit is "
                              f"{_figure(max_grid)}")
-        total, twhat = product(tuple(outer) + tuple(st.loops))
+        total = product(tuple(outer) + tuple(st.loops))
         if total > MAX_WORK:
+            twhat = names(tuple(outer) + tuple(st.loops))
             raise LimitError(f"`{st.target}` runs {twhat} = {_figure(total)} times in all "
                              f"at {_sizes_text(sizes)}; the limit is {_figure(MAX_WORK)}")
     nbytes = 0

@@ -295,9 +295,9 @@ class Program:
                     if new is not None:
                         out.append(new)
             return out
-        return Program(rec(self.items), self.tensors if tensors is None else tensors,
-                       self.indices, self.symbols, self.functions, self.sizes, self.ranges,
-                       self.fixed)
+        # every other field kept as it is (its ranges, fixed values, size relations)
+        return replace(self, items=rec(self.items),
+                       tensors=self.tensors if tensors is None else tensors)
 
 
 # --------------------------------------------------------------------------

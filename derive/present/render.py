@@ -27,7 +27,7 @@ from derive.present.latex import (escape_text, form_latex, message_latex, printe
                                   program_lines, relation_latex, result_label_latex,
                                   rule_latex, statement_latex, value_latex)
 from derive.core.program import Program, grad_name, is_grad_name, ref, ref_indices
-from derive.front.spec import load_spec
+from derive.front.spec import Spec, load_spec
 from derive.answers import solve_guarded
 from derive.engines.backward import tidy_statement
 from derive.core.records import Answer
@@ -551,7 +551,8 @@ def build_key(paths, out_dir, *, solutions: bool = True, tex_only: bool = False,
     say = progress or (lambda text: None)
     if not tex_only:
         check_tex()
-    specs = [load_spec(p) for p in paths]        # every spec error before any work
+    # every spec error before any work (specs the caller has loaded are not read again)
+    specs = [p if isinstance(p, Spec) else load_spec(p) for p in paths]
     result = BuildResult()
     t = result.timings
     rendered = []

@@ -532,18 +532,7 @@ def needed_program(program: Program, names) -> Program:
     """The backward slice of the program: only the statements that write `names` or a
     tensor they are computed from (a loss after the layer asked about is left out)."""
     needed = set().union(set(), *[dependencies([program], n) for n in names])
-
-    def keep(items):
-        out = []
-        for it in items:
-            if isinstance(it, Block):
-                body = keep(it.body)
-                if body:
-                    out.append(replace(it, body=body))
-            elif it.target_name in needed:
-                out.append(it)
-        return out
-    return replace(program, items=keep(program.items))
+    return program.map(lambda st: st if st.target_name in needed else None)
 
 
 def forward_reads(program: Program, bw: Backward) -> set:
