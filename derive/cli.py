@@ -258,7 +258,7 @@ def verify_cmd(ctx, problems):
             elif ans.verification is not None:
                 v = ans.verification
                 check = v.brief() if hasattr(v, "brief") else \
-                    f"{v.method.split(' (')[0]}, worst rel. err {v.worst:.1e}"
+                    f"{str(v.method).split(' (')[0]}, worst rel. err {v.worst:.1e}"
                 click.echo(f"{name:<28} {kind:<10} {check:<44} ok")
             elif ans.status == "not-derived":
                 failed += 1

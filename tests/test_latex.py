@@ -4,6 +4,8 @@ from __future__ import annotations
 import pytest
 import sympy as sp
 
+from derive.core.growth import BigO
+from derive.core.phrase import Math, Phrase, sizes_phrase
 from derive.core.functions import ind, relu, sigma, step
 from derive.engines import matrix as M
 from derive.present.latex import (NotationLatexPrinter,
@@ -251,14 +253,26 @@ def test_messages_escape_text_and_set_code_in_typewriter():
         r"the form \texttt{e[b] \allowbreak -= \allowbreak p\_b} is 100\% right"
 
 
-def test_plain_formulas_in_engine_text():
-    assert message_latex("Var = d*sigma_W^2 <= 1/4") == \
-        r"Var = d$\cdot$$\sigma$\textsubscript{W}\textsuperscript{2} $\le$ 1/4"
+def test_formulas_in_a_phrase_are_typeset_not_reparsed_from_words():
+    d, sw = sp.symbols("d sigma_W")
+    phrase = Phrase("Var = ", d * sw**2, " ≤ 1/4")
+    assert str(phrase) == "Var = d*sigma_W**2 ≤ 1/4"
+    assert message_latex(phrase) == r"Var = \(d\,\sigma_{W}^{2}\) $\le$ 1/4"
+    # words are words: a formula typed into them is escaped, never parsed back
+    assert message_latex("d*sigma_W^2") == r"d*sigma\_W\textasciicircum{}2"
 
 
-def test_the_layer_variances_of_a_recurrence_are_greek_in_text():
-    assert message_latex("sigma2_grad(L) = 1, sigma2(0) = 1") == \
-        r"$\sigma^2_{\mathrm{grad}}$(L) = 1, $\sigma^2$(0) = 1"
+def test_an_order_of_growth_in_a_phrase_prints_plain_and_typeset():
+    T = sp.Symbol("T")
+    phrase = Phrase("backward work ", Math(BigO(T**2), "O(T^2)"), " in ", T)
+    assert phrase == "backward work O(T^2) in T" and "work O(T^2)" in phrase
+    assert message_latex(phrase) == r"backward work \(O(T^{2})\) in \(T\)"
+
+
+def test_verification_sizes_use_the_printers_names():
+    phrase = sizes_phrase({"B": 2, "n_in": 5})
+    assert phrase == "B=2, n_in=5"
+    assert message_latex(phrase) == r"\(B = 2\), \(n_{in} = 5\)"
 
 
 def test_the_default_printer_needs_no_spec():

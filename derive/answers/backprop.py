@@ -242,8 +242,8 @@ def _verify_update(spec, part, bw, final, updates, velocities) -> Verification:
         checks.append(c)
     ok = all(c.worst < 1e-2 for c in checks)
     what = "momentum step" if velocities else "step"
-    v = Verification(f"one {what} with rate 1e-4 changes the loss by rate * grad . step to "
-                     "first order", checks, 1e-2, ok)
+    v = Verification(f"one {what} with rate 1e-4 changes the loss by the rate times the "
+                     f"gradient's inner product with the step, to first order", checks, 1e-2, ok)
     if not ok:
         raise VerificationError(f"{spec.id}:{part.label}: the update does not descend")
     return v

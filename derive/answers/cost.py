@@ -4,7 +4,8 @@ from __future__ import annotations
 import sympy as sp
 
 from derive.core.errors import CostError, SpecError
-from derive.core.growth import order, order_expr
+from derive.core.growth import common_out_of_max, order, order_expr, order_math
+from derive.core.phrase import Phrase, join, sizes_phrase
 from derive.core.program import Program, grad_name
 from derive.core.records import Result
 from derive.core.sizes import eliminated_for, in_terms_of, vary
@@ -94,29 +95,30 @@ def solve_cost_part(spec, part, ans, verify: bool = True):
     elim = eliminated_for(grow, prog.relations, prog.sizes) if grow else None
 
     def shown(e):
-        return in_terms_of(e, grow, prog.relations, prog.sizes) if grow and prog.relations \
-            else e
+        e = in_terms_of(e, grow, prog.relations, prog.sizes) if grow and prog.relations else e
+        return common_out_of_max(e)
     steps += cost_steps.work_steps(cost, analysed, prog, only, what, shown)
     steps += cost_steps.depth_steps(cost, prog, only, what, shown)
-    w_order = order(shown(cost.work), prog, only)
-    d_order = order(shown(cost.depth), prog, only)
-    ans.results = [Result(f"{what} work", shown(cost.work), "=", w_order),
-                   Result(f"{what} parallel depth", shown(cost.depth), "=", d_order)]
+    w_math, d_math = order_math(shown(cost.work), prog, only), \
+        order_math(shown(cost.depth), prog, only)
+    ans.results = [Result(f"{what} work", shown(cost.work), "=", w_math),
+                   Result(f"{what} parallel depth", shown(cost.depth), "=", d_math)]
     if mem is not None:
         steps += cost_steps.memory_steps(mem, prog, only, shown)
         ans.results.append(Result("memory kept for the backward pass", shown(mem.total), "=",
-                                  order(shown(mem.total), prog, only)))
+                                  order_math(shown(mem.total), prog, only)))
         ans.results.append(Result("forward work", shown(fwd.work), "=",
-                                  order(shown(fwd.work), prog, only)))
-    fixed = f" in {grow} (the other sizes fixed)" if grow else ""
+                                  order_math(shown(fwd.work), prog, only)))
+    fixed = Phrase(" in ", prog.sizes[grow], " (the other sizes fixed)") if grow else Phrase()
     if elim:
-        fixed = (f" in {grow} = {prog.relations[grow]} ({elim[0]} = {elim[1]} grows with it, "
-                 f"the other sizes fixed)")
+        fixed = Phrase(" in ", sp.Eq(prog.sizes[grow], prog.relations[grow], evaluate=False),
+                       " (", sp.Eq(elim[0], elim[1], evaluate=False),
+                       " grows with it, the other sizes fixed)")
     ans.message = {
-        "work": f"the {what} pass takes time {w_order}{fixed}: its work",
-        "depth": f"with unlimited parallelism the {what} pass takes time {d_order}{fixed}: "
-                 f"its parallel depth",
-        "both": f"{what} work {w_order}, parallel depth {d_order}{fixed}"}[measure]
+        "work": Phrase(f"the {what} pass takes time ", w_math, fixed, ": its work"),
+        "depth": Phrase(f"with unlimited parallelism the {what} pass takes time ", d_math,
+                        fixed, ": its parallel depth"),
+        "both": Phrase(f"{what} work ", w_math, ", parallel depth ", d_math, fixed)}[measure]
     ans.steps = steps
     if verify:
         base = _uniform(prog, 2)
@@ -126,11 +128,11 @@ def solve_cost_part(spec, part, ans, verify: bool = True):
         sizes = [s for s in sizes if s]
         v = check_by_counting(analysed, cost, sizes, present)
         if grow:
-            others = ", ".join(f"{k}={x}" for k, x in base.items()
-                               if k not in (grow, mover) and k not in prog.relations)
-            v.method = (f"counted by unrolling at {grow} = "
-                        f"{', '.join(str(s[grow]) for s in sizes)}"
-                        + (f" ({others})" if others else ""))
+            others = {k: x for k, x in base.items()
+                      if k not in (grow, mover) and k not in prog.relations}
+            v.method = Phrase("counted by unrolling at ", prog.sizes[grow], " = ",
+                              join([sp.Integer(s[grow]) for s in sizes]),
+                              Phrase(" (", sizes_phrase(others), ")") if others else "")
             sym = prog.sizes[grow]
             still = {n for n in prog.sizes if n not in prog.relations and n != mover}
             fixed = {s: sp.Integer(base[n]) for n, s in prog.sizes.items() if n in still}
@@ -141,10 +143,10 @@ def solve_cost_part(spec, part, ans, verify: bool = True):
             if bad:
                 v.passed, v.detail = False, "; ".join(bad)
             else:
-                v.detail = (f"the orders {w_order} (work) and {d_order} (depth) are the "
-                            f"formulas' own")
+                v.detail = Phrase("the orders ", w_math, " (work) and ", d_math,
+                                  " (depth) are the formulas' own")
         else:
-            v.method = "counted by unrolling at sizes " + "; ".join(
-                ", ".join(f"{k}={x}" for k, x in s.items()) for s in sizes)
+            v.method = Phrase("counted by unrolling at sizes ",
+                              join([sizes_phrase(s) for s in sizes], "; "))
         ans.verification = v
     return ans

@@ -4,6 +4,7 @@ from __future__ import annotations
 import sympy as sp
 from derive.core.program import (as_expr, Program)
 from derive.core.errors import CostError
+from derive.core.phrase import Math
 
 # --------------------------------------------------------------------------
 # orders of growth: O(BJ), O(T log J + log V)
@@ -193,3 +194,33 @@ class clog2(sp.Function):
         n = self.args[0]
         shown = printer._print(n)
         return r"\lceil \log_2 %s \rceil" % ("(%s)" % shown if n.is_Add or n.is_Mul else shown)
+
+
+def order_math(expr, program: Program, only=None):
+    """The order of growth for a phrase (derive.core.phrase): `O(T^2)` on the terminal,
+    BigO(T**2) typeset."""
+    return Math(order_expr(expr, program, only), order(expr, program, only))
+
+
+def common_out_of_max(expr):
+    """Max(T log N + 6T + a, T log N + 6T + b) -> T log N + 6T + Max(a, b): the terms that
+    every argument of a Max (or Min) shares, with the least shared constant, written once
+    outside it.  The value is the same; the answer key's depth formulas get shorter."""
+    expr = as_expr(expr)
+    if not isinstance(expr, sp.Basic) or not expr.has(sp.Max, sp.Min):
+        return expr
+
+    def pull(e):
+        if not isinstance(e, (sp.Max, sp.Min)):
+            return e
+        args = [sp.expand(a) for a in e.args]
+        terms = [a.as_coefficients_dict() for a in args]
+        shared = sp.Add(*[c * t for t, c in terms[0].items() if t != 1 and
+                          all(d.get(t) == c for d in terms[1:])])
+        consts = [d.get(sp.S.One, sp.S.Zero) for d in terms]
+        if all(c.is_number for c in consts):
+            shared += min(consts)
+        if shared == 0:
+            return e
+        return shared + e.func(*[a - shared for a in args])
+    return expr.replace(lambda e: isinstance(e, (sp.Max, sp.Min)), pull)

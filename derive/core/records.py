@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import sympy as sp
 
+from derive.core.phrase import Phrase, join, sizes_phrase
 from derive.core.program import Program, Statement
 
 
@@ -92,19 +93,29 @@ class Verification:
     def worst(self) -> float:
         return max((c.worst for c in self.checks), default=0.0)
 
-    def summary(self) -> str:
-        shown = []
-        for c in self.checks:
-            text = ", ".join(f"{k}={v}" for k, v in c.sizes.items())
-            if text not in shown:
-                shown.append(text)
-        where = f"at sizes {'; '.join(shown)}" if any(shown) else "at the problem's own sizes"
+    def summary(self) -> Phrase:
+        """What was checked, where and how well; the sizes as formulas (`n_in = 5`) that
+        each printer names in its own way."""
+        shown = _distinct_sizes(self.checks)
+        where = Phrase("at sizes ", join(shown, "; ")) if shown else \
+            Phrase("at the problem's own sizes")
         status = "passed" if self.passed else "FAILED"
         seeds = len({c.seed for c in self.checks})
         draws = "1 random draw" if seeds == 1 else \
             f"{seeds} random draws" + (" each" if len(shown) > 1 else "")
-        return (f"{self.method}: {status}, worst relative error {self.worst:.1e} "
-                f"(tolerance {self.tolerance:.0e}) {where}, {draws}")
+        return Phrase(self.method, f": {status}, worst relative error {self.worst:.1e} "
+                      f"(tolerance {self.tolerance:.0e}) ", where, f", {draws}")
+
+
+def _distinct_sizes(checks) -> list:
+    """The different size assignments of some checks, in order, as phrases."""
+    shown, seen = [], set()
+    for c in checks:
+        key = tuple(c.sizes.items())
+        if key and key not in seen:
+            seen.add(key)
+            shown.append(sizes_phrase(c.sizes))
+    return shown
 
 
 @dataclass

@@ -18,7 +18,7 @@ def answer_json(ans, spec, steps: bool = False) -> dict:
         from derive.core.program import format_expr
         out["results"] = [{"label": r.label, "relation": r.relation,
                            "value": r.value if isinstance(r.value, str) else format_expr(r.value),
-                           "note": r.note} for r in ans.results]
+                           "note": str(r.note or "")} for r in ans.results]
     if ans.matrix:
         out["matrix_form"] = [form.text() if form is not None else None
                               for _, form, _ in ans.matrix]
@@ -27,7 +27,7 @@ def answer_json(ans, spec, steps: bool = False) -> dict:
     if ans.text:
         out["text"] = ans.text
     if ans.message:
-        out["message"] = ans.message
+        out["message"] = str(ans.message)
     if ans.assumptions:
         out["assumptions"] = [assumption_json(a) for a in ans.assumptions]
     if steps and ans.steps:
@@ -36,7 +36,7 @@ def answer_json(ans, spec, steps: bool = False) -> dict:
         out["cost"] = ans.cost
     if ans.verification is not None:
         v = ans.verification
-        out["verification"] = {"method": v.method, "passed": v.passed,
+        out["verification"] = {"method": str(v.method), "summary": str(v.summary()), "passed": v.passed,
                                "worst_relative_error": v.worst, "tolerance": v.tolerance,
                                "sizes": [c.sizes for c in v.checks]}
         if hasattr(v, "details"):

@@ -21,6 +21,7 @@ from derive.core.program import REDUCTIONS, reduced_loops
 from derive.core.rules import DERIVATIVES, PARTIALS, RULE_TEXT
 from derive.core.functions import LATEX
 from derive.core.naming import display_name
+from derive.core.phrase import Math, Phrase
 from derive.core.numbers import decimal_text, negative_power
 
 # undefined functions the engines use by name (moments: sigma2(l) is the variance
@@ -549,55 +550,24 @@ def escape_text(text: str) -> str:
     return "".join(_ESCAPES.get(ch, ch) for ch in str(text))
 
 
-def message_latex(text: str) -> str:
-    """A message with `code` spans: the spans in typewriter type, the rest escaped."""
-    parts = str(text).split("`")
+def message_latex(text, p=None) -> str:
+    """A message for LaTeX text mode.  A Phrase (derive.core.phrase) has its formulas
+    typeset by the printer `p` (the spec's display names); in its words, and in a plain
+    message, `code` spans are set in typewriter type and the rest is escaped."""
+    if isinstance(text, Phrase):
+        p = p or NotationLatexPrinter()
+        return "".join(_words_latex(part) if isinstance(part, str) and not isinstance(part, Math)
+                       else r"\(%s\)" % p.doprint(getattr(part, "expr", part))
+                       for part in text.parts)
+    return _words_latex(str(text))
+
+
+def _words_latex(text: str) -> str:
+    parts = text.split("`")
     out = []
     for k, part in enumerate(parts):
         if k % 2 and k < len(parts) - 1:
             out.append(r"\texttt{%s}" % escape_text(part).replace(" ", r" \allowbreak "))
         else:
-            out.append(plain_formulas(part if k % 2 == 0 else "`" + part))
-    return "".join(out)
-
-
-_GREEK = {"sigma": r"\sigma", "mu": r"\mu", "eps": r"\epsilon", "epsilon": r"\epsilon",
-          "delta": r"\delta", "lambda": r"\lambda", "eta": r"\eta", "ell": r"\ell",
-          "alpha": r"\alpha", "beta": r"\beta", "gamma": r"\gamma", "theta": r"\theta",
-          "rho": r"\rho", "tau": r"\tau"}
-_FORMULA = re.compile(
-    r"(?P<sup>\*\*\s*(?P<s1>\w+|\([^()]*\))|\^\s*(?P<s2>\w+|\([^()]*\)))"
-    r"|(?P<sub>\b(?P<b>[A-Za-z]+)_(?P<i>[A-Za-z0-9])\b)"
-    r"|(?P<greek>\b(?:%s)\b)|(?P<squared>\b(?:sigma|mu)2(?P<grad>_grad)?\b)"
-    r"|(?P<rel><=|>=|!=|->)"
-    r"|(?P<times>(?<=[\w)\]])\s*\*\s*(?=[\w(]))" % "|".join(_GREEK))
-_RELATIONS = {"<=": r"$\le$", ">=": r"$\ge$", "!=": r"$\ne$", "->": r"$\to$"}
-
-
-def plain_formulas(text: str) -> str:
-    """Text with formulas an engine wrote in plain text (`d*sigma_W^2 <= 1/4`):
-    escaped for LaTeX, with powers raised, one-letter subscripts lowered, Greek
-    names as letters and `*` as a centred dot."""
-    out, last = [], 0
-    for m in _FORMULA.finditer(text):
-        out.append(escape_text(text[last:m.start()]))
-        last = m.end()
-        if m.group("sup"):
-            inner = (m.group("s1") or m.group("s2"))
-            inner = inner[1:-1] if inner.startswith("(") else inner
-            out.append(r"\textsuperscript{%s}" % plain_formulas(inner))
-        elif m.group("sub"):
-            base = m.group("b")
-            base = "$%s$" % _GREEK[base] if base in _GREEK else escape_text(base)
-            out.append(r"%s\textsubscript{%s}" % (base, m.group("i")))
-        elif m.group("squared"):
-            name = m.group("squared").removesuffix("_grad")[:-1]
-            out.append("$%s^2%s$" % (_GREEK[name], r"_{\mathrm{grad}}" if m.group("grad") else ""))
-        elif m.group("greek"):
-            out.append("$%s$" % _GREEK[m.group("greek")])
-        elif m.group("rel"):
-            out.append(_RELATIONS[m.group("rel")])
-        else:
-            out.append(r"$\cdot$")
-    out.append(escape_text(text[last:]))
+            out.append(escape_text(part if k % 2 == 0 else "`" + part))
     return "".join(out)

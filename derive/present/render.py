@@ -30,6 +30,7 @@ from derive.core.program import Program, grad_name, is_grad_name, ref, ref_indic
 from derive.front.spec import Spec, load_spec
 from derive.answers import solve_guarded
 from derive.engines.backward import tidy_statement
+from derive.core.phrase import Math
 from derive.core.records import Answer
 from derive.present.steps import assumptions_latex, has_math, step_latex
 from derive.present.written import written_lines
@@ -190,7 +191,7 @@ class ProblemRenderer:
     def solution(self, ans: Answer, show_forward: bool = False) -> str:
         if ans.status == "not-derived":
             return (r"\par\textit{Not derived yet:} %s. The answer key has no answer for "
-                    r"this part." % message_latex(ans.message.rstrip(".")))
+                    r"this part." % message_latex(ans.message.rstrip("."), self.p))
         if ans.status == "given":
             return "\n".join([
                 r"\begin{answerbox}",
@@ -200,10 +201,10 @@ class ProblemRenderer:
                 r"\end{answerbox}"])
         if ans.status == "withheld":
             return (r"\par\textit{Withheld:} %s. The key does not show an answer that "
-                    r"failed its check.\par" % message_latex(ans.message.rstrip(".")))
+                    r"failed its check.\par" % message_latex(ans.message.rstrip("."), self.p))
         if ans.status == "error":
             return (r"\par\textit{Not answered:} %s.\par"
-                    % message_latex(ans.message.rstrip(".")))
+                    % message_latex(ans.message.rstrip("."), self.p))
         p = self.printer(ans)
         out = []
         steps = self.steps(ans, p)
@@ -221,13 +222,13 @@ class ProblemRenderer:
         if box:
             out += [r"\begin{answerbox}", *box, r"\end{answerbox}"]
         if ans.message:
-            out.append(r"{\small\textit{Note:} %s}\par" % message_latex(ans.message))
+            out.append(r"{\small\textit{Note:} %s}\par" % message_latex(ans.message, p))
         if ans.assumptions:
             out.append(r"{\small\textit{Assumed:} %s.}\par"
                        % assumptions_latex(ans.assumptions, p))
         if ans.verification is not None:
             out.append(r"{\footnotesize\textit{Verified numerically:} %s.}\par"
-                       % escape_text(ans.verification.summary()))
+                       % message_latex(ans.verification.summary(), p))
         return "\n".join(out)
 
     def answer_body(self, ans: Answer, p) -> list[str]:
@@ -250,11 +251,11 @@ class ProblemRenderer:
         tex = r"%s %s %s" % (result_label_latex(res, p), relation_latex(res.relation),
                              value_latex(res.value, p)) if res.statement is None \
             else self.stmt(res.statement, p)
-        note = str(res.note or "").strip()
-        order = re.fullmatch(r"O\((.+)\)", note)
-        if order:
-            tex += r" = O(%s)" % order_latex(order.group(1), p)
-        line = r"\proglinenote{0}{%s}{%s}" % (tex, message_latex(note)) if note and not order \
+        note = res.note
+        if isinstance(note, Math):          # an order of growth: `= O(L)`
+            tex += r" = %s" % p.doprint(note.expr)
+            note = ""
+        line = r"\proglinenote{0}{%s}{%s}" % (tex, message_latex(note, p)) if note \
             else r"\progline{0}{%s}" % tex
         return "\n".join([r"\begin{program}", line, r"\end{program}"])
 
@@ -345,10 +346,10 @@ class ProblemRenderer:
                                   p.doprint(new), p.doprint(st.expr), p.doprint(old)))
         if kind == "desugar" and st.statement is not None:
             return r"\dm{%s} \quad{\footnotesize(%s)}" % (self.stmt(st.statement, p),
-                                                           message_latex(st.text))
+                                                           message_latex(st.text, p))
         # any other engine's step: its kind and its text (which states its formulas),
         # with what it assumes; the statement only when there is no text
-        tex = r"\textit{%s:} %s" % (escape_text(kind.replace("_", " ")), message_latex(st.text))
+        tex = r"\textit{%s:} %s" % (escape_text(kind.replace("_", " ")), message_latex(st.text, p))
         if not st.text.strip() and st.statement is not None:
             tex += r" \dm{%s}" % self.stmt(st.statement, p)
         if not st.text.strip() and st.expr is not None:
@@ -356,7 +357,7 @@ class ProblemRenderer:
         for name, value in (st.extra or {}).items():
             if isinstance(value, str) and name not in QUIET_EXTRAS:
                 tex += r"\newline{\footnotesize %s: %s}" % (escape_text(name),
-                                                             message_latex(value))
+                                                             message_latex(value, p))
         return tex
 
     # ---- the numeric worked example -------------------------------------
@@ -437,13 +438,6 @@ def _escape_bare(text: str) -> str:
             part = re.sub(r'"([^"\n]+)"', r"``\1''", part)
             out.append(re.sub(r"(?<!\\)\^", r"\\textasciicircum{}", part))
     return "".join(out)
-
-
-def order_latex(text: str, p) -> str:
-    """The inside of an order note (`L`, `T*N**2`, `log(T)`) in LaTeX."""
-    text = re.sub(r"\*\*\s*(\w+|\([^)]*\))", lambda m: "^{%s}" % m.group(1).strip("()"), text)
-    text = re.sub(r"\blog\b", r"\\log", text)
-    return text.replace("*", r"\,")
 
 
 def number_latex(x: float) -> str:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import sympy as sp
 from derive.core.program import concrete
 from derive.core.program import (as_expr, affine, Block, Program, ref_indices, ref_name)
+from derive.core.phrase import Phrase, sizes_phrase
 from derive.core.records import Check, Verification
 from derive.engines.cost.analysis import Cost
 from derive.engines.cost.count import expr_depth, instance_work, recurrence_loop, tree_depth
@@ -156,18 +157,19 @@ class CountVerification(Verification):
     """Formulas checked against counts of the unrolled program."""
     rows: list = field(default_factory=list)       # (sizes, name, formula value, counted)
 
-    def summary(self) -> str:
+    def summary(self) -> Phrase:
         status = "passed" if self.passed else "FAILED"
         n = len(self.checks)
         if self.passed:
-            return (f"{self.method}: {status}, the work and depth formulas equal the counts "
-                    f"at all {n} sizes" + (f"; {self.detail}" if self.detail else ""))
+            return Phrase(self.method, f": {status}, the work and depth formulas equal the "
+                          f"counts at all {n} sizes", Phrase("; ", self.detail) if self.detail
+                          else "")
         bad = [r for r in self.rows if r[2] != r[3]]
         if not bad:
-            return f"{self.method}: {status}, {self.detail}"
+            return Phrase(self.method, f": {status}, ", self.detail)
         sz, name, f, c = bad[0]
-        at = ", ".join(f"{k}={v}" for k, v in sz.items())
-        return f"{self.method}: {status}, the {name} formula gives {f} but {c} was counted at {at}"
+        return Phrase(self.method, f": {status}, the {name} formula gives ", f, " but ", c,
+                      " was counted at ", sizes_phrase(sz))
 
     def brief(self) -> str:
         """A few words for `derive verify`'s table."""

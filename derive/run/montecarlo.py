@@ -16,6 +16,7 @@ from derive.core.functions import comparison
 from derive.core.program import (Block, Loop, Program, Statement, TensorInfo, base_of,
                                  index_var, is_grad_name, reads, ref, ref_indices, ref_name,
                                  size_symbol)
+from derive.core.phrase import Phrase, join, sizes_phrase
 from derive.core.records import Check, Verification
 from derive.engines.moments.algebra import _has_unknown, unknowns
 from derive.engines.moments.algebra import Assumption, BOUND, E, _sym, as_assumptions, fx
@@ -176,17 +177,14 @@ class MonteCarloVerification(Verification):
     def samples(self) -> int:
         return max((c.samples for c in self.checks), default=0)
 
-    def summary(self) -> str:
-        shown = []
-        for c in self.checks:
-            text = ", ".join(f"{k}={v}" for k, v in c.sizes.items())
-            if text and text not in shown:
-                shown.append(text)
+    def summary(self) -> Phrase:
+        shown = [sizes_phrase(c.sizes) for c in self.checks if c.sizes]
+        shown = list(dict.fromkeys(shown))
         status = "passed" if self.passed else "FAILED"
         n = len(self.checks)
-        out = (f"{self.method}: {status}, {n} check{'s' if n != 1 else ''} at "
-               f"{'; '.join(shown) or 'no sizes'}, worst deviation {self.worst:.1f} "
-               f"standard errors")
+        out = Phrase(self.method, f": {status}, {n} check{'s' if n != 1 else ''} at ",
+                     join(shown, "; ") if shown else "no sizes",
+                     f", worst deviation {self.worst:.1f} standard errors")
         if self.symbolic:
             out += f"; {len(self.symbolic)} symbolic check{'s' if len(self.symbolic) > 1 else ''}"
         return out

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from derive.core.growth import Measure, clog2, order_expr
+from derive.core.growth import Measure, clog2, common_out_of_max, order_expr
 from derive.core.program import Block, Program, as_expr, grad_name
 from derive.core.records import Step, chain
 from derive.engines.cost.analysis import Cost
@@ -100,7 +100,9 @@ def depth_steps(cost: Cost, prog: Program, only, what: str, rewrite=None) -> lis
     if not cost.recurrences:
         steps.append(Step("depth", why="no recurrence"))
     d = Measure(f"D_{what}")
-    steps += [Step("depth", why="depth", chain=chain(d, "=", cost.depth)),
+    tidy = common_out_of_max(cost.depth)          # the shared terms written once
+    more = ("=", tidy) if tidy != cost.depth else ()
+    steps += [Step("depth", why="depth", chain=chain(d, "=", cost.depth, *more)),
               order_step("depth", d, cost.depth, prog, only, rewrite)]
     return steps
 
