@@ -105,7 +105,8 @@ def test_a_loop_answer_run_by_derive_agrees_with_autograd_exactly_when_correct(e
     problem, part = entry["problem"], str(entry["part"])
     spec = spec_of(problem)
     try:
-        prog = build_program(entry["answer"], answer_scope(spec), answer=True)
+        prog = build_program(entry.get("plain", entry["answer"]), answer_scope(spec),
+                             answer=True)
     except DeriveError:
         # the index-range errors derive refuses to run (judged incorrect by the check)
         assert entry["expected"] == "incorrect"
@@ -171,7 +172,7 @@ def _mutations(text: str) -> list:
 @given(data=st.data())
 def test_no_mutation_of_a_correct_answer_is_judged_correct_unless_it_computes_the_same(data):
     entry = data.draw(st.sampled_from(CORRECT))
-    muts = _mutations(entry["answer"])
+    muts = _mutations(entry.get("plain", entry["answer"]))
     if not muts:
         return
     kind, text = data.draw(st.sampled_from(muts))

@@ -301,11 +301,12 @@ def test_an_equality_for_a_bound_is_accepted_with_a_note():
     assert v.verdict == "correct" and "a bound, Var(u) ≤ this value" in v.message
 
 
-def test_juxtaposition_gets_a_hint_to_write_the_product():
+def test_juxtaposition_is_read_as_a_product_and_says_so():
+    """Issue 15: `n sigma_W^2` is a product; the verdict shows how it was read."""
     v = check_answer(spec_of("he_init"), "a", "Var(z1) = n sigma_W^2*v/2")
-    assert v.verdict == "unusable"
-    assert "answer:1:13: unexpected 'sigma_W' after the expression (write a product with *" \
-        in v.message
+    assert v.verdict == "correct"
+    assert v.read_as == "Var(z1) = n*sigma_W^2*v/2"
+    assert any("side by side" in note for note in v.reading)
 
 
 def test_an_order_reads_as_textbooks_print_it():

@@ -14,10 +14,12 @@ def invoke(*args):
     return CliRunner().invoke(cli, list(args))
 
 
-def test_there_are_22_bundled_problems():
-    # the 18 seed problems and four of our own: he_init, glorot_init, he_backward, dropout
-    assert len(BUNDLED) == 22
-    assert {"he_init", "glorot_init", "he_backward", "dropout"} <= set(BUNDLED)
+def test_there_are_23_bundled_problems():
+    # the 18 seed problems and five of our own: he_init, glorot_init, he_backward, dropout,
+    # batchnorm_stats
+    assert len(BUNDLED) == 23
+    assert {"he_init", "glorot_init", "he_backward", "dropout", "batchnorm_stats"} <= \
+        set(BUNDLED)
 
 
 def test_list_shows_every_bundled_problem():

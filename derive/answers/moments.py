@@ -184,6 +184,9 @@ def _recurrence_part(spec, part, ans, verify, assumptions):
         _result(fx(s(l)), rec.closed, rec.relation, "closed form, from the variance at the "
                                                     "layer where it is given", s(l)),
     ]
+    # the layer variance is the variance of the tensor at that layer: Var(L0) = sigma2(l)
+    ans.results[0].aliases = (f"Var({of})",)
+    ans.results[1].aliases = (f"Var({rec.frm if rec.forward else of})",)
     if is_grad_name(of):
         ans.program = backward_program(spec.program, assumptions, [base_of(of)]).program
     ans.assumptions = _assumed(assumptions, ans.steps, (rec.frm, rec.at))

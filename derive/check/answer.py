@@ -19,7 +19,8 @@ from derive.core.errors import (DeriveError, IndexRangeError, LimitError, Notati
 from derive.core.limits import MEMORY_BUDGET, memory_budget, time_limit
 from derive.core.program import (grad_name, is_grad_name)
 from derive.check.expressions import check_expression_part
-from derive.front.spec import Spec
+from derive.front.spec import Spec, answer_scope
+from derive.front.spelling import Reading, names_of, respell
 from derive.check.loops import _check_loops, _wanted
 from derive.run.agree import MEMO
 from derive.check.numeric import _check_numeric
@@ -37,17 +38,25 @@ def check_answer(spec: Spec, label: str, text: str, show_answer: bool = False,
     verdict = Verdict(spec.id, label, "unusable", max_score=spec.points(label),
                       all_or_nothing=bool(part.args.get("all_or_nothing", False)))
     MEMO.clear()
+    reading = None
     try:
         with time_limit(time_limit_s), memory_budget(memory_bytes), \
                 np.errstate(all="ignore"):
-            _dispatch(spec, part, text, verdict, show_answer)
+            # a choice is a word, maybe with prose after it: read as typed
+            reading = respell(text, names_of(spec, answer_scope(spec))) \
+                if part.kind != "choice" else None
+            reading = reading or Reading(text, [], [], text)
+            verdict.read_as = reading.text.strip() if reading.text != text else None
+            verdict.reading = reading.notes
+            _dispatch(spec, part, reading.text, verdict, show_answer)
     except LimitError as e:
         _unusable(verdict, str(e))
         verdict.limited = isinstance(e, TimeLimitError) or "memory" in str(e)
     except IndexRangeError as e:
-        _range_error(spec, part, text, verdict, e, time_limit_s, memory_bytes)
+        _range_error(spec, part, reading.text if reading else text, verdict, e,
+                     time_limit_s, memory_bytes)
     except NotationError as e:
-        _unusable(verdict, e.format())
+        _unusable(verdict, (reading.error(e) if reading else e).format())
     except DeriveError as e:
         _unusable(verdict, str(e))
     except MemoryError:

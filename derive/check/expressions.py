@@ -5,8 +5,8 @@ import re
 import sympy as sp
 from derive.core.errors import NotationError
 from derive.check.compare import Points, _finite, _fmt, _frozen, diagnose, equivalent, value_at
-from derive.check.lines import (Line, answer_scope, norm_label, parse_line, read_lines,
-                                strip_order)
+from derive.check.lines import (Line, answer_scope, layer_variance_label, norm_label,
+                                parse_line, read_lines, strip_order)
 from derive.check.orders import _cost_diagnosis, growth, order_text
 from derive.answers import solve_part
 from derive.check.numeric import agree, significant, MIN_DIGITS
@@ -175,7 +175,9 @@ def _candidates(ln: Line, results, primary, cost: bool):
     if ln.label is None:
         return primary, False
     lab = norm_label(ln.label)
-    exact = [r for r in results if norm_label(r.label) == lab]
+    exact = [r for r in results if lab in {norm_label(x) for x in (r.label, *r.aliases)}]
+    if not exact and layer_variance_label(ln.label):
+        exact = [r for r in results if norm_label(r.label) == layer_variance_label(ln.label)]
     if not exact and cost:
         words = {"time": "work", "runningtime": "work", "cost": "work", "depth": "paralleldepth",
                  "memory": "memory"}
@@ -317,6 +319,14 @@ def _check_choice(part, ans, text, verdict, show_answer):
     options = [str(o) for o in part.args.get("options", [])]
     got = text.strip().lower()
     match = [o for o in options if o.lower() == got or (got and o.lower().startswith(got))]
+    first = re.match(r"\s*([A-Za-z][\w-]*)(?=$|[^\w])(.*)", text, re.S)
+    if not match and first and first.group(2).strip():
+        # an option, then a justification: "smaller, because the slope is at most 1/4"
+        word = first.group(1).lower()
+        match = [o for o in options if o.lower() == word]
+        if match:
+            verdict.reading = [f"judged by the option {match[0]!r}; the rest is read as "
+                               f"your justification"]
     if not match:
         verdict.verdict = "unusable"
         import difflib

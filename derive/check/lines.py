@@ -88,9 +88,28 @@ def read_lines(text: str) -> list:
     return out
 
 
+_ENTRY_INDICES = re.compile(r"(?<=[\w)])\s*\[[^\[\]]*\]")
+
+
 def norm_label(s: str) -> str:
+    """A label compared without its spelling: `Var[z1[j]]` is `Var(z1)` (an entry's
+    indices name any entry), `**` is `^`."""
+    s = s.strip()
+    m = re.match(r"^(Var|E|Std|Cov)\s*\[(.*)\]$", s)
+    if m:                                      # Var[x] for Var(x)
+        s = f"{m.group(1)}({m.group(2)})"
+    m = re.match(r"^(Var|E|Std|Cov)\s*\((.*)\)$", s)
+    if m:                                      # Var(z1[j]) for Var(z1)
+        inner = _ENTRY_INDICES.sub("", m.group(2))
+        s = f"{m.group(1)}({inner})"
     s = s.replace("**", "^").replace("[", "(").replace("]", ")").replace("σ", "sigma")
     return re.sub(r"\s+", "", s).lower()
+
+
+def layer_variance_label(label: str) -> str | None:
+    """`sigma_l^2`, `σ_{l+1}²`: the layer variance sigma2(l) of a recurrence, normalized."""
+    m = re.match(r"^sigma_\(?([\w+\-]+?)\)?\^2$", norm_label(label))
+    return f"sigma2({m.group(1)})" if m else None
 
 
 def strip_order(line: Line) -> bool:

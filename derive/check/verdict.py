@@ -35,6 +35,8 @@ class Verdict:
     max_score: float = 1.0
     all_or_nothing: bool = False
     limited: bool = False             # unusable because a time or memory limit was hit
+    read_as: str | None = None        # the answer in the course notation, as it was read
+    reading: list = field(default_factory=list)   # how ambiguous spellings were read
 
     @property
     def exit_code(self) -> int:
@@ -66,6 +68,9 @@ class Verdict:
                "diagnosis": self.diagnosis, "counterexample": self.counterexample,
                "quantities": [q.as_dict() for q in self.quantities],
                "score": self.score, "max_score": self.max_score}
+        if self.read_as is not None:
+            out["read_as"] = self.read_as
+            out["reading"] = list(self.reading)
         if self.reference is not None:
             out["reference"] = self.reference
             out["reference_check"] = self.reference_check

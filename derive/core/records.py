@@ -132,6 +132,7 @@ class Result:
     note: str = ""
     lhs: sp.Basic | None = None
     statement: Statement | None = None     # an answer that is a statement (an update)
+    aliases: tuple = ()     # other labels a student may give it: Var(L0) for sigma2(l)
 
 
 @dataclass

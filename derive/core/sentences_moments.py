@@ -54,6 +54,23 @@ MOMENT_SENTENCES: dict = {
                                   "distinct entries of tensors with independent entries",
     "sum of n terms": "the sum over {over} adds {n} terms",
 
+    # ---- dependence, tracked (derive.engines.moments.dependence)
+    "linear in independent entries": "{terms} share the random entries of {shared}: "
+                                     "written as one linear combination of independent "
+                                     "entries, each entry's variance counts once for "
+                                     "every pair of terms that read it",
+    "sum of correlated terms": "the {n} terms of the sum over {over} share random entries: "
+                               "with their covariance, counted over the pairs of terms "
+                               "whose indices agree and those whose indices differ",
+    "sum of correlated squares": "the {n} terms of the sum over {over} are squares of "
+                                 "jointly normal entries that share random inputs: by "
+                                 "Isserlis' theorem the covariance of two squares is twice "
+                                 "the square of their covariance, plus four times the "
+                                 "product of their means and their covariance",
+    "function of one entry": "every random part of {expression} is a function of the one "
+                             "entry {entry} ({law}): its moments, integrated over {entry} "
+                             "on each side of 0",
+
     # ---- assumptions a step makes (Step.assumptions)
     "terms uncorrelated": "the {n} terms of the sum over {over} are uncorrelated (the "
                           "problem's independence assumption: they read entries of computed "

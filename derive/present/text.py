@@ -83,7 +83,11 @@ def format_answer(ans, spec, steps: bool = False) -> str:
 def format_verdict(v) -> str:
     head = {"correct": "CORRECT", "incorrect": "INCORRECT", "unusable": "CANNOT CHECK",
             "error": "INTERNAL ERROR"}[v.verdict]
-    lines = [f"{v.problem}:{v.part}: {head}", f"  {v.message}".replace("\n", "\n  ")]
+    lines = [f"{v.problem}:{v.part}: {head}"]
+    if v.read_as is not None:         # how the answer was read, before what it means
+        lines.append("  read as: " + v.read_as.replace("\n", "\n           "))
+    lines.extend(f"    ({note})" for note in v.reading)
+    lines.append(f"  {v.message}".replace("\n", "\n  "))
     if len(v.quantities) > 1 or (v.verdict == "incorrect" and v.quantities):
         lines.append("  per quantity: " + ", ".join(f"{q.name} {q.verdict}"
                                                     for q in v.quantities)

@@ -65,7 +65,8 @@ def test_corpus_shape():
     assert len(ENTRIES) >= 220
     assert len(BY_ID) == len(ENTRIES), "ids must be unique"
     for e in ENTRIES:
-        assert set(e) == {"id", "problem", "part", "answer", "expected", "mistake", "note"}, e["id"]
+        assert set(e) - {"plain"} == {"id", "problem", "part", "answer", "expected", "mistake",
+                                      "note"}, e["id"]
         assert e["expected"] in ("correct", "incorrect", "unusable"), e["id"]
         assert e["mistake"] in MISTAKES, e["id"]
         assert (e["mistake"] != "none") == (e["expected"] == "incorrect"), e["id"]
@@ -205,7 +206,7 @@ LOOP_ENTRIES = [e for e in ENTRIES if kind_of(e) in LOOP_KINDS]
 @pytest.mark.parametrize("entry", LOOP_ENTRIES, ids=[e["id"] for e in LOOP_ENTRIES])
 def test_loop_answer_label(entry):
     verdict, details = harness.judge_loop(entry["problem"], entry["part"], kind_of(entry),
-                                          entry["answer"])
+                                          entry.get("plain", entry["answer"]))
     assert verdict == entry["expected"], details
 
 
@@ -230,7 +231,7 @@ def _check_hand(entry_id, sizes, hand):
     e = BY_ID[entry_id]
     sames = []
     for seed in (0, 1, 2, 3):
-        got, want, allv, up = _run(e["problem"], e["part"], e["answer"], sizes, seed)
+        got, want, allv, up = _run(e["problem"], e["part"], e.get("plain", e["answer"]), sizes, seed)
         mine = hand(allv, up)
         for k, val in mine.items():
             assert np.allclose(got[k], val, rtol=1e-10, atol=1e-12), (entry_id, k)
@@ -321,7 +322,7 @@ OTHER_ENTRIES = [e for e in ENTRIES if kind_of(e) not in LOOP_KINDS]
 @pytest.mark.parametrize("entry", OTHER_ENTRIES, ids=[e["id"] for e in OTHER_ENTRIES])
 def test_expression_answer_label(entry):
     verdict, why = exprcheck.judge(f"{entry['problem']}:{entry['part']}", kind_of(entry),
-                                   entry["answer"])
+                                   entry.get("plain", entry["answer"]))
     assert verdict == entry["expected"], why
 
 

@@ -2,6 +2,7 @@
 of assumptions."""
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field, replace
 import sympy as sp
 from sympy import Indexed
@@ -10,11 +11,12 @@ from derive.core.records import Backward, Step
 from derive.core.errors import DerivationError
 from derive.core.functions import NOTATION_NAME, Phi, ind, step
 from derive.core.program import (Block, Loop, Program, Statement, TensorScalar, base_of,
-                                 format_statement, grad_name, is_grad_name, reads, ref_indices,
-                                 ref_name)
+                                 format_statement, grad_name, index_var, is_grad_name, reads,
+                                 ref_indices, ref_name)
 from derive.engines.moments.algebra import (BOUND, E, RV, Var, _interval_add, _interval_mul,
                                             _odd_meet, _simp, _sym, as_assumptions, constant_rv,
                                             fx, input_rv, said)
+from derive.engines.moments.dependence import Forms, correlated_sum, dependent_moments
 from derive.engines.moments.table import MOMENTS, affine, power_moments
 
 # --------------------------------------------------------------------------
@@ -107,6 +109,8 @@ class Propagator:
         self.rvs: dict = {}
         self.steps: list = []
         self.assumed: list = []
+        self.forms = Forms({n: a for n, a in assumptions.items() if n not in self.known},
+                           {index_var(n): tuple(r) for n, r in program.indices.items()})
 
     # ---- reading -----------------------------------------------------------
 
@@ -239,11 +243,17 @@ class Propagator:
                 return gelu
         seen = set()
         for a, r in rand:
+            if r.sources & seen and (exact := self.dependent(e, st, [a for a, _ in rand])):
+                return exact
             if r.sources & seen:
                 shared = ", ".join(sorted(r.sources & seen))
                 raise DerivationError(
                     f"the factors of {fx(e)} are not independent (several depend on "
-                    f"{shared}): the product rule needs independent factors")
+                    f"{shared}): the product rule needs independent factors, and derive "
+                    f"tracks shared inputs exactly only through linear combinations and "
+                    f"functions of one entry. A weight reused across layers or time steps "
+                    f"can be given its own name in each (untied weights, the usual "
+                    f"mean-field assumption)")
             seen |= r.sources
         mean = c * sp.Mul(*[r.mean for _, r in rand])
         second = c ** 2 * sp.Mul(*[r.second for _, r in rand])
@@ -321,6 +331,11 @@ class Propagator:
                 self.step("rule", st, why="add a constant",
                           args={"constant": consts, "shift": const}, rule="linear")
             return affine(r, 1, const)
+        if any(self.covariance_reason(x, y) is None
+               for (_, x), (_, y) in itertools.combinations(rand, 2)):
+            exact = self.dependent(e, st, [a for a, _ in rand])
+            if exact is not None:
+                return exact
         var = _simp(sp.Add(*[r.var for _, r in rand]))
         reasons = self.sum_step(rand, st, e, var)
         independent = all(w[0] == "independent" for _, _, w in reasons)
@@ -381,6 +396,16 @@ class Propagator:
                   chain=said(Var(e), *links), assumptions=tuple(assumed), **extra)
         return reasons
 
+    # ---- dependence, tracked (derive.engines.moments.dependence) ------------
+
+    def dependent(self, e, st, terms) -> RV | None:
+        """Exact moments of `e`, whose random parts share inputs, or None."""
+        return dependent_moments(self, e, st, terms)
+
+    def correlated_sum(self, st, summed, body, total, n, over) -> RV | None:
+        """A sum over loop indices whose terms share random entries, exactly."""
+        return correlated_sum(self, st, summed, body, total, n, over)
+
     # ---- statements --------------------------------------------------------
 
     def normalized(self, st: Statement) -> tuple[Statement, list]:
@@ -422,6 +447,7 @@ class Propagator:
             rv = self.add([(_contribution_label(s, st.target), r) for r, s in parts], st,
                           st.target)
         self.rvs[name] = rv
+        self.forms.record(st, summed)
         rel = _rel(rv)
         self.step("result", st, rv.var, why="result", args={"tensor": st.target, "mean": rv.mean},
                   chain=said(Var(st.target), rel, rv.var), tensor=name, mean=rv.mean,
@@ -463,6 +489,8 @@ class Propagator:
             args["factor"] = ref_name(own_factor[0])
         elif all_own:
             why, kind = "sum of n independent terms", "exact"
+        elif (exact := self.correlated_sum(st, summed, body, total, n, over)) is not None:
+            return exact
         else:
             why, kind = "sum of n terms", "assumed uncorrelated"
             assumed = (("terms uncorrelated", {"n": n, "over": over}),)

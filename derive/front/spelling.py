@@ -1,0 +1,660 @@
+"""What students type, read into the course notation: Unicode, keyboard and library
+spellings, a LaTeX subset, implicit multiplication, subscripts as indices and
+Leibniz prefixes (`∂L/∂W_ij = ...`).
+
+`respell(text, names)` rewrites an answer token by token into the course notation
+that the notation parser (derive.front.notation) reads, and keeps, for every
+character it writes, the column of the character it came from, so that a refusal
+points at what the student typed.  Nothing is evaluated: every token is matched
+against a whitelist, and anything else is refused with its position and the accepted
+spelling.  Each reading that could have gone another way is said in a note
+("read `2x` as 2*x").
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from derive.core.errors import NotationError
+from derive.front.spelling_grad import GradientPass
+from derive.front.spelling_latex import LatexPass
+from derive.front.spelling_tables import (ACCENTS, LETTERLIKE, FRACTIONS, FUNCTION_ALIASES, GREEK, LIBRARIES, OPERATORS,
+                                          PRIMES, SUBSCRIPT_DIGITS, SUPERSCRIPTS, Names, Tok,
+                                          _LEX, _op)
+
+@dataclass
+class Reading:
+    text: str                 # the answer in the course notation
+    notes: list               # how ambiguous spellings were read
+    columns: list             # per line: output column -> column typed (1-based)
+    original: str
+
+    def error(self, e: NotationError) -> NotationError:
+        """A parser error on the respelled text, pointing at what was typed."""
+        if self.text == self.original:
+            return e
+        lines = self.columns
+        col = e.column
+        if 1 <= e.line <= len(lines) and lines[e.line - 1]:
+            cols = lines[e.line - 1]
+            col = cols[min(max(e.column - 1, 0), len(cols) - 1)]
+        read = self.text.split("\n")[e.line - 1] if 1 <= e.line <= len(lines) else ""
+        message = e.message + (f" (read as `{read.strip()}`)" if read.strip() else "")
+        return NotationError(message, e.source, e.line, col, self.original, e.key)
+
+
+FUNCTIONS = {"exp", "log", "tanh", "sigma", "relu", "step", "abs", "sqrt", "max", "min",
+             "cosh", "sinh", "sech", "erf", "Phi", "softplus", "sign", "E", "Var", "O",
+             "Theta", "Omega", "sin", "cos", "Std", "Cov"}
+
+
+def respell(text: str, names: Names) -> Reading:
+    notes: list = []
+    out_lines, columns = [], []
+    # a name written more than once (dh = ..., then ... dh ...) is the student's own
+    # temporary, not a `dh =` prefix for h.grad
+    names.text = text
+    for k, line in enumerate(text.split("\n"), 1):
+        code, _, comment = line.partition("#")
+        lead = code[:len(code) - len(code.lstrip())]     # the indentation is kept as typed
+        toks = _lex(code, k, text)
+        toks = _Rewriter(toks, names, notes, k, text).run()
+        out, cols = _emit(toks)
+        if toks:
+            toks[0].space = False
+            out, cols = _emit(toks)
+            out, cols = lead + out, list(range(1, len(lead) + 1)) + cols
+        if comment:
+            out += " #" + comment
+            cols += [len(code) + 1] * (len(comment) + 2)
+        out_lines.append(out)
+        columns.append(cols)
+    return Reading("\n".join(out_lines), list(dict.fromkeys(notes)), columns, text)
+
+
+def _lex(line: str, lineno: int, text: str) -> list:
+    toks, pos, space = [], 0, False
+    while pos < len(line):
+        m = _LEX.match(line, pos)
+        if not m:
+            ch = line[pos]
+            raise NotationError(f"unexpected character {ch!r}", "answer", lineno, pos + 1, text)
+        kind = m.lastgroup
+        if kind == "ws":
+            space = True
+        else:
+            toks.append(Tok(kind, m.group(), pos + 1, space))
+            space = False
+        pos = m.end()
+    return toks
+
+
+def _emit(toks) -> tuple[str, list]:
+    out, cols = [], []
+    for k, t in enumerate(toks):
+        if k and (t.space or _needs_space(toks[k - 1], t)):
+            out.append(" ")
+            cols.append(t.col)
+        out.append(t.text)
+        cols += [t.col] * len(t.text)
+    return "".join(out), cols
+
+
+def _needs_space(a: Tok, b: Tok) -> bool:
+    return a.kind in ("name", "num") and b.kind in ("name", "num")
+
+
+class _Rewriter(LatexPass, GradientPass):
+    """One line's tokens, rewritten into the course notation's tokens."""
+
+    def __init__(self, toks, names: Names, notes: list, lineno: int, text: str):
+        self.toks = toks
+        self.names = names
+        self.notes = notes
+        self.lineno = lineno
+        self.text = text
+
+    def fail(self, message: str, col: int):
+        raise NotationError(message, "answer", self.lineno, col, self.text)
+
+    def run(self) -> list:
+        toks = self.simple(self.toks)
+        toks = self.latex(toks)
+        toks = self.gradients(toks)
+        toks = self.bars(toks)
+        toks = self.roots(toks)
+        toks = self.primes(toks)
+        toks = self.subscripts(toks)
+        toks = self.indicators(toks)
+        toks = self.sums(toks)
+        toks = self.calls(toks)
+        return self.implicit(toks)
+
+    # ---- token by token ---------------------------------------------------
+
+    def simple(self, toks) -> list:
+        out = []
+        k = 0
+        while k < len(toks):
+            t = toks[k]
+            if t.kind == "uni" and t.text in OPERATORS:
+                out.append(_op(OPERATORS[t.text], t.col, t.space))
+            elif t.kind == "uni" and t.text in LETTERLIKE:
+                out.append(Tok("name", LETTERLIKE[t.text], t.col, t.space))
+            elif t.kind == "uni" and t.text in FRACTIONS:
+                a, b = FRACTIONS[t.text][1:-1].split("/")
+                out += [_op("(", t.col, t.space), Tok("num", a, t.col), _op("/", t.col),
+                        Tok("num", b, t.col), _op(")", t.col)]
+            elif t.kind == "sup":
+                sup = t.text.translate(SUPERSCRIPTS)
+                if sup == "T":
+                    self.fail("a transpose is not read yet: write the entries with their "
+                              "indices (W.grad[i, j] = ...)", t.col)
+                out.append(_op("^", t.col))
+                out += [Tok("num", sup, t.col)] if sup.isdigit() else \
+                    [_op("(", t.col), Tok("num", sup, t.col), _op(")", t.col)]
+            elif t.kind == "name":
+                out += [Tok("name", self.name(x), x.col, x.space) for x in self.split(t)]
+            elif t.kind == "op" and t.text == "@":
+                self.fail("matrix products (@) are not read yet: write the sum with indices, "
+                          "for example W[i, J]*x[b, J]", t.col)
+            else:
+                out.append(t)
+            # np.exp, torch.tanh: the library prefix is dropped
+            if t.kind == "name" and t.text in LIBRARIES and k + 2 < len(toks) and \
+                    toks[k + 1].text == "." and toks[k + 2].kind == "name" and \
+                    not self.names.known(t.text):
+                out.pop()
+                self.notes.append(f"read `{t.text}.{toks[k + 2].text}` as "
+                                  f"{self.name(toks[k + 2])}")
+                k += 1
+            k += 1
+        return out
+
+    def split(self, t: Tok) -> list:
+        """`Jσ_W` typed without a space: J and σ_W, when the whole is no name but its parts
+        are (a Greek letter starts a new name)."""
+        raw = t.text
+        cut = next((i for i, ch in enumerate(raw) if i and ch in GREEK), None)
+        if cut is None or self.names.known(self.name(t)):
+            return [t]
+        head, tail = Tok("name", raw[:cut], t.col, t.space), Tok("name", raw[cut:], t.col + cut)
+        if self.names.known(self.name(head)) and (self.names.known(self.name(tail)) or
+                                                  self.split(tail) != [tail]):
+            return [head] + self.split(tail)
+        return [t]
+
+    def name(self, t: Tok) -> str:
+        """Greek letters and subscript digits in a name, spelled as the spec spells it."""
+        raw = unicodedata.normalize("NFD", t.text.translate(SUBSCRIPT_DIGITS))
+        if raw in self.names.spellings:
+            return self.names.spellings[raw]
+        if any(ch in ACCENTS for ch in raw):      # ŷ: the spec's \hat{y}, or yhat
+            raw = self.accented(raw, t.col)
+        if any(ch in GREEK for ch in raw):
+            spelled = "".join(GREEK.get(ch, ch) for ch in raw)
+            raw = self.names.spellings.get(spelled, spelled)
+        if raw in FUNCTION_ALIASES and not self.names.known(raw):
+            self.notes.append(f"read `{raw}` as {FUNCTION_ALIASES[raw]}")
+            raw = FUNCTION_ALIASES[raw]
+        return raw
+
+    def accented(self, raw: str, col: int) -> str:
+        """A name with an accent (ŷ, x̂, h̃): the spec's name displayed so (\\hat{x} for
+        xc), else the letter and the accent's name (yhat)."""
+        if raw in self.names.spellings:
+            return self.names.spellings[raw]
+        head, sep, tail = raw.partition("_")
+        if sep and not any(ch in ACCENTS for ch in tail):   # ŷ_k: the name, then its index
+            return self.accented(head, col) + sep + tail
+        if raw.startswith("d") and len(raw) > 2 and raw[1] not in ACCENTS:   # dŷ
+            return "d" + self.accented(raw[1:], col)
+        plain = "".join(ch for ch in raw if ch not in ACCENTS)
+        accent = next(ACCENTS[ch] for ch in raw if ch in ACCENTS)
+        for cand in (plain + accent, accent + plain, plain + "_" + accent):
+            if self.names.known(cand):
+                self.notes.append(f"read `{unicodedata.normalize('NFC', raw)}` as {cand}")
+                return cand
+        self.fail(f"`{unicodedata.normalize('NFC', raw)}` is not a name of this problem "
+                  f"(no tensor or symbol is displayed so)", col)
+
+    # ---- small forms --------------------------------------------------------
+
+    def bars(self, toks) -> list:
+        """|x| -> abs(x): a bar opens where an operand may start."""
+        out, opened = [], 0
+        for k, t in enumerate(toks):
+            if t.text != "|":
+                out.append(t)
+                continue
+            prev = out[-1] if out else None
+            opening = prev is None or prev.kind == "op" and prev.text not in (")", "]") \
+                or prev.kind == "uni"
+            if opening:
+                out += [Tok("name", "abs", t.col, t.space), _op("(", t.col)]
+                opened += 1
+            elif opened:
+                out.append(_op(")", t.col))
+                opened -= 1
+            else:
+                self.fail("a closing '|' without an opening one", t.col)
+        if opened:
+            self.fail("an opening '|' is not closed", toks[-1].col)
+        return out
+
+    def operand_end(self, toks, k) -> int:
+        """The index after the operand starting at k: a number, a name with its
+        calls/indices/.grad, or a bracketed group."""
+        if k >= len(toks):
+            return k
+        t = toks[k]
+        if t.text == "(":
+            return self.closing(toks, k) + 1
+        if t.kind not in ("name", "num"):
+            return k
+        j = k + 1
+        while j < len(toks):
+            if toks[j].text in ("(", "[") and not toks[j].space:
+                j = self.closing(toks, j) + 1
+            elif toks[j].text == "." and j + 1 < len(toks) and toks[j + 1].text == "grad":
+                j += 2
+            else:
+                break
+        return j
+
+    def closing(self, toks, k) -> int:
+        pair = {"(": ")", "[": "]", "{": "}"}
+        open_, close = toks[k].text, pair[toks[k].text]
+        depth = 0
+        for j in range(k, len(toks)):
+            if toks[j].text == open_:
+                depth += 1
+            elif toks[j].text == close:
+                depth -= 1
+                if depth == 0:
+                    return j
+        self.fail(f"unclosed {open_!r}", toks[k].col)
+
+    def roots(self, toks) -> list:
+        out, k = [], 0
+        while k < len(toks):
+            t = toks[k]
+            if t.text != "√":
+                out.append(t)
+                k += 1
+                continue
+            end = self.operand_end(toks, k + 1)
+            if end == k + 1:
+                self.fail("expected what the root is of after √ (write √(2/n) or sqrt(2/n))",
+                          t.col)
+            inner = self.roots(toks[k + 1:end])
+            out += [Tok("name", "sqrt", t.col, t.space), _op("(", t.col)] + inner + \
+                [_op(")", t.col)]
+            k = end
+        return out
+
+    def primes(self, toks) -> list:
+        """relu'(z), σ'(z), tanh'(z): the derivative, written out."""
+        out, k = [], 0
+        while k < len(toks):
+            t = toks[k]
+            if t.kind == "name" and k + 2 < len(toks) and toks[k + 1].text == "'" and \
+                    toks[k + 2].text == "(":
+                if t.text not in PRIMES:
+                    self.fail(f"{t.text}' is not read: write the derivative out (the "
+                              f"functions with a prime: {', '.join(sorted(PRIMES))})", t.col)
+                end = self.closing(toks, k + 2)
+                arg = toks[k + 3:end]
+                template = PRIMES[t.text]
+                pieces = re.split(r"(\{u\})", template)
+                made = []
+                for piece in pieces:
+                    if piece == "{u}":
+                        made += [_op("(", t.col)] + self.primes(arg) + [_op(")", t.col)]
+                    elif piece:
+                        made += _template_tokens(piece, t.col)
+                if made:
+                    made[0].space = t.space
+                self.notes.append(f"read `{t.text}'` as its derivative")
+                out += made
+                k = end + 1
+                continue
+            if t.text == "'":
+                self.fail("a prime (') is read only after a function name: relu'(z), "
+                          "σ'(z), tanh'(z)", t.col)
+            out.append(t)
+            k += 1
+        return out
+
+    def subscripts(self, toks) -> list:
+        """x_{b,j}, W_ij, h_{t-1}, z1_j: a tensor's subscripts as its indices."""
+        out, k = [], 0
+        while k < len(toks):
+            t = toks[k]
+            # a name token that still holds an underscore: x_j, W_ij, sigma_W
+            if t.kind == "name" and "_" in t.text and not self.names.known(t.text) and \
+                    self.names.known(t.text.replace("_", "")):       # z_1 for z1
+                self.notes.append(f"read `{t.text}` as {t.text.replace('_', '')}")
+                t = Tok("name", t.text.replace("_", ""), t.col, t.space)
+            if t.kind == "name" and "_" in t.text and not self.names.known(t.text):
+                base, _, sub = t.text.partition("_")
+                if base in self.names.tensors and sub:
+                    idx = self.index_letters(sub, base, t.col)
+                    if idx is not None:
+                        out += [Tok("name", base, t.col, t.space), _op("[", t.col)] + idx + \
+                            [_op("]", t.col)]
+                        k += 1
+                        continue
+            if t.kind == "name" and t.text.startswith("grad_") and out and \
+                    out[-1].text == ".":                 # x.grad_i
+                toks = toks[:k] + [Tok("name", "grad", t.col, t.space), _op("_", t.col),
+                                   Tok("name", t.text[5:], t.col)] + toks[k + 1:]
+                t = toks[k]
+            grad_of = out[-2].text if t.text == "grad" and len(out) > 1 and \
+                out[-1].text == "." else None            # s.grad_{b,j}
+            tensor = grad_of or t.text
+            if t.kind == "name" and k + 1 < len(toks) and toks[k + 1].text == "_" and \
+                    tensor in self.names.tensors:
+                sub, j = self.group(toks, k + 2)
+                idx = self.index_group(sub, tensor)
+                out += [t, _op("[", t.col)] + idx + [_op("]", t.col)]
+                k = j
+                continue
+            if t.text == "_" and not (out and out[-1].text == "∑"):
+                what = f"{out[-1].text} is not a tensor of this problem: " \
+                    if out and out[-1].kind == "name" else ""
+                self.fail(f"{what}a subscript is read only after a tensor name (x_{{b,j}}) or "
+                          f"as part of a symbol's name (sigma_W)", t.col)
+            out.append(t)
+            k += 1
+        return out
+
+    def index_letters(self, sub: str, tensor: str, col: int) -> list | None:
+        """`ij` -> i, j for a tensor with two axes; `t` -> t; `bj` -> b, j."""
+        axes = len(self.names.tensors.get(tensor, ()))
+        if "," in sub:
+            parts = sub.split(",")
+        elif axes > 1 and len(sub) == axes and sub.isalpha():
+            parts = list(sub)                 # W_ij, p_bk: one letter per axis
+        else:
+            parts = [sub]
+        if not all(p.isidentifier() or p.isdigit() for p in parts) or \
+                len(parts) != axes and axes:
+            return None
+        out = []
+        for p in parts:
+            if out:
+                out.append(_op(",", col))
+            out.append(Tok("num" if p.isdigit() else "name", p, col))
+        return out
+
+    def index_group(self, sub, tensor) -> list:
+        letters = [x for x in sub if x.text != ","]
+        if len(letters) == 1 and letters[0].kind == "name":
+            got = self.index_letters(letters[0].text, tensor, letters[0].col)
+            if got is not None:
+                return got
+        return sub
+
+    def indicators(self, toks) -> list:
+        """𝟙(z > 0), 𝟙[z > 0], 1[z > 0], 1{z > 0}: the comparison as a 0/1 value."""
+        out, k = [], 0
+        while k < len(toks):
+            t = toks[k]
+            one = t.text == "𝟙" or (t.kind == "num" and t.text == "1" and k + 1 < len(toks)
+                                     and toks[k + 1].text in ("[", "{")
+                                     and not toks[k + 1].space)
+            if one and k + 1 < len(toks) and toks[k + 1].text in ("(", "[", "{"):
+                end = self.closing(toks, k + 1)
+                inner = toks[k + 2:end]
+                if not any(x.text in ("<", ">", "<=", ">=") for x in inner):
+                    self.fail("an indicator holds a comparison: 1[z > 0]", t.col)
+                out += [_op("(", t.col, t.space)] + self.indicators(inner) + [_op(")", t.col)]
+                k = end + 1
+                continue
+            if t.text == "𝟙":
+                self.fail("expected (condition) after 𝟙", t.col)
+            out.append(t)
+            k += 1
+        return out
+
+    def sums(self, toks) -> list:
+        """∑_j W[i, j] x[b, j] -> W[i, J]*x[b, J]: the course writes a sum over j with the
+        capital index; the sum runs over the term up to the next + or - outside
+        brackets."""
+        out, k = [], 0
+        while k < len(toks):
+            t = toks[k]
+            if t.text != "∑":
+                out.append(t)
+                k += 1
+                continue
+            if k + 1 >= len(toks) or toks[k + 1].text != "_":
+                self.fail("write the index a sum runs over: ∑_j or \\sum_{j}", t.col)
+            sub, j = self.group(toks, k + 2)
+            if j < len(toks) and toks[j].text == "^":       # the upper end: the whole range
+                j = self.closing(toks, j + 1) + 1 if j + 1 < len(toks) and \
+                    toks[j + 1].text == "(" else j + 2
+            over = [x.text for x in sub if x.kind == "name"][:1] if any(
+                x.text == "=" for x in sub) else [x.text for x in sub if x.kind == "name"]
+            end, depth = j, 0
+            while end < len(toks):
+                x = toks[end]
+                if x.text in ("(", "["):
+                    depth += 1
+                elif x.text in (")", "]"):
+                    if depth == 0:
+                        break
+                    depth -= 1
+                elif depth == 0 and x.text in ("+", "-", "=", "+=", "-=", ","):
+                    break
+                end += 1
+            term = self.sums(toks[j:end])
+            if not term:
+                self.fail("expected the term of the sum", t.col)
+            capital = {v: self.summed_axis(v, term, t.col).upper() for v in over}
+            inside, made = 0, []
+            for x in term:
+                if x.text == "[":
+                    inside += 1
+                elif x.text == "]":
+                    inside -= 1
+                if inside and x.kind == "name" and x.text in over:
+                    x = Tok("name", capital[x.text], x.col, x.space)
+                made.append(x)
+            made[0].space = False
+            self.notes.append("read the sum over " + ", ".join(
+                f"{v} as the capital index {capital[v]}" for v in over))
+            out += [_op("(", t.col, t.space)] + made + [_op(")", t.col)]
+            k = end
+        return out
+
+    def summed_axis(self, v: str, term, col: int) -> str:
+        """The problem's index a sum's index runs over: itself when declared, else the
+        axis of the tensors it indexes (k in p[b, k] runs over p's axis j)."""
+        if v in self.names.indices:
+            return v
+        axes = set()
+        for k, x in enumerate(term):
+            if x.kind == "name" and x.text in self.names.tensors or x.text == "grad":
+                name = term[k - 2].text if x.text == "grad" and k > 1 else x.text
+                own = self.names.tensors.get(name, ())
+                if k + 1 < len(term) and term[k + 1].text == "[":
+                    end = self.closing(term, k + 1)
+                    inner = [y for y in term[k + 2:end]]
+                    pos = 0
+                    for y in inner:
+                        if y.text == ",":
+                            pos += 1
+                        elif y.text == v and pos < len(own):
+                            axes.add(own[pos])
+        if len(axes) != 1:
+            self.fail(f"the sum's index {v} is not an index of the problem "
+                      f"({', '.join(sorted(self.names.indices))}), and the tensors it "
+                      f"indexes do not say which axis it runs over", col)
+        return axes.pop()
+
+    def calls(self, toks) -> list:
+        """max(0, z) and max(z, 0) -> relu(z); `ln 2`, `log n` -> log(2), log(n)."""
+        out, k = [], 0
+        while k < len(toks):
+            t = toks[k]
+            if t.kind == "name" and t.text in ("log", "exp", "sqrt") and k + 1 < len(toks) \
+                    and toks[k + 1].space and toks[k + 1].kind in ("num", "name") and \
+                    not self.is_function(toks[k + 1].text) and \
+                    (k + 2 >= len(toks) or toks[k + 2].text not in ("(", "[", ".", "_")):
+                self.notes.append(f"read `{t.text} {toks[k + 1].text}` as "
+                                  f"{t.text}({toks[k + 1].text})")
+                out += [t, _op("(", t.col), Tok(toks[k + 1].kind, toks[k + 1].text,
+                                                 toks[k + 1].col), _op(")", t.col)]
+                k += 2
+                continue
+            if t.kind == "name" and t.text == "max" and k + 1 < len(toks) and \
+                    toks[k + 1].text == "(" and "max" not in self.names.functions:
+                end = self.closing(toks, k + 1)
+                inner = toks[k + 2:end]
+                commas = [j for j, x in enumerate(inner) if x.text == "," and
+                          _depth(inner, j) == 0]
+                if len(commas) == 1:
+                    a, b = inner[:commas[0]], inner[commas[0] + 1:]
+                    zero = [x for x in (a, b) if len(x) == 1 and x[0].text in ("0", "0.0")]
+                    if zero:
+                        arg = b if zero[0] is a else a
+                        self.notes.append("read `max(0, ...)` as relu(...)")
+                        out += [Tok("name", "relu", t.col, t.space), _op("(", t.col)] + \
+                            self.calls(arg) + [_op(")", t.col)]
+                        k = end + 1
+                        continue
+            out.append(t)
+            k += 1
+        return out
+
+    # ---- implicit multiplication -----------------------------------------------
+
+    def implicit(self, toks) -> list:
+        out = []
+        for k, t in enumerate(toks):
+            if out and self.juxtaposed(out[-1], t, toks, k):
+                self.notes.append("read factors written side by side as a product (*)")
+                # no space between them (2pi, 2x): one factor, also after a /
+                out.append(Tok("op" if t.space else "tight", "*", t.col))
+                t = Tok(t.kind, t.text, t.col, False)
+            out.append(t)
+        return self.denominators(out)
+
+    def denominators(self, toks) -> list:
+        """`v/2pi` is v/(2*pi): factors written together without a space stay together
+        after a division."""
+        out, k = [], 0
+        while k < len(toks):
+            t = toks[k]
+            out.append(t)
+            k += 1
+            if t.text != "/" or k >= len(toks):
+                continue
+            end = self.factor_end(toks, k)
+            grouped = False
+            while end < len(toks) and toks[end].kind == "tight":
+                end = self.factor_end(toks, end + 1)
+                grouped = True
+            if grouped:
+                inner = "".join(x.text for x in toks[k:end])
+                self.notes.append(f"read `/{inner.replace('*', '')}` as /({inner})")
+                out += [_op("(", toks[k].col)] + toks[k:end] + [_op(")", toks[end - 1].col)]
+                k = end
+        return out
+
+    def factor_end(self, toks, k) -> int:
+        """The end of a factor at k: an operand and any power of it."""
+        end = self.operand_end(toks, k)
+        while end < len(toks) and toks[end].text in ("^", "**"):
+            j = end + 1
+            if j < len(toks) and toks[j].text in ("-", "+"):
+                j += 1
+            end = self.operand_end(toks, j)
+        return max(end, k + 1)
+
+    def juxtaposed(self, a: Tok, b: Tok, toks, k) -> bool:
+        ends = a.kind == "num" or a.text in (")", "]") or \
+            (a.kind == "name" and a.text not in ("for", "in") and (
+                a.text == "grad" or not self.is_function(a.text)))
+        starts = b.kind == "num" or b.text == "(" or \
+            (b.kind == "name" and b.text not in ("for", "in", "grad"))
+        if not (ends and starts):
+            return False
+        if b.text == "(" and a.kind == "name" and a.text != "grad":
+            # x(1 - x): a product only when x is a tensor or symbol, not a function
+            return self.names.known(a.text) and not self.is_function(a.text)
+        if a.kind == "name" and b.kind == "name" and a.text == "grad":
+            return True
+        if a.kind == "num" and b.kind == "num":
+            return False
+        return True
+
+    def is_function(self, name: str) -> bool:
+        return name in FUNCTIONS or name in self.names.functions
+
+
+def _template_tokens(piece: str, col: int) -> list:
+    out = []
+    for m in re.finditer(r"\d+|[A-Za-z_]\w*|\S", piece):
+        text = m.group()
+        kind = "num" if text.isdigit() else "name" if text[0].isalpha() else "op"
+        out.append(Tok(kind, text, col, piece[:m.start()].endswith(" ")))
+    return out
+
+
+def _depth(toks, j) -> int:
+    d = 0
+    for x in toks[:j]:
+        if x.text in "([":
+            d += 1
+        elif x.text in ")]":
+            d -= 1
+    return d
+
+
+def names_of(spec, scope=None) -> Names:
+    """The names an answer to `spec` may use, with the spec's display spellings."""
+    scope = scope or spec.scope
+    out = Names()
+    for name, info in scope.tensors.items():
+        out.tensors[name] = tuple(getattr(info, "axes", ()) or ())
+    out.symbols = set(scope.symbols) | set(scope.sizes)
+    out.functions = set(scope.functions)
+    out.indices = set(scope.indices)
+    latex = dict(getattr(spec, "symbol_latex", {}) or {})
+    for name, info in scope.tensors.items():
+        if getattr(info, "latex", None):
+            latex[name] = info.latex
+    for name, tex in latex.items():
+        for spelled in _spellings(tex):
+            if spelled and spelled != name:
+                out.spellings.setdefault(spelled, name)
+    for name in out.symbols | set(out.tensors):
+        if "_" in name:                       # sigma_W: σ_W, \sigma_W, \sigma_{W}
+            head, _, tail = name.partition("_")
+            for ch, word in GREEK.items():
+                if word == head:
+                    out.spellings.setdefault(f"{ch}_{tail}", name)
+        for ch, word in GREEK.items():
+            if word == name:
+                out.spellings.setdefault(ch, name)
+    return out
+
+
+def _spellings(tex: str) -> list:
+    """`\\sigma_{W}` -> [`sigma_W`, `σ_W`]; `z_{\\ell+1}` -> [`z_l+1`, ...]: the forms the
+    LaTeX and Unicode passes give a name typed in that display spelling."""
+    tex = re.sub(r"\\(hat|widehat|tilde|bar)\s*\{?\s*([A-Za-z])\s*\}?",
+                 lambda m: m.group(2) + {"hat": "\u0302", "widehat": "\u0302",
+                                         "tilde": "\u0303", "bar": "\u0304"}[m.group(1)], tex)
+    plain = re.sub(r"[{}\s]", "", tex)
+    plain = re.sub(r"\\(mathrm|mathbf|boldsymbol|mathit|operatorname)", "", plain)
+    words = re.sub(r"\\([A-Za-z]+)", lambda m: {"ell": "l", "varepsilon": "epsilon"}.get(
+        m.group(1), m.group(1)), plain)
+    uni = re.sub(r"\\([A-Za-z]+)", lambda m: next((c for c, w in GREEK.items()
+                                                  if w == m.group(1)), m.group(1)), plain)
+    return [unicodedata.normalize("NFD", w) for w in (words, uni)
+            if re.fullmatch(r"[\wα-ωΑ-Ωℓ+\-\u0300-\u036f]+", w)]

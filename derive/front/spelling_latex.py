@@ -1,0 +1,193 @@
+"""The LaTeX subset of derive.front.spelling: commands read into the course notation's
+tokens (\\frac, \\sqrt, \\sum_{j}, ^{...}, _{...}, Greek letters), whitelisted."""
+from __future__ import annotations
+
+from derive.front.spelling_tables import (GREEK, LATEX_ACCEPTED, LATEX_DROPPED,
+                                          LATEX_FUNCTIONS, LATEX_RELATIONS, LATEX_TIMES,
+                                          LATEX_WRAPPERS, Tok, _op)
+
+
+class LatexPass:
+    """The LaTeX passes of the rewriter (derive.front.spelling._Rewriter)."""
+
+    def group(self, toks, k) -> tuple[list, int]:
+        """The tokens of a `{...}` group starting at k (or the one token at k), and the
+        index after it."""
+        if k >= len(toks):
+            self.fail("expected a {...} group after the command", toks[-1].col + 1)
+        if toks[k].text != "{":
+            return [toks[k]], k + 1
+        depth, j = 0, k
+        while j < len(toks):
+            if toks[j].text == "{":
+                depth += 1
+            elif toks[j].text == "}":
+                depth -= 1
+                if depth == 0:
+                    return toks[k + 1:j], j + 1
+            j += 1
+        self.fail("unclosed '{'", toks[k].col)
+
+    def latex(self, toks) -> list:
+        out, k = [], 0
+        while k < len(toks):
+            t = toks[k]
+            if t.kind != "cmd":
+                out.append(t)
+                k += 1
+                continue
+            name = t.text[1:]
+            col = t.col
+            if name in ("{", "}"):
+                out.append(_op("(" if name == "{" else ")", col, t.space))
+                k += 1
+            elif name in (",", ";", ":", "!", " ", "\\") or name in LATEX_DROPPED:
+                k += 1
+            elif name == "|":
+                out.append(_op("|", col, t.space))
+                k += 1
+            elif name == "frac" or name == "dfrac" or name == "tfrac":
+                num, k = self.group(toks, k + 1)
+                den, k = self.group(toks, k)
+                if _derivative(num) and _derivative(den):     # \frac{\partial L}{\partial W}
+                    out += self.latex(num) + [_op("/", col)] + self.latex(den)
+                    continue
+                out += [_op("(", col, t.space), _op("(", col)] + self.latex(num) + \
+                    [_op(")", col), _op("/", col), _op("(", col)] + self.latex(den) + \
+                    [_op(")", col), _op(")", col)]
+            elif name == "sqrt":
+                k += 1
+                root = None
+                if k < len(toks) and toks[k].text == "[":
+                    j = k
+                    while j < len(toks) and toks[j].text != "]":
+                        j += 1
+                    root, k = toks[k + 1:j], j + 1
+                arg, k = self.group(toks, k)
+                arg = [_op("(", col)] + self.latex(arg) + [_op(")", col)]
+                if root is None:
+                    out += [Tok("name", "sqrt", col, t.space)] + arg
+                else:
+                    out += [_op("(", col, t.space)] + arg + [
+                        _op("^", col), _op("(", col), Tok("num", "1", col), _op("/", col),
+                        _op("(", col)] + self.latex(root) + [_op(")", col), _op(")", col),
+                                                             _op(")", col)]
+            elif name in LATEX_TIMES:
+                out.append(_op("*", col, t.space))
+                k += 1
+            elif name in LATEX_RELATIONS:
+                out.append(_op(LATEX_RELATIONS[name], col, t.space))
+                k += 1
+            elif name in LATEX_WRAPPERS:
+                inner, k = self.group(toks, k + 1)
+                text = "".join(x.text for x in inner)
+                if name in ("hat", "widehat", "tilde", "bar") and len(inner) == 1 and \
+                        inner[0].kind == "name":
+                    mark = {"hat": "\u0302", "widehat": "\u0302", "tilde": "\u0303",
+                            "bar": "\u0304"}[name]
+                    out.append(Tok("name", self.name(Tok("name", inner[0].text + mark,
+                                                         col)), col, t.space))
+                elif name == "mathcal" and text in ("O", "L"):
+                    out.append(Tok("name", text, col, t.space))
+                elif name == "mathbb" and text == "E":
+                    out.append(Tok("name", "E", col, t.space))
+                elif name == "mathbb" and text == "1" or name == "mathbf" and text == "1":
+                    out.append(Tok("uni", "𝟙", col, t.space))
+                elif text in ("Var", "E", "Cov", "grad", "d", "Std"):
+                    out.append(Tok("name", text, col, t.space))
+                else:
+                    out += self.latex(inner)
+            elif name in ("sum", "prod"):
+                out.append(Tok("uni", "∑", col, t.space))
+                k += 1
+            elif name in ("partial", "nabla"):
+                out.append(Tok("uni", "∂" if name == "partial" else "∇", col, t.space))
+                k += 1
+            elif name in ("top", "intercal", "mathsf") and name != "mathsf":
+                self.fail("a transpose is not read yet: write the entries with their "
+                          "indices (W.grad[i, j] = ...)", col)
+            elif name in LATEX_FUNCTIONS:
+                out.append(Tok("name", LATEX_FUNCTIONS[name], col, t.space))
+                k += 1
+            elif name in GREEK.values() or name in ("epsilon", "varepsilon", "ell",
+                                                    "varphi", "vartheta"):
+                greek = {"varepsilon": "epsilon", "ell": "l", "varphi": "phi",
+                         "vartheta": "theta"}.get(name, name)
+                out.append(Tok("name", greek, col, t.space))
+                k += 1
+            elif name == "infty":
+                out.append(Tok("name", "oo", col, t.space))
+                k += 1
+            else:
+                self.fail(f"the LaTeX command {t.text} is not read (accepted: "
+                          f"{LATEX_ACCEPTED})", col)
+        return self.braces(self.join_names(out))
+
+    def braces(self, toks) -> list:
+        """`^{...}` and any other group left: parentheses (a subscript group stays for
+        the subscript pass)."""
+        out = []
+        keep = 0
+        for k, t in enumerate(toks):
+            if t.text == "{" and k and toks[k - 1].text == "_":
+                keep += 1
+                out.append(t)
+            elif t.text == "{":
+                out.append(_op("(", t.col, t.space))
+                keep = keep * 1
+            elif t.text == "}" and keep and _open_subscript(out):
+                keep -= 1
+                out.append(t)
+            elif t.text == "}":
+                out.append(_op(")", t.col, t.space))
+            else:
+                out.append(t)
+        return out
+
+    def join_names(self, toks) -> list:
+        """`\\sigma _W` and `\\sigma_{W}` (after LaTeX) as the one name the spec uses."""
+        out, k = [], 0
+        while k < len(toks):
+            t = toks[k]
+            if t.kind == "name" and k + 2 < len(toks) and toks[k + 1].text == "_":
+                sub, j = self.group(toks, k + 2)
+                joined = t.text + "_" + "".join(x.text for x in sub)
+                flat = joined.replace(",", "").replace(" ", "")
+                greek = t.text in GREEK.values() and len(sub) == 1 and sub[0].kind == "name"
+                for cand in (joined, flat):
+                    # sigma_W, and a Greek letter's subscript kept (sigma_l, a label)
+                    if cand in self.names.spellings or self.names.known(cand) or greek:
+                        out.append(Tok("name", self.names.spellings.get(cand, cand),
+                                       t.col, t.space))
+                        k = j
+                        break
+                else:
+                    out.append(t)
+                    k += 1
+                continue
+            out.append(t)
+            k += 1
+        return out
+
+
+def _open_subscript(toks) -> bool:
+    """Is the innermost open group of `toks` a subscript's `{`?"""
+    depth = 0
+    for x in reversed(toks):
+        if x.text in (")", "]", "}"):
+            depth += 1
+        elif x.text in ("(", "[", "{"):
+            if depth == 0:
+                return x.text == "{"
+            depth -= 1
+    return False
+
+
+def _derivative(toks) -> bool:
+    """Does a fraction's part start with a differential (\\partial L, dL, d\\ell)?"""
+    if not toks:
+        return False
+    first = toks[0]
+    return first.text in ("\\partial", "∂", "d") or (
+        first.kind == "name" and first.text.startswith("d") and len(first.text) > 1
+        and len(toks) == 1)
