@@ -1,9 +1,9 @@
 """How `derive check` reads the notations students type (issue 15).
 
-Runs every answer of a corpus in the format of tests/corpus15/answers.yaml (answers
+Runs every answer of a corpus in the format of tests/notation_corpus/answers.yaml (answers
 written in Unicode, keyboard, LaTeX, Leibniz and juxtaposed notation by a helper who
 had not read derive's code, each labelled correct or incorrect by its own hand
-derivation and numeric check, see tests/corpus15/scratch/) and prints, overall and per
+derivation and numeric check, see tests/notation_corpus/scratch/) and prints, overall and per
 notation:
 
 - correct answers judged correct (the target is at least 90%);
@@ -33,7 +33,7 @@ from derive.front.spec import load_spec  # noqa: E402
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--corpus", default=str(ROOT / "tests" / "corpus15" / "answers.yaml"))
+    ap.add_argument("--corpus", default=str(ROOT / "tests" / "notation_corpus" / "answers.yaml"))
     ap.add_argument("--show", type=int, default=60)
     args = ap.parse_args()
     entries = yaml.safe_load(Path(args.corpus).read_text())

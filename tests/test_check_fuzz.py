@@ -88,6 +88,33 @@ def test_random_text_never_raises(target, text):
     safe_check(*target, text)
 
 
+# issue 15: each notation's alphabet, fuzzed the same way
+LATEX = ["\\frac{", "\\sqrt{", "\\sqrt[", "}", "{", "^{", "_{", "\\sum_{j}", "\\sum_{k=1}^{K}",
+         "\\left(", "\\right)", "\\sigma", "\\sigma_W", "\\cdot", "\\odot", "\\partial",
+         "\\mathbb{E}", "\\operatorname{Var}", "\\hat{y}", "\\top", "\\ell", "\\exp", "\\log",
+         "\\,", "\\mathbb{1}[", "\\mathbf{x}", "\\unknown", "x_{b,j}", "W^{(2)}_{jk}", " "]
+UNICODE = list("σ√²³·×∘⊙−≤≥≈ℓηαβ𝟙∑Σ∂∇ᵀ⁻¹½ŷx̂|'") + ["σ_W", "σ'(", "relu'(", "1[", "np.",
+                                                      "torch.", "max(0, ", "dW", "dL/d", "∂L/∂"]
+MATRIX = ["W2ᵀ", "(ŷ − y)", "zᵀ", "xᵀ", " @ ", " ⊙ ", " ", "dW2 = ", "dW1 = ", "λ W1", "z",
+          "(1 − z)", "W.grad = ", "z.grad x^T", "(", ")", "\n"]
+
+
+@FUZZ
+@given(target=st.sampled_from([(p, part) for p, part, _ in CORRECT]),
+       text=st.one_of(st.lists(st.sampled_from(LATEX + NOTATION[:40]), max_size=40)
+                      .map("".join),
+                      st.lists(st.sampled_from(UNICODE + NOTATION[:40]), max_size=40)
+                      .map("".join)))
+def test_random_latex_and_unicode_never_raise(target, text):
+    safe_check(*target, text)
+
+
+@FUZZ
+@given(text=st.lists(st.sampled_from(MATRIX), max_size=30).map("".join))
+def test_random_matrix_expressions_never_raise(text):
+    safe_check("mlp_ce_l2", "grad", text.replace("\\n", "\n"))
+
+
 TOKEN = re.compile(r"\w+|\.\.|\*\*|[+\-*/]=|\S")
 
 

@@ -324,6 +324,13 @@ def _check_choice(part, ans, text, verdict, show_answer):
         # an option, then a justification: "smaller, because the slope is at most 1/4"
         word = first.group(1).lower()
         match = [o for o in options if o.lower() == word]
+        others = [o for o in options if o.lower() != word and
+                  re.search(r"\b%s\b" % re.escape(o.lower()), first.group(2).lower())]
+        if match and others:          # "smaller or equal": two options, no answer
+            verdict.verdict = "unusable"
+            verdict.message = (f"give one option: the answer names {match[0]} and "
+                               f"{', '.join(others)} (options: {', '.join(options)})")
+            return
         if match:
             verdict.reading = [f"judged by the option {match[0]!r}; the rest is read as "
                                f"your justification"]

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from derive.core.errors import NotationError
 from derive.front.spelling_grad import GradientPass
 from derive.front.spelling_latex import LatexPass
+from derive.front.spelling_matrix import vectorize
 from derive.front.spelling_tables import (ACCENTS, LETTERLIKE, FRACTIONS, FUNCTION_ALIASES, GREEK, LIBRARIES, OPERATORS,
                                           PRIMES, SUBSCRIPT_DIGITS, SUPERSCRIPTS, Names, Tok,
                                           _LEX, _op)
@@ -129,7 +130,7 @@ class _Rewriter(LatexPass, GradientPass):
         toks = self.indicators(toks)
         toks = self.sums(toks)
         toks = self.calls(toks)
-        return self.implicit(toks)
+        return vectorize(self.implicit(toks), self.names, self.fail, self.notes)
 
     # ---- token by token ---------------------------------------------------
 
@@ -139,7 +140,9 @@ class _Rewriter(LatexPass, GradientPass):
         while k < len(toks):
             t = toks[k]
             if t.kind == "uni" and t.text in OPERATORS:
-                out.append(_op(OPERATORS[t.text], t.col, t.space))
+                # a dot or a cross is a (matrix) product; ⊙, ∘ and * are elementwise
+                out.append(Tok("mm" if t.text in "·×⋅" else "op", OPERATORS[t.text], t.col,
+                               t.space))
             elif t.kind == "uni" and t.text in LETTERLIKE:
                 out.append(Tok("name", LETTERLIKE[t.text], t.col, t.space))
             elif t.kind == "uni" and t.text in FRACTIONS:
@@ -149,16 +152,19 @@ class _Rewriter(LatexPass, GradientPass):
             elif t.kind == "sup":
                 sup = t.text.translate(SUPERSCRIPTS)
                 if sup == "T":
-                    self.fail("a transpose is not read yet: write the entries with their "
-                              "indices (W.grad[i, j] = ...)", t.col)
+                    out.append(Tok("T", "", t.col))       # read by the matrix pass
+                    k += 1
+                    continue
                 out.append(_op("^", t.col))
                 out += [Tok("num", sup, t.col)] if sup.isdigit() else \
                     [_op("(", t.col), Tok("num", sup, t.col), _op(")", t.col)]
+            elif t.kind == "name" and t.text.startswith("Σ_"):       # Σ_t: a sum
+                out += [Tok("uni", "∑", t.col, t.space), _op("_", t.col + 1),
+                        Tok("name", t.text[2:], t.col + 2)]
             elif t.kind == "name":
                 out += [Tok("name", self.name(x), x.col, x.space) for x in self.split(t)]
             elif t.kind == "op" and t.text == "@":
-                self.fail("matrix products (@) are not read yet: write the sum with indices, "
-                          "for example W[i, J]*x[b, J]", t.col)
+                out.append(Tok("mm", "*", t.col, t.space))
             else:
                 out.append(t)
             # np.exp, torch.tanh: the library prefix is dropped
@@ -195,6 +201,11 @@ class _Rewriter(LatexPass, GradientPass):
         if any(ch in GREEK for ch in raw):
             spelled = "".join(GREEK.get(ch, ch) for ch in raw)
             raw = self.names.spellings.get(spelled, spelled)
+            if not self.names.known(raw):      # λ for the spec's lam, ε for eps
+                short = [n for n in self.names.symbols if len(n) >= 3 and raw.startswith(n)
+                         and raw[len(n):].isalpha()]
+                if len(short) == 1:
+                    raw = short[0]
         if raw in FUNCTION_ALIASES and not self.names.known(raw):
             self.notes.append(f"read `{raw}` as {FUNCTION_ALIASES[raw]}")
             raw = FUNCTION_ALIASES[raw]
@@ -496,11 +507,12 @@ class _Rewriter(LatexPass, GradientPass):
         return axes.pop()
 
     def calls(self, toks) -> list:
-        """max(0, z) and max(z, 0) -> relu(z); `ln 2`, `log n` -> log(2), log(n)."""
+        """max(0, z) and max(z, 0) -> relu(z); `ln 2`, `log n` -> log(2), log(n) (only log,
+        which books print so; `sqrt d` needs its parentheses)."""
         out, k = [], 0
         while k < len(toks):
             t = toks[k]
-            if t.kind == "name" and t.text in ("log", "exp", "sqrt") and k + 1 < len(toks) \
+            if t.kind == "name" and t.text == "log" and k + 1 < len(toks) \
                     and toks[k + 1].space and toks[k + 1].kind in ("num", "name") and \
                     not self.is_function(toks[k + 1].text) and \
                     (k + 2 >= len(toks) or toks[k + 2].text not in ("(", "[", ".", "_")):
@@ -538,7 +550,7 @@ class _Rewriter(LatexPass, GradientPass):
             if out and self.juxtaposed(out[-1], t, toks, k):
                 self.notes.append("read factors written side by side as a product (*)")
                 # no space between them (2pi, 2x): one factor, also after a /
-                out.append(Tok("op" if t.space else "tight", "*", t.col))
+                out.append(Tok("mm" if t.space else "tight", "*", t.col))
                 t = Tok(t.kind, t.text, t.col, False)
             out.append(t)
         return self.denominators(out)
@@ -576,7 +588,7 @@ class _Rewriter(LatexPass, GradientPass):
         return max(end, k + 1)
 
     def juxtaposed(self, a: Tok, b: Tok, toks, k) -> bool:
-        ends = a.kind == "num" or a.text in (")", "]") or \
+        ends = a.kind in ("num", "T") or a.text in (")", "]") or \
             (a.kind == "name" and a.text not in ("for", "in") and (
                 a.text == "grad" or not self.is_function(a.text)))
         starts = b.kind == "num" or b.text == "(" or \
@@ -657,4 +669,4 @@ def _spellings(tex: str) -> list:
     uni = re.sub(r"\\([A-Za-z]+)", lambda m: next((c for c, w in GREEK.items()
                                                   if w == m.group(1)), m.group(1)), plain)
     return [unicodedata.normalize("NFD", w) for w in (words, uni)
-            if re.fullmatch(r"[\wα-ωΑ-Ωℓ+\-\u0300-\u036f]+", w)]
+            if re.fullmatch(r"[\wα-ωΑ-Ωℓ+\-^()\u0300-\u036f]+", w)]

@@ -58,12 +58,22 @@ class GradientPass:
         if t.kind == "name" and t.text.startswith("d") and not self.names.known(t.text) \
                 and len(t.text) > 1:
             base = t.text[1:].partition("_")[0]
-            # dh beside h.grad in one answer is the student's own name for something else
-            if base in self.names.tensors and f"{base}.grad" not in self.names.text:
+            # dW for W.grad when the answer names every gradient so, or when dW is only
+            # the target it computes; a d-name read beside .grad's is the student's own
+            if base in self.names.tensors and self.gradient_name(t.text, k, toks):
                 rest = [Tok("name", t.text[1:], t.col)] + toks[k + 1:]
                 got = self.gradient_of(rest, 0, t.text)
                 return None if got is None else (got[0], k + got[1])
         return None
+
+    def gradient_name(self, name: str, k: int, toks) -> bool:
+        text = self.names.text
+        if ".grad" not in text and "mathrm{grad}" not in text:
+            return True
+        uses = re.findall(r"(?<![\w.])%s(?![\w])" % re.escape(name), text)
+        target = all(x.text not in ("=", "+=", "-=") for x in toks[:k]) and any(
+            x.text in ("=", "+=", "-=") for x in toks[k:])
+        return len(uses) == 1 and target
 
     def not_a_jacobian(self, top: Tok):
         """∂z2_j/∂z1_k names a Jacobian entry, not a gradient of the loss: refused, not

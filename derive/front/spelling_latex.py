@@ -72,8 +72,9 @@ class LatexPass:
                         _op("^", col), _op("(", col), Tok("num", "1", col), _op("/", col),
                         _op("(", col)] + self.latex(root) + [_op(")", col), _op(")", col),
                                                              _op(")", col)]
-            elif name in LATEX_TIMES:
-                out.append(_op("*", col, t.space))
+            elif name in LATEX_TIMES:        # \cdot, \times: a product; \odot, \circ: elementwise
+                out.append(Tok("mm" if name in ("cdot", "times", "bullet") else "op", "*", col,
+                               t.space))
                 k += 1
             elif name in LATEX_RELATIONS:
                 out.append(_op(LATEX_RELATIONS[name], col, t.space))
@@ -103,9 +104,9 @@ class LatexPass:
             elif name in ("partial", "nabla"):
                 out.append(Tok("uni", "∂" if name == "partial" else "∇", col, t.space))
                 k += 1
-            elif name in ("top", "intercal", "mathsf") and name != "mathsf":
-                self.fail("a transpose is not read yet: write the entries with their "
-                          "indices (W.grad[i, j] = ...)", col)
+            elif name in ("top", "intercal"):      # read by the matrix pass
+                out.append(Tok("T", "", col))
+                k += 1
             elif name in LATEX_FUNCTIONS:
                 out.append(Tok("name", LATEX_FUNCTIONS[name], col, t.space))
                 k += 1
@@ -149,6 +150,15 @@ class LatexPass:
         out, k = [], 0
         while k < len(toks):
             t = toks[k]
+            # a display name with a superscript: W^{(2)} for the spec's W2
+            if t.kind == "name" and k + 2 < len(toks) and toks[k + 1].text == "^" and \
+                    toks[k + 2].text == "{":
+                sup, j = self.group(toks, k + 2)
+                cand = t.text + "^" + "".join(x.text for x in sup)
+                if cand in self.names.spellings:
+                    out.append(Tok("name", self.names.spellings[cand], t.col, t.space))
+                    k = j
+                    continue
             if t.kind == "name" and k + 2 < len(toks) and toks[k + 1].text == "_":
                 sub, j = self.group(toks, k + 2)
                 joined = t.text + "_" + "".join(x.text for x in sub)

@@ -1,0 +1,201 @@
+"""What students type (issue 15), table by table: each notation with correct and wrong
+answers to the bundled problems.  The expected verdicts come from the mathematics of
+each part, worked out by hand in the comments, not from derive's output.
+
+he_init:a   Var(z1) = n sigma_W^2 v / 2       (relu halves the second moment)
+he_init:b   sigma_W = sqrt(2/n)
+he_init:d   E(h) = sqrt(v / (2 pi))
+init_variance:a  sigma_W = 1/sqrt(d);  init_variance:b  E(u) = 1/2
+dropout:c   Var(y) = v/q;  glorot_init:b  Var(x.grad) = m g sigma_W^2
+relu_unit:a w.grad[i] = y.grad step(z) x[i]   (y = relu(z), z = w . x)
+softmax:full  s.grad[b, j] = p[b, j] (p.grad[b, j] - sum_k p.grad[b, k] p[b, k])
+mlp_ce_l2:grad  W2.grad = (yhat - y) z^T + lam W2, b2.grad = yhat - y, and back to W1
+"""
+from __future__ import annotations
+
+import functools
+
+import pytest
+
+from derive.check.answer import check_answer
+from derive.front.folder import resolve_problem
+from derive.front.spec import load_spec
+
+
+@functools.lru_cache(maxsize=None)
+def spec(pid):
+    return load_spec(resolve_problem(pid))
+
+
+def verdict(problem_part: str, text: str):
+    pid, part = problem_part.split(":")
+    return check_answer(spec(pid), part, text)
+
+
+def cases(rows):
+    return pytest.mark.parametrize("where, text, want", rows,
+                                   ids=[f"{w}:{t[:40]}" for w, t, _ in rows])
+
+
+UNICODE = [
+    ("he_init:a", "Var(z1) = n σ_W² v / 2", "correct"),
+    ("he_init:a", "n·σ_W²·v/2", "correct"),
+    ("he_init:a", "½ n σ_W² v", "correct"),
+    ("he_init:a", "n × σ_W² × v ÷ 2".replace("÷", "/"), "correct"),
+    ("he_init:b", "σ_W = √(2/n)", "correct"),
+    ("he_init:b", "σ_W = √2/√n", "correct"),
+    ("he_init:b", "σ_W² = 2/n", "correct"),
+    ("he_init:d", "√(v/(2π))", "correct"),
+    ("init_variance:a", "σ_W = 1/√d", "correct"),
+    ("init_variance:b", "𝔼[u] = 1/2", "correct"),
+    ("dropout:c", "Var(y) = v⋅q⁻¹", "correct"),
+    ("relu_unit:a", "w.grad[i] = y.grad · 𝟙(z > 0) · x[i]", "correct"),
+    ("he_init:a", "n σ_W² v", "incorrect"),                  # the relu's 1/2 missing
+    ("he_init:b", "σ_W = √(1/n)", "incorrect"),
+    ("he_init:d", "√(v/π)", "incorrect"),
+    ("init_variance:a", "σ_W = 1/d", "incorrect"),
+    ("dropout:c", "Var(y) = v·q", "incorrect"),
+    ("relu_unit:a", "w.grad[i] = y.grad · 𝟙(z < 0) · x[i]", "incorrect"),
+]
+
+KEYBOARD = [
+    ("relu_unit:a", "w.grad[i] = y.grad * relu'(z) * x[i]", "correct"),
+    ("relu_unit:a", "w.grad[i] = y.grad * 1[z > 0] * x[i]", "correct"),
+    ("relu_unit:a", "w.grad[i] = y.grad * np.heaviside(z) * x[i]", "correct"),
+    ("relu_unit:a", "w.grad[i] = y.grad * (z > 0) * x[i]", "correct"),
+    ("he_init:b", "sigma_W = np.sqrt(2/n)", "correct"),
+    ("he_init:b", "sigma_W = torch.sqrt(2/n)", "correct"),
+    ("he_init:b", "sigma_W = math.sqrt(2) / math.sqrt(n)", "correct"),
+    ("he_init:d", "sqrt(v/2pi)", "correct"),                  # 2pi together: one factor
+    ("he_init:a", "Var(z1) = 0.5 n sigma_W^2 v", "correct"),
+    ("init_variance:b", "E(u) = 1/2", "correct"),
+    ("init_variance:c", "smaller, because the slope of sigma is at most 1/4", "correct"),
+    ("relu_unit:a", "w.grad[i] = y.grad * relu'(z) * w[i]", "incorrect"),
+    ("relu_unit:a", "w.grad[i] = y.grad * relu(z) * x[i]", "incorrect"),
+    ("he_init:b", "sigma_W = np.sqrt(1/n)", "incorrect"),
+    ("he_init:d", "sqrt(v/pi)", "incorrect"),
+    ("init_variance:c", "larger: the slope can exceed 1", "incorrect"),
+]
+
+LATEX = [
+    ("he_init:a", r"\operatorname{Var}(z_{\ell+1}) = \frac{n \sigma_W^2 v}{2}", "correct"),
+    ("he_init:a", r"\frac{1}{2} n \sigma_W^{2} v", "correct"),
+    ("he_init:a", r"\mathrm{Var}[z1_j] = \frac{n\,\sigma_W^2\, v}{2}", "correct"),
+    ("he_init:b", r"\sigma_W = \sqrt{\frac{2}{n}}", "correct"),
+    ("he_init:b", r"\sigma_W = \frac{\sqrt{2}}{\sqrt{n}}", "correct"),
+    ("he_init:b", r"\sigma_W^2 = 2/n", "correct"),
+    ("he_init:b", r"\sigma_W = \left(\frac{2}{n}\right)^{1/2}", "correct"),
+    ("he_init:d", r"\sqrt{\frac{v}{2\pi}}", "correct"),
+    ("init_variance:a", r"\sigma_W = d^{-1/2}", "correct"),
+    ("init_variance:b", r"\mathbb{E}[u] = \frac{1}{2}", "correct"),
+    ("relu_unit:a", r"w.grad_i = y.grad \cdot \mathbb{1}[z > 0] \cdot x_i", "correct"),
+    ("he_init:a", r"\frac{n \sigma_W^2 v}{4}", "incorrect"),
+    ("he_init:b", r"\sigma_W = \sqrt{\frac{1}{n}}", "incorrect"),
+    ("he_init:b", r"\sigma_W = \sqrt[3]{\frac{2}{n}}", "incorrect"),
+    ("he_init:d", r"\sqrt{\frac{v}{\pi}}", "incorrect"),
+    ("init_variance:a", r"\sigma_W = d^{-1}", "incorrect"),
+]
+
+LEIBNIZ = [
+    ("relu_unit:a", "dL/dw_i = y.grad * (z > 0) * x_i", "correct"),
+    ("relu_unit:a", "∂ℓ/∂w_i = y.grad · 1[z > 0] · x_i", "correct"),
+    ("relu_unit:a", "∂ℓ/∂w[i] = y.grad * step(z) * x[i]", "correct"),
+    ("relu_unit:a", r"\frac{\partial \ell}{\partial w_i} = y.grad \cdot \mathbb{1}[z > 0]\, x_i",
+     "correct"),
+    ("relu_unit:a", "dw_i = y.grad · 1[z > 0] · x_i", "correct"),
+    ("relu_unit:a", "dw[i] = dy (z > 0) x[i]", "correct"),
+    ("softmax:full", "for b, j: ∂L/∂s[b, j] = p[b, j] (∂L/∂p[b, j] − ∑_k ∂L/∂p[b, k] p[b, k])",
+     "correct"),
+    ("softmax:full", "for b, j: ds[b, j] = p[b, j] * (dp[b, j] - ∑_k dp[b, k] * p[b, k])",
+     "correct"),
+    ("softmax:full", "for b, j: ds_{bj} = p_{bj} (dp_{bj} - \\sum_{k} dp_{bk} p_{bk})", "correct"),
+    ("glorot_init:b", "Var(dx) = m g σ_W²", "correct"),
+    ("relu_unit:a", "dL/dw_i = y.grad * (z > 0) * w_i", "incorrect"),
+    ("relu_unit:a", "dw_i = y.grad · 1[z < 0] · x_i", "incorrect"),
+    ("softmax:full", "for b, j: ds[b, j] = p[b, j] * (dp[b, j] + ∑_k dp[b, k] * p[b, k])",
+     "incorrect"),
+    ("softmax:full", "for b, j: ∂L/∂s[b, j] = ∂L/∂p[b, j] − ∑_k ∂L/∂p[b, k] p[b, k]",
+     "incorrect"),
+    ("glorot_init:b", "Var(dx) = n g σ_W²", "incorrect"),
+]
+
+MATRIX = [
+    ("mlp_ce_l2:grad", "W2.grad = (yhat - y) z^T + lam W2\nb2.grad = yhat - y\n"
+     "W1.grad = ((W2ᵀ (yhat − y)) ⊙ z ⊙ (1 − z)) xᵀ + lam W1\n"
+     "b1.grad = (W2ᵀ (yhat − y)) ⊙ z ⊙ (1 − z)", "correct"),
+    ("mlp_ce_l2:grad", "dW2 = (ŷ − y) zᵀ + λ W2\ndb2 = ŷ − y\n"
+     "dW1 = ((W2ᵀ (ŷ − y)) ⊙ z ⊙ (1 − z)) xᵀ + λ W1\ndb1 = (W2ᵀ (ŷ − y)) ⊙ z ⊙ (1 − z)",
+     "correct"),
+    ("mlp_ce_l2:grad", "dW2 = (ŷ − y) @ zᵀ + λ*W2\ndb2 = ŷ − y\n"
+     "dW1 = ((W2ᵀ @ (ŷ − y)) * z * (1 − z)) @ xᵀ + λ*W1\ndb1 = (W2ᵀ @ (ŷ − y)) * z * (1 − z)",
+     "correct"),
+    ("mlp_ce_l2:grad", "dW2 = (y − ŷ) zᵀ + λ W2\ndb2 = y − ŷ\n"                   # sign
+     "dW1 = ((W2ᵀ (y − ŷ)) ⊙ z ⊙ (1 − z)) xᵀ + λ W1\ndb1 = (W2ᵀ (y − ŷ)) ⊙ z ⊙ (1 − z)",
+     "incorrect"),
+    ("mlp_ce_l2:grad", "dW2 = (ŷ − y) zᵀ\ndb2 = ŷ − y\n"                          # no lam
+     "dW1 = ((W2ᵀ (ŷ − y)) ⊙ z ⊙ (1 − z)) xᵀ\ndb1 = (W2ᵀ (ŷ − y)) ⊙ z ⊙ (1 − z)",
+     "incorrect"),
+]
+
+
+@cases(UNICODE)
+def test_unicode(where, text, want):
+    assert verdict(where, text).verdict == want
+
+
+@cases(KEYBOARD)
+def test_keyboard_and_library_spellings(where, text, want):
+    assert verdict(where, text).verdict == want
+
+
+@cases(LATEX)
+def test_latex_subset(where, text, want):
+    assert verdict(where, text).verdict == want
+
+
+@cases(LEIBNIZ)
+def test_leibniz_and_gradient_names(where, text, want):
+    assert verdict(where, text).verdict == want
+
+
+@cases(MATRIX)
+def test_matrix_and_vector_notation(where, text, want):
+    assert verdict(where, text).verdict == want
+
+
+def test_the_verdict_starts_with_how_the_answer_was_read():
+    v = verdict("he_init:d", "sqrt(v/2pi)")
+    assert v.read_as == "sqrt(v/(2*pi))"
+    assert any("/(2*pi)" in note for note in v.reading)
+
+
+def test_a_refusal_points_at_the_character_typed():
+    """The column is the one in the answer as typed, not in its respelled form."""
+    v = verdict("he_init:b", "σ_W = √(2/n) + \\foo")
+    assert v.verdict == "unusable" and "answer:1:16:" in v.message and "\\foo" in v.message
+
+
+def test_a_transposed_outer_product_is_not_silently_repaired():
+    """x zᵀ has the shape of W2ᵀ: positions decide, so it is wrong, not re-indexed."""
+    v = verdict("mlp_ce_l2:grad", "dW2 = z (ŷ − y)ᵀ + λ W2\ndb2 = ŷ − y\n"
+                "dW1 = ((W2ᵀ (ŷ − y)) ⊙ z ⊙ (1 − z)) xᵀ + λ W1\n"
+                "db1 = (W2ᵀ (ŷ − y)) ⊙ z ⊙ (1 − z)")
+    assert v.verdict in ("incorrect", "unusable") and v.verdict != "correct"
+
+
+def test_a_hedged_choice_is_not_judged():
+    assert verdict("init_variance:c", "smaller or equal").verdict == "unusable"
+
+
+def test_a_jacobian_entry_is_refused_not_read_as_a_gradient():
+    v = verdict("mlp_classification:c", "∂z2_j/∂z1_k = δ_jk σ(z1_j)(1 − σ(z1_j))")
+    assert v.verdict == "unusable" and "Jacobian" in v.message
+
+
+def test_a_temporary_named_like_a_gradient_is_the_students_own():
+    """dh assigned and read beside h.grad is the student's temporary, not h.grad."""
+    text = ("for b, j: dh[b, j] = p.grad[b, j] * p[b, j]\n"
+            "for b, j: s.grad[b, j] += dh[b, j] - p[b, j] * dh[b, J]")
+    # softmax: s.grad = p (p.grad - sum p.grad p); dh is the student's product
+    v = verdict("softmax:full", text)
+    assert v.verdict == "correct" and v.read_as is None      # read exactly as typed
