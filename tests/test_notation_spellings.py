@@ -199,3 +199,26 @@ def test_a_temporary_named_like_a_gradient_is_the_students_own():
     # softmax: s.grad = p (p.grad - sum p.grad p); dh is the student's product
     v = verdict("softmax:full", text)
     assert v.verdict == "correct" and v.read_as is None      # read exactly as typed
+
+
+# rnn_unroll:b: the backward pass through T steps has parallel depth O(T) in T
+COST = [
+    ("rnn_unroll:b", "O(T): one pass over the sequence", "correct"),
+    ("rnn_unroll:b", "O(T) since the steps run one after another", "correct"),
+    ("rnn_unroll:b", "linear in T", "correct"),
+    ("rnn_unroll:b", "It grows linearly in T", "correct"),
+    ("rnn_unroll:b", "Θ(T), because h_t needs h_{t-1}", "correct"),
+    ("rnn_unroll:b", "O(T log J), because each step sums J terms as a tree", "correct"),
+    ("rnn_unroll:b", "constant: everything runs in parallel", "incorrect"),
+    ("rnn_unroll:b", "quadratic in T", "incorrect"),
+    ("rnn_unroll:b", "O(log T): a tree over the steps", "incorrect"),
+    ("rnn_unroll:b", "O(1), since the hardware is parallel", "incorrect"),
+    ("rnn_unroll:b", "O(T^2) because every step reads all earlier ones", "incorrect"),
+]
+
+
+@cases(COST)
+def test_cost_answers_with_a_justification_or_in_words(where, text, want):
+    v = verdict(where, text)
+    assert v.verdict == want
+    assert v.reading          # it says which part of the answer decided

@@ -24,6 +24,7 @@ from derive.front.spelling import Reading, names_of, respell
 from derive.check.loops import _check_loops, _wanted
 from derive.run.agree import MEMO
 from derive.check.numeric import _check_numeric
+from derive.check.orders import order_in_words
 from derive.check.programs import _check_forward_loops, _check_update
 from derive.check.verdict import REPORT, TIME_LIMIT, Verdict
 
@@ -42,10 +43,17 @@ def check_answer(spec: Spec, label: str, text: str, show_answer: bool = False,
     try:
         with time_limit(time_limit_s), memory_budget(memory_bytes), \
                 np.errstate(all="ignore"):
+            said = None
+            if part.kind == "cost":        # O(T): one pass over it; linear in T
+                text, said = order_in_words(text, part.args.get("in"), spec.program.sizes)
             # a choice is a word, maybe with prose after it: read as typed
-            reading = respell(text, names_of(spec, answer_scope(spec))) \
-                if part.kind != "choice" else None
+            names = names_of(spec, answer_scope(spec))
+            if part.args.get("recurrence"):          # sigma^2(l) is the layer variance
+                names.functions |= {"sigma2", "sigma2_grad"}
+            reading = respell(text, names) if part.kind != "choice" else None
             reading = reading or Reading(text, [], [], text)
+            if said:
+                reading.notes.insert(0, said)
             verdict.read_as = reading.text.strip() if reading.text != text else None
             verdict.reading = reading.notes
             _dispatch(spec, part, reading.text, verdict, show_answer)

@@ -100,3 +100,33 @@ def _cost_diagnosis(got, want, spec, part, label: str = "") -> list:
             "count how many times each statement runs: every loop over a size that grows "
             "multiplies the work")]
     return [f"{mine_shown}{where} is not the derived order (compare the logarithmic factors)"]
+
+
+_ORDER_HEAD = re.compile(
+    r"^(\s*(?:[A-Za-z][\w .]*=\s*)?(?:O|Θ|Theta|Omega|Ω|𝒪|\\mathcal\{O\})\s*"
+    r"\((?:[^()]|\((?:[^()]|\([^()]*\))*\))*\))\s*(?:[:,;—–]|\s-\s|\bbecause\b|\bsince\b|"
+    r"\bas\b|\bfor\b)(.*)$", re.S)
+_GROWTH_WORDS = {"linear": "{x}", "linearly": "{x}", "quadratic": "{x}^2",
+                 "quadratically": "{x}^2", "cubic": "{x}^3", "constant": "1",
+                 "logarithmic": "log({x})", "logarithmically": "log({x})"}
+_WORDS = re.compile(r"^\s*(?:it\s+(?:is|grows)\s+)?(linear|linearly|quadratic|quadratically|"
+                    r"cubic|constant|logarithmic|logarithmically)\b(?:\s+in\s+([A-Za-z]\w*))?"
+                    r"(.*)$", re.S | re.I)
+
+
+def order_in_words(text: str, grow: str | None, sizes) -> tuple[str, str | None]:
+    """A cost answer with a justification, or in words: `O(T): one pass over the
+    sequence` is judged by O(T), `linear in T` by O(T).  (text to judge, how it was read)
+    ; the text unchanged when it is neither."""
+    m = _ORDER_HEAD.match(text)
+    if m and m.group(2).strip():
+        head = m.group(1).strip()
+        return head, f"judged by `{head}`; the rest is read as your justification"
+    m = _WORDS.match(text)
+    if m:
+        size = m.group(2) or grow
+        if size is None or (m.group(2) and m.group(2) not in sizes):
+            return text, None
+        order = "O(%s)" % _GROWTH_WORDS[m.group(1).lower()].format(x=size)
+        return order, f"read `{m.group(1)}{' in ' + size if m.group(2) else ''}` as {order}"
+    return text, None

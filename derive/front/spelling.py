@@ -130,7 +130,29 @@ class _Rewriter(LatexPass, GradientPass):
         toks = self.indicators(toks)
         toks = self.sums(toks)
         toks = self.calls(toks)
-        return vectorize(self.implicit(toks), self.names, self.fail, self.notes)
+        return vectorize(self.implicit(self.caret_transposes(toks)), self.names, self.fail,
+                         self.notes)
+
+    def caret_transposes(self, toks) -> list:
+        """`W2^T`, `x^T`: a transpose when T is no name of the problem, or when what it
+        follows is a vector or matrix written without indices (h^T with a size T)."""
+        out, k = [], 0
+        while k < len(toks):
+            t = toks[k]
+            if t.text in ("^", "**") and k + 1 < len(toks) and toks[k + 1].text == "T" and \
+                    (k + 2 >= len(toks) or toks[k + 2].text not in ("(", "[")
+                     or toks[k + 2].space):
+                prev = toks[k - 1] if k else None
+                vector = prev is not None and (
+                    prev.kind == "name" and 0 < len(self.names.tensors.get(prev.text, ())) < 3
+                    or prev.text == "grad")
+                if not self.names.known("T") or vector:
+                    out.append(Tok("T", "", toks[k + 1].col))
+                    k += 2
+                    continue
+            out.append(t)
+            k += 1
+        return out
 
     # ---- token by token ---------------------------------------------------
 
@@ -391,8 +413,8 @@ class _Rewriter(LatexPass, GradientPass):
         else:
             parts = [sub]
         if not all(p.isidentifier() or p.isdigit() for p in parts) or \
-                len(parts) != axes and axes:
-            return None
+                len(parts) > axes and axes:
+            return None                    # fewer is fine: h_t is row t of h[t, m]
         out = []
         for p in parts:
             if out:
@@ -636,6 +658,7 @@ def names_of(spec, scope=None) -> Names:
     out.symbols = set(scope.symbols) | set(scope.sizes)
     out.functions = set(scope.functions)
     out.indices = set(scope.indices)
+    out.ranges = {k: tuple(str(x) for x in v) for k, v in scope.indices.items()}
     latex = dict(getattr(spec, "symbol_latex", {}) or {})
     for name, info in scope.tensors.items():
         if getattr(info, "latex", None):

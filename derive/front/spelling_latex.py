@@ -124,6 +124,24 @@ class LatexPass:
                           f"{LATEX_ACCEPTED})", col)
         return self.braces(self.join_names(out))
 
+    def layer_variance(self, toks, k):
+        """(sigma2 or sigma2_grad, index after) for sigma^2(...), sigma^2_{grad}(...),
+        sigma_{grad}^2(...), when the part's recurrence names them; else None."""
+        if toks[k].text != "sigma" or "sigma2" not in self.names.functions:
+            return None
+        texts = [x.text for x in toks[k + 1:k + 12]]
+        flat = "".join(texts)
+        for pattern, name in (("^2_{grad}(", "sigma2_grad"), ("^{2}_{grad}(", "sigma2_grad"),
+                              ("_{grad}^2(", "sigma2_grad"), ("_{grad}^{2}(", "sigma2_grad"),
+                              ("^2(", "sigma2"), ("^{2}(", "sigma2")):
+            if flat.startswith(pattern):
+                used, j = 0, k + 1
+                while used < len(pattern) - 1:          # up to the "(" that stays
+                    used += len(toks[j].text)
+                    j += 1
+                return name, j
+        return None
+
     def braces(self, toks) -> list:
         """`^{...}` and any other group left: parentheses (a subscript group stays for
         the subscript pass)."""
@@ -150,6 +168,12 @@ class LatexPass:
         out, k = [], 0
         while k < len(toks):
             t = toks[k]
+            # \sigma^2(\ell), \sigma^2_{\mathrm{grad}}(\ell): a recurrence's layer variance
+            got = self.layer_variance(toks, k)
+            if got is not None:
+                name, k = got
+                out.append(Tok("name", name, t.col, t.space))
+                continue
             # a display name with a superscript: W^{(2)} for the spec's W2
             if t.kind == "name" and k + 2 < len(toks) and toks[k + 1].text == "^" and \
                     toks[k + 2].text == "{":

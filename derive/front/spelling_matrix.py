@@ -3,13 +3,13 @@
 declares for each tensor.
 
 A tensor written without indices is a vector (one axis, a column) or a matrix (two
-axes, rows then columns, in the order the spec declares them); ᵀ swaps them.  A product
-written side by side, with ·, × or @, is a matrix product: the columns of the left
-factor meet the rows of the right one, and when both are the same index of the problem
-it is summed (written as its capital, the course's Einstein sum).  `*`, ⊙ and ∘ are
-elementwise and need equal shapes.  The result is compared with the target's declared
-axes position by position, so a transposed answer stays transposed (and is judged
-wrong), never silently repaired.
+axes, rows then columns, in the order the spec declares them); ᵀ swaps them.  Each axis
+of each tensor written is a slot.  A product written side by side, with ·, × or @, is a
+matrix product: the columns of the left factor meet the rows of the right one (their
+sizes must agree), the two slots become one and are summed (written as a capital, the
+course's Einstein sum).  `*`, ⊙ and ∘ are elementwise and join the slots of equal
+shapes.  The result's slots take the target's indices position by position, so a
+transposed answer stays transposed (and is judged wrong), never silently repaired.
 """
 from __future__ import annotations
 
@@ -27,6 +27,21 @@ class Node:
     args: list = field(default_factory=list)
     op: Tok | None = None
     shape: tuple = (None, None)
+
+
+class Slot:
+    """One axis of one tensor as written: its declared index (a name with a range)."""
+
+    def __init__(self, index: str):
+        self.index = index
+        self.parent = self
+        self.summed = False
+
+    def find(self) -> "Slot":
+        s = self
+        while s.parent is not s:
+            s = s.parent
+        return s
 
 
 class _Shapes:
@@ -71,11 +86,9 @@ class _Shapes:
             op = self.tok
             self.k += 1
             right = self.unary()
-            if op.text == "/":
-                if right.shape != (None, None):
-                    self.fail("dividing by a vector or matrix is not read: write the "
-                              "entries with their indices", op.col)
-                shape = left.shape
+            if op.text == "/":                 # by a scalar, or elementwise
+                shape = left.shape if right.shape == (None, None) else \
+                    self.same(left, right, op)
             elif op.kind in MATRIX_PRODUCT:
                 shape = self.product(left, right, op)
             else:
@@ -136,11 +149,18 @@ class _Shapes:
                 self.toks[self.k + 1].text == "grad":
             toks += self.toks[self.k:self.k + 2]
             self.k += 2
-        if self.tok.text == "[":                # indexed: one entry, a scalar
+        if self.tok.text == "[":                # indexed: an entry, or h[t] a vector
             end = self._closing()
-            toks += self.toks[self.k:end + 1]
+            given = self.toks[self.k:end + 1]
             self.k = end + 1
-            return Node("sym", toks)
+            axes = self.names.tensors.get(t.text, ())
+            n = 1 + sum(1 for x in given[1:-1] if x.text == "," and _flat(given, x))
+            if axes and n < len(axes) and len(axes) - n <= 2:
+                node = Node("tensor", toks + given[:-1])
+                node.slots, node.partial = [Slot(a) for a in axes[n:]], True
+                node.shape = _as_shape(node.slots)
+                return node
+            return Node("sym", toks + given)
         if self.tok.text == "(" and len(toks) == 1:       # a call: elementwise
             open_ = self.tok
             self.k += 1
@@ -163,9 +183,9 @@ class _Shapes:
         if axes:
             if len(axes) > 2:
                 raise _NotMatrix()           # no matrix reading of a tensor with 3 axes
-            shape = (axes[0], None) if len(axes) == 1 else (axes[0], axes[1])
-            node = Node("tensor", toks, shape=shape)
-            node.declared = list(axes)
+            node = Node("tensor", toks)
+            node.slots = [Slot(a) for a in axes]
+            node.shape = _as_shape(node.slots)
             return node
         return Node("sym", toks)
 
@@ -183,28 +203,85 @@ class _Shapes:
     def same(self, a: Node, b: Node, op: Tok) -> tuple:
         if a.shape == (None, None):
             return b.shape
-        if b.shape == (None, None) or a.shape == b.shape:
+        if b.shape == (None, None):
             return a.shape
-        self.fail(f"the shapes do not match here: {_shape(a.shape)} and {_shape(b.shape)} "
-                  f"(an elementwise {op.text} needs equal shapes)", op.col)
+        if [x is None for x in a.shape] != [x is None for x in b.shape]:
+            self.fail(f"the shapes do not match here: {_shape(a.shape)} and "
+                      f"{_shape(b.shape)} (an elementwise {op.text} needs equal shapes)",
+                      op.col)
+        for x, y in zip(a.shape, b.shape):
+            if x is not None:
+                self.join(x, y, op)
+        return a.shape
 
     def product(self, a: Node, b: Node, op: Tok) -> tuple:
         if a.shape == (None, None) or b.shape == (None, None):
             return b.shape if a.shape == (None, None) else a.shape
-        if a.shape[1] != b.shape[0]:
+        if a.shape[1] is None and b.shape[0] is None:
+            return (a.shape[0], b.shape[1])          # a column times a row: outer
+        if a.shape[1] is None or b.shape[0] is None:
             self.fail(f"the matrix product does not fit: {_shape(a.shape)} times "
                       f"{_shape(b.shape)} (the columns of the left factor must be the rows "
                       f"of the right one; a transpose missing?)", op.col)
-        op.contracted = a.shape[1]              # summed, or None for an outer product
+        joined = self.join(a.shape[1], b.shape[0], op)
+        joined.summed = True
         return (a.shape[0], b.shape[1])
+
+    def join(self, x: Slot, y: Slot, op: Tok) -> Slot:
+        rx, ry = x.find(), y.find()
+        if rx is ry:
+            return rx
+        if self.names.ranges.get(rx.index) != self.names.ranges.get(ry.index):
+            self.fail(f"the sizes do not match here: an axis over {rx.index} meets one over "
+                      f"{ry.index} (a transpose missing, or the wrong tensor?)", op.col)
+        ry.parent = rx
+        rx.summed = rx.summed or ry.summed
+        return rx
 
 
 class _NotMatrix(Exception):
     """The line is not matrix notation this pass reads (it is left as it is)."""
 
 
+def _given(toks, k) -> int:
+    """How many indices the tensor named at k is written with (x, x[i], x.grad[t])."""
+    j = k + 1
+    if j + 1 < len(toks) and toks[j].text == "." and toks[j + 1].text == "grad":
+        j += 2
+    if j >= len(toks) or toks[j].text != "[":
+        return 0
+    depth, n = 0, 1
+    for t in toks[j:]:
+        if t.text in ("[", "("):
+            depth += 1
+        elif t.text in ("]", ")"):
+            depth -= 1
+            if depth == 0:
+                return n
+        elif t.text == "," and depth == 1:
+            n += 1
+    return n
+
+
+def _flat(toks, x) -> bool:
+    """Is token x at the top level of the bracket group toks?"""
+    depth = 0
+    for y in toks[1:-1]:
+        if y is x:
+            return depth == 0
+        if y.text in ("(", "["):
+            depth += 1
+        elif y.text in (")", "]"):
+            depth -= 1
+    return False
+
+
+def _as_shape(slots) -> tuple:
+    return (slots[0], None) if len(slots) == 1 else (slots[0], slots[1])
+
+
 def _shape(shape) -> str:
-    r, c = shape
+    r, c = (x.find().index if x is not None else None for x in shape)
     if c is None:
         return f"a column over {r}" if r else "a scalar"
     if r is None:
@@ -216,10 +293,8 @@ def vectorize(toks, names, fail, notes) -> list:
     """One statement line in matrix or vector notation, in index form; the line as it
     is when it has no tensor written without indices."""
     bare = [k for k, t in enumerate(toks) if t.kind == "name" and names.tensors.get(t.text)
-            and not (k + 1 < len(toks) and toks[k + 1].text == "[")
-            and not (k + 3 < len(toks) and toks[k + 1].text == "." and
-                     toks[k + 3].text == "[")
-            and not (k and toks[k - 1].text == ".")]
+            and not (k and toks[k - 1].text == ".")
+            and _given(toks, k) < len(names.tensors[t.text])]
     if any(t.text == "for" for t in toks[:1]):
         return toks
     toks = _transposes(toks)
@@ -239,25 +314,59 @@ def vectorize(toks, names, fail, notes) -> list:
             fail("a transpose is read in matrix and vector notation only (W.grad = "
                  "z.grad xᵀ); here write the entries with their indices", marks[0].col)
         return toks
-    target = left.shape if left is not None else right.shape
+    if left is not None and left.kind == "sym" and len(left.toks) == 1 and \
+            right.shape != (None, None) and not names.known(left.toks[0].text):
+        # e = 1/K (...): the answer's own vector, with the shape of its value
+        name = left.toks[0].text
+        names.tensors[name] = tuple(x.find().index for x in right.shape if x is not None)
+        left = _Shapes(lhs, names, fail).parse()
     if left is None or left.kind != "tensor":
         # Var(x) = ..., or an expression alone: not a statement about a whole tensor
         if marks:
             fail("a transpose is read in a statement about a whole tensor only (W.grad = "
                  "z.grad xᵀ)", marks[0].col)
         return toks
-    rename = {}
-    if left is not None and right.shape != (None, None) and right.shape != target:
-        if sorted(filter(None, right.shape)) != sorted(filter(None, target)) and \
-                [x is None for x in right.shape] != [x is None for x in target]:
+    shapes = _Shapes(rhs, names, fail)
+    target = [x for x in left.shape if x is not None]
+    got = [x for x in right.shape if x is not None]
+    if got:
+        if len(got) != len(target):
             fail(f"the right side is {_shape(right.shape)}, the left side "
-                 f"{_shape(target)}", rhs[0].col)
-        # positions decide: the answer's rows are the target's rows
-        rename = {a: b for a, b in zip(right.shape, target) if a and b and a != b}
-    out = (_emit(left, set(), {}) + [toks[eq]] if left is not None else []) + \
-        _emit(right, set(), rename)
+                 f"{_shape(left.shape)}", rhs[0].col)
+        for x, y in zip(target, got):              # positions decide
+            shapes.join(x, y, toks[eq])
+    naming = _names(left, right, fail, rhs[0].col)
+    out = _emit(left, naming) + [toks[eq]] + _emit(right, naming)
     notes.append("read the matrix and vector notation with the declared axes of each tensor")
     return out
+
+
+def _names(left: Node, right: Node, fail, col) -> dict:
+    """Each slot class's index: the target's where it reaches the target, else (summed)
+    a capital, one per class."""
+    out, capitals = {}, {}
+    for x in _slots(left):
+        out[x.find()] = x.index
+    for x in _slots(right):
+        r = x.find()
+        if r in out:
+            continue
+        if not r.summed:
+            out[r] = r.index
+            continue
+        cap = r.index.upper()
+        if capitals.get(cap, r) is not r:
+            fail(f"two sums over {r.index} in one statement: write it with indices", col)
+        capitals[cap] = r
+        out[r] = cap
+    return out
+
+
+def _slots(node: Node) -> list:
+    own = list(getattr(node, "slots", []))
+    for a in node.args:
+        own += _slots(a)
+    return own
 
 
 def _transposes(toks) -> list:
@@ -278,41 +387,34 @@ def _transposes(toks) -> list:
     return out
 
 
-def _emit(node: Node, summed: set, rename: dict) -> list:
-    """Tokens of a node in index form; `summed` are the indices summed around it."""
-    def index(name):
-        name = rename.get(name, name)
-        return name.upper() if name in summed else name
+def _emit(node: Node, naming: dict) -> list:
+    """Tokens of a node in index form."""
     if node.kind == "tensor":
-        axes = [a for a in node.shape if a] if node.shape != (None, None) else []
-        head = node.toks
-        base = node.toks[0]
-        if not axes:
-            return list(head)
+        head, base = node.toks, node.toks[0]
         idx = []
-        for a in node.declared:
-            if idx:
+        for x in node.slots:
+            if idx or getattr(node, "partial", False):
                 idx.append(_op(",", base.col))
-            idx.append(Tok("name", index(a), base.col))
+            idx.append(Tok("name", naming[x.find()], base.col))
+        if getattr(node, "partial", False):        # h[t] + [m]: h[t, m]
+            return list(head) + idx + [_op("]", base.col)]
         return list(head) + [_op("[", base.col)] + idx + [_op("]", base.col)]
     if node.kind in ("num", "sym"):
         return list(node.toks)
     if node.kind == "paren":
-        return [node.toks[0]] + _emit(node.args[0], summed, rename) + [node.toks[1]]
+        return [node.toks[0]] + _emit(node.args[0], naming) + [node.toks[1]]
     if node.kind == "call":
         out = [node.toks[0], node.toks[1]]
         for k, a in enumerate(node.args):
             if k:
                 out.append(_op(",", node.toks[1].col))
-            out += _emit(a, summed, rename)
+            out += _emit(a, naming)
         return out + [node.toks[2]]
     if node.kind == "neg":
-        return [node.op] + _emit(node.args[0], summed, rename)
+        return [node.op] + _emit(node.args[0], naming)
     if node.kind == "T":
-        return _emit(node.args[0], summed, rename)
+        return _emit(node.args[0], naming)
     if node.kind == "pow":
-        return _emit(node.args[0], summed, rename) + [node.op] + \
-            _emit(node.args[1], summed, rename)
-    inner = summed | ({node.op.contracted} if getattr(node.op, "contracted", None) else set())
-    return _emit(node.args[0], inner, rename) + [_op(node.op.text, node.op.col)] + \
-        _emit(node.args[1], inner, rename)
+        return _emit(node.args[0], naming) + [node.op] + _emit(node.args[1], naming)
+    return _emit(node.args[0], naming) + [_op(node.op.text, node.op.col)] + \
+        _emit(node.args[1], naming)

@@ -72,6 +72,7 @@ class Names:
     indices: set = field(default_factory=set)
     spellings: dict = field(default_factory=dict)    # `\sigma_W`, `σ_W` -> sigma_W
     text: str = ""                                   # the whole answer being read
+    ranges: dict = field(default_factory=dict)       # index -> (lo, hi): which axes meet
 
     def known(self, name: str) -> bool:
         return name in self.tensors or name in self.symbols or name in self.functions \

@@ -1,0 +1,60 @@
+"""Round trip (issue 15): every answer derive prints, in the course notation, as LaTeX
+and in matrix form, is judged correct when typed back to `derive check`, for every
+bundled part that has one."""
+from __future__ import annotations
+
+import functools
+
+import pytest
+
+from derive.answers import solve_part
+from derive.check.answer import check_answer
+from derive.core.program import Block, format_expr
+from derive.front.folder import default_problems_dir, find_problems
+from derive.front.spec import load_spec
+from derive.present.latex import printer_for, result_label_latex, value_latex
+
+SPECS = {p.stem: load_spec(p) for p in find_problems(default_problems_dir())}
+EXPRESSION_KINDS = ("variance", "mean", "solve")
+EXPRESSIONS = [(pid, label) for pid, spec in SPECS.items() for label, part in spec.parts.items()
+               if part.kind in EXPRESSION_KINDS]
+MATRIX = [(pid, label) for pid, spec in SPECS.items() for label, part in spec.parts.items()
+          if part.kind == "gradient"]
+
+
+@functools.lru_cache(maxsize=None)
+def answer(pid, label):
+    return solve_part(SPECS[pid], label, verify=False)
+
+
+def _latex_lines(pid, label):
+    spec, ans = SPECS[pid], answer(pid, label)
+    p = printer_for(spec)
+    rel = {"=": "=", "≤": r"\le", "≈": r"\approx", "≥": r"\ge"}
+    return [f"{result_label_latex(r, p)} {rel[r.relation]} {value_latex(r.value, p)}"
+            for r in ans.results if not isinstance(r.value, str) and r.relation in rel]
+
+
+@pytest.mark.parametrize("pid, label", EXPRESSIONS, ids=[f"{p}:{q}" for p, q in EXPRESSIONS])
+def test_the_printed_latex_of_an_expression_answer_is_correct(pid, label):
+    lines = _latex_lines(pid, label)
+    if not lines:
+        pytest.skip("no expression result to print")
+    v = check_answer(SPECS[pid], label, "\n".join(lines))
+    assert v.verdict == "correct", (lines, v.message)
+
+
+@pytest.mark.parametrize("pid, label", MATRIX, ids=[f"{p}:{q}" for p, q in MATRIX])
+def test_the_printed_matrix_form_is_correct(pid, label):
+    ans = answer(pid, label)
+    forms = [form.text() for _, form, _ in ans.matrix if form is not None]
+    if not forms or len(forms) != len(ans.matrix):
+        pytest.skip("no matrix form for every statement")
+    blocks = [it for it in ans.program.items if isinstance(it, Block)] if ans.program else []
+    if blocks:        # forms per time step: typed inside the loop that runs them
+        lp = blocks[0].loops[0]
+        ends = (lp.hi, lp.lo) if lp.reverse else (lp.lo, lp.hi)
+        forms = [f"for {lp.var} in {format_expr(ends[0])}..{format_expr(ends[1])}:"] + \
+            ["    " + f for f in forms]
+    v = check_answer(SPECS[pid], label, "\n".join(forms))
+    assert v.verdict == "correct", (forms, v.message, v.read_as)
