@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 import numpy as np
@@ -396,6 +397,107 @@ def check(ctx, target, answer, answer_file, as_json, show_answer, batch, results
     else:
         click.echo(format_verdict(verdict))
     ctx.exit(verdict.exit_code)
+
+
+@cli.command("grade")
+@click.argument("submission", type=click.Path(dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "gradescope",
+                                                     "coderunner"]), default="text",
+              show_default=True, help="How to print the results.")
+@click.option("--expect", multiple=True, metavar="PROBLEM",
+              help="Problems whose every part is due (a part left out scores 0).")
+@click.pass_context
+def grade_cmd(ctx, submission, fmt, expect):
+    """Grade a SUBMISSION: one `## PROBLEM:PART` block per answer (Markdown, or a YAML
+    mapping).  Every block is judged within its limits and gets a result; the exit
+    code is 0 when every part was judged (right or wrong), 2 when some could not be."""
+    import json
+    import time
+    from derive.core.files import TextFileError, read_text_file
+    from derive.grade import formats
+    from derive.grade.grading import grade
+    from derive.grade.submission import parse_submission
+    try:
+        text = read_text_file(submission, "submission")
+    except TextFileError as e:
+        _fail(ctx, 2, f"error: {submission}: {e}", f"{submission}: {e}", fmt == "json")
+    start = time.perf_counter()
+    blocks = parse_submission(text, submission)
+    due = []
+    for pid in expect:
+        spec = _load(ctx, pid)
+        due += [f"{spec.id}:{k}" for k, part in spec.parts.items() if part.kind != "text"]
+    results = grade(blocks, _problems_dir(ctx), due)
+    if fmt == "text":
+        click.echo(formats.as_text(results))
+    elif fmt == "json":
+        click.echo(formats.as_json(results))
+    elif fmt == "gradescope":
+        click.echo(json.dumps(formats.gradescope(results, time.perf_counter() - start),
+                              indent=2))
+    else:
+        click.echo(json.dumps(formats.coderunner(results), indent=2))
+    ctx.exit(2 if any(r.verdict in ("unusable", "error") for r in results) else 0)
+
+
+@cli.command("template")
+@click.argument("problems", nargs=-1, required=True)
+@click.option("-o", "--output", "out", type=click.Path(dir_okay=False),
+              help="Write the template here (default: print it).")
+@click.pass_context
+def template_cmd(ctx, problems, out):
+    """A submission template for PROBLEMS: one block per part to answer."""
+    from derive.grade.submission import template
+    specs, broken = _specs(ctx, problems)
+    _report_broken(broken)
+    text = template(specs)
+    if out:
+        Path(out).write_text(text)
+        click.echo(f"wrote {out}", err=True)
+    else:
+        click.echo(text)
+    ctx.exit(2 if broken else 0)
+
+
+@cli.group("export")
+def export_group():
+    """Write graders for learning platforms."""
+
+
+@export_group.command("gradescope")
+@click.argument("problems", nargs=-1, required=True)
+@click.option("-o", "--output", "out_dir", default="output/gradescope", show_default=True,
+              type=click.Path(file_okay=False), help="Folder for autograder.zip.")
+@click.option("--reference", "visibility", default="after_published", show_default=True,
+              type=click.Choice(["visible", "hidden", "after_due_date", "after_published"]),
+              help="When students see the reference answers.")
+@click.pass_context
+def export_gradescope(ctx, problems, out_dir, visibility):
+    """Gradescope's autograder zip for PROBLEMS (setup.sh, run_autograder, the specs)."""
+    from derive.grade.gradescope import export
+    specs, broken = _specs(ctx, problems)
+    _report_broken(broken)
+    if broken:
+        ctx.exit(2)
+    click.echo(f"wrote {export(specs, out_dir, reference_visibility=visibility)}")
+
+
+@export_group.command("prairielearn")
+@click.argument("problems", nargs=-1, required=True)
+@click.option("-o", "--output", "out_dir", default="output/prairielearn", show_default=True,
+              type=click.Path(file_okay=False), help="The course's questions/ folder.")
+@click.pass_context
+def export_prairielearn(ctx, problems, out_dir):
+    """PrairieLearn questions for PROBLEMS: one folder per part (info.json,
+    question.html, server.py)."""
+    from derive.grade.prairielearn import export
+    specs, broken = _specs(ctx, problems)
+    _report_broken(broken)
+    if broken:
+        ctx.exit(2)
+    for spec in specs:
+        for q in export(spec, out_dir):
+            click.echo(f"wrote {q}")
 
 
 @cli.command("code")
