@@ -500,6 +500,21 @@ def export_prairielearn(ctx, problems, out_dir):
             click.echo(f"wrote {q}")
 
 
+@cli.command("serve")
+@click.option("--stdio", is_flag=True, required=True,
+              help="Read one JSON request per line on stdin, write one verdict per line.")
+@click.pass_context
+def serve_cmd(ctx, stdio):
+    """A persistent checker for graders and batches: requests
+    {"id", "problem", "part", "answer"} in, `check --json` verdicts out."""
+    from derive.grade.serve import serve
+
+    def write(text):
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    serve(sys.stdin, write, _problems_dir(ctx))
+
+
 @cli.command("code")
 @click.argument("problem")
 @click.option("--backward", is_flag=True,

@@ -226,3 +226,19 @@ def test_prairielearn_external_grader_writes_results(tmp_path):
     assert got == saved and saved["gradable"] and saved["score"] == 1.0
     (tmp_path / "data" / "data.json").write_text("{broken")
     assert run_external(tmp_path, resolve_problem("he_init"), "b")["gradable"] is False
+
+
+# ---- the persistent checker --------------------------------------------------------
+
+
+def test_serve_answers_every_line_and_survives_bad_ones():
+    from derive.grade.serve import serve
+    out = []
+    lines = ['{"id": 1, "problem": "he_init", "part": "b", "answer": "sigma_W = sqrt(2/n)"}',
+             "not json", "[1, 2]", '{"id": 4, "problem": "he_init"}',
+             '{"id": 5, "problem": "he_init", "part": "b", "answer": "sigma_W = sqrt(1/n)"}']
+    assert serve(lines, out.append) == 5
+    got = [json.loads(x) for x in out]
+    assert [g["verdict"] for g in got] == ["correct", "unusable", "unusable", "unusable",
+                                           "incorrect"]
+    assert got[0]["id"] == 1 and got[4]["id"] == 5 and got[4]["score"] == 0.0
