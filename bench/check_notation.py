@@ -55,7 +55,7 @@ def main():
     print(f"{len(rows)} answers in {seconds:.0f} s")
     print(f"{'notation':<10} {'right answers accepted':>24} {'wrong judged incorrect':>24} "
           f"{'false correct':>14} {'errors':>7}")
-    for tag in ["all", "unicode", "keyboard", "latex", "leibniz", "implicit"]:
+    for tag in ["all", "unicode", "keyboard", "latex", "leibniz", "implicit", "matrix"]:
         c = by[tag]
         ok, n_ok = c[("correct", "correct")], c["correct"]
         bad, n_bad = c[("incorrect", "incorrect")], c["incorrect"]

@@ -14,12 +14,12 @@ def invoke(*args):
     return CliRunner().invoke(cli, list(args))
 
 
-def test_there_are_23_bundled_problems():
-    # the 18 seed problems and five of our own: he_init, glorot_init, he_backward, dropout,
-    # batchnorm_stats
-    assert len(BUNDLED) == 23
-    assert {"he_init", "glorot_init", "he_backward", "dropout", "batchnorm_stats"} <= \
-        set(BUNDLED)
+def test_there_are_24_bundled_problems():
+    # the 18 seed problems and six of our own: he_init, glorot_init, he_backward, dropout,
+    # batchnorm_stats, momentum_variance
+    assert len(BUNDLED) == 24
+    assert {"he_init", "glorot_init", "he_backward", "dropout", "batchnorm_stats",
+            "momentum_variance"} <= set(BUNDLED)
 
 
 def test_list_shows_every_bundled_problem():

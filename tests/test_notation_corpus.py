@@ -13,8 +13,8 @@ from derive.check.answer import check_answer
 from derive.front.folder import resolve_problem
 from derive.front.spec import load_spec
 
-ENTRIES = yaml.safe_load((Path(__file__).parent / "notation_corpus" / "answers.yaml")
-                         .read_text())
+ENTRIES = [e for name in ("notation_corpus", "notation_corpus2")
+           for e in yaml.safe_load((Path(__file__).parent / name / "answers.yaml").read_text())]
 
 
 @functools.lru_cache(maxsize=None)

@@ -58,3 +58,24 @@ def test_the_printed_matrix_form_is_correct(pid, label):
             ["    " + f for f in forms]
     v = check_answer(SPECS[pid], label, "\n".join(forms))
     assert v.verdict == "correct", (forms, v.message, v.read_as)
+
+
+JSON_PARTS = EXPRESSIONS + [(pid, label) for pid, spec in SPECS.items()
+                            for label, part in spec.parts.items() if part.kind == "cost"]
+
+
+@pytest.mark.parametrize("pid, label", JSON_PARTS, ids=[f"{p}:{q}" for p, q in JSON_PARTS])
+def test_solve_json_gives_course_notation_latex_and_a_tree(pid, label):
+    """Issue 16: no Python syntax (`**`, `Max`, `ceiling`) in the JSON values; each has its
+    LaTeX and a tree, and an expression answer's value checks as correct."""
+    from derive.present.json import answer_json
+    out = answer_json(answer(pid, label), SPECS[pid])
+    values = [r for r in out.get("results", []) if "tree" in r]
+    for r in values:
+        assert "**" not in r["value"] and "Max(" not in r["value"] and "ceiling" not in r["value"]
+        assert r["latex"] and isinstance(r["tree"], dict)
+    if SPECS[pid].part(label).kind in EXPRESSION_KINDS and values:
+        text = "\n".join(f"{r['label']} {r['relation'].replace('≤', '<=')} {r['value']}"
+                         for r in values if r["relation"] in ("=", "≤", "≈"))
+        v = check_answer(SPECS[pid], label, text)
+        assert v.verdict == "correct", (text, v.message)

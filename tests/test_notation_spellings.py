@@ -222,3 +222,37 @@ def test_cost_answers_with_a_justification_or_in_words(where, text, want):
     v = verdict(where, text)
     assert v.verdict == want
     assert v.reading          # it says which part of the answer decided
+
+
+def test_matrix_shapes_that_do_not_fit_are_a_wrong_answer_not_unreadable():
+    """`dh = W dy` where Wᵀ dy is meant: he_backward's h.grad is wrong, and the rest of
+    the answer is still judged (it was refused as unreadable)."""
+    v = verdict("he_backward:a", "dh = W dy\ndx = dh ⊙ 1[x > 0]")
+    assert v.verdict == "incorrect" and "shapes" in v.message
+    assert any("sizes do not match" in d for d in v.diagnosis)
+
+
+def test_latex_lambda_is_the_specs_lam():
+    v = verdict("mlp_ce_l2:grad",
+                r"\frac{\partial L}{\partial W^{(2)}_{jk}} = (\hat{y}_j - y_j) z_k + \lambda W^{(2)}_{jk}"
+                "\n" r"\frac{\partial L}{\partial b^{(2)}_{j}} = \hat{y}_j - y_j" "\n"
+                r"\frac{\partial L}{\partial b^{(1)}_{k}} = z_k (1 - z_k) \sum_{j} W^{(2)}_{jk} (\hat{y}_j - y_j)"
+                "\n" r"\frac{\partial L}{\partial W^{(1)}_{ki}} = z_k (1 - z_k) x_i \sum_{j} W^{(2)}_{jk} (\hat{y}_j - y_j) + \lambda W^{(1)}_{ki}")
+    assert v.verdict == "correct", (v.message, v.read_as)
+
+
+def test_a_recurrence_written_as_an_equation_runs_from_the_end():
+    """z.grad[t] reads z.grad[t+1]: its implied loop over t runs T..1 (it ran 1..T)."""
+    v = verdict("vanilla_rnn_bptt:a",
+                "z.grad[t, m] = (1 - h[t, m]^2) * (V[C, m] * (yhat[t, C] - y[t, C])"
+                " + U[I, m] * z.grad[t+1, I])")
+    assert v.verdict == "correct", v.message
+
+
+def test_a_sum_over_time_with_a_shifted_index_becomes_a_loop():
+    from derive.front.spelling import names_of, respell
+    from derive.front.spec import answer_scope
+    s = spec("vanilla_rnn_bptt")
+    r = respell(r"\frac{\partial L}{\partial U_{mi}} = \sum_{t} \frac{\partial L}{\partial z_{t,m}} h_{t-1,i}",
+                names_of(s, answer_scope(s)))
+    assert r.text.startswith("for m, i, t: U.grad[m,i] +=") and "h[t-1,i]" in r.text

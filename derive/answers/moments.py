@@ -338,6 +338,7 @@ def _solve_part(spec, part, ans, verify):
     if rec is not None and cond["layer"] == sp.oo:
         roots = _converging(rec, roots, sym)
     steps.append(_solve_step(sym, roots, "="))
+    roots = [_one_root(r, spec) for r in roots]
     ans.results = [_result(sym.name, r, "=", "exact", sym) for r in roots]
     if analysis is not None and len(used) == 1 and used[0][1] == "variance":
         tensor = used[0][0]
@@ -502,6 +503,31 @@ def _approximation_quality(sym, exact, approx, rec, cond) -> list:
         if lim is not None:
             out.append(f"approximate/exact -> {fx(lim)} as {layer.name} -> oo (symbolic limit)")
     return out
+
+
+def _one_root(root, spec):
+    """sqrt(v*(beta + 1))*sqrt(-1/(beta - 1)) as sqrt(v*(beta + 1)/(1 - beta)): the
+    roots of a solution under one root, signs as the symbols' ranges give them; kept
+    only if equal to the root everywhere in those ranges (at sample points)."""
+    if not isinstance(root, sp.Basic) or len(root.atoms(sp.Pow)) < 2:
+        return root
+    c, rest = root.as_coeff_Mul()
+    halves = [f for f in sp.Mul.make_args(rest) if f.is_Pow and f.exp == sp.S.Half]
+    if len(halves) < 2 or len(halves) != len(sp.Mul.make_args(rest)) or c <= 0:
+        return root
+    num, den = sp.fraction(sp.factor(c ** 2 * sp.Mul(*[f.base for f in halves])))
+    if num.could_extract_minus_sign():
+        num, den = -num, sp.expand(-den)
+    cand = sp.Pow(num / den, sp.S.Half, evaluate=False)
+    inside = _in_ranges(root - cand, spec)
+    us = sorted(inside.free_symbols, key=str)
+    for k in range(4):
+        at = {u: sp.Rational(3 + 5 * k + j, 7 + j) for j, u in enumerate(us)}
+        val = complex(inside.xreplace(at).evalf(30))
+        if abs(val) > 1e-12 * (1 + abs(complex(cand.xreplace({}).evalf(10))
+                                       if not cand.free_symbols else 1)):
+            return root
+    return cand
 
 
 def _in_ranges(expr, spec):

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from derive.core.errors import (DeriveError, IndexRangeError, LimitError, NotationError,
-                                TimeLimitError)
+                                ShapeError, TimeLimitError)
 from derive.core.limits import MEMORY_BUDGET, memory_budget, time_limit
 from derive.core.program import (grad_name, is_grad_name)
 from derive.check.expressions import check_expression_part
@@ -56,6 +56,8 @@ def check_answer(spec: Spec, label: str, text: str, show_answer: bool = False,
                 reading.notes.insert(0, said)
             verdict.read_as = reading.text.strip() if reading.text != text else None
             verdict.reading = reading.notes
+            if getattr(reading, "shape_errors", None):
+                raise reading.shape_errors[0]
             _dispatch(spec, part, reading.text, verdict, show_answer)
     except LimitError as e:
         _unusable(verdict, str(e))
@@ -89,9 +91,11 @@ def _range_error(spec: Spec, part, text: str, verdict: Verdict, e, time_limit_s,
     """An index that runs past its axis: incorrect.  The other quantities are still
     judged, on the answer without that line (when it still reads as a program)."""
     verdict.verdict = "incorrect"
-    verdict.message = "an index runs over the wrong range"
-    verdict.diagnosis = [f"{e.message} (line {e.line}): indices transposed or the "
-                         "wrong index for this tensor"]
+    shapes = isinstance(e, ShapeError)
+    verdict.message = "the shapes do not fit" if shapes else "an index runs over the wrong range"
+    verdict.diagnosis = [f"{e.message} (line {e.line})" if shapes else
+                         f"{e.message} (line {e.line}): indices transposed or the wrong "
+                         "index for this tensor"]
     wanted = [grad_name(t) for t in _wanted(spec, part)]
     tensor = getattr(e, "tensor", None)
     if wanted and tensor and is_grad_name(tensor) and tensor not in wanted:
@@ -112,7 +116,7 @@ def _range_error(spec: Spec, part, text: str, verdict: Verdict, e, time_limit_s,
     for g in wanted:
         q = judged.get(g)
         if g == tensor or q is None or q.verdict == "missing":
-            verdict.judge(g, "incorrect", "an index runs over the wrong range"
+            verdict.judge(g, "incorrect", verdict.message
                           if g == tensor else "not judged: the answer does not run as written")
         else:
             verdict.judge(g, q.verdict, q.message)

@@ -59,6 +59,11 @@ class IndexRangeError(NotationError):
     """A loop index that runs past the axis it writes (b2.grad[k] with k over M, not C)."""
 
 
+class ShapeError(IndexRangeError):
+    """Matrix notation whose shapes do not fit (W dy where Wᵀ dy is meant): a wrong
+    answer for the tensor it writes, not unreadable text."""
+
+
 class SpecError(DeriveError):
     """A mistake in a problem spec: names the file and the key path."""
 

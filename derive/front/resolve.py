@@ -16,8 +16,9 @@ from derive.front import notation as N
 from derive.core.errors import IndexRangeError, LimitError, NotationError
 from derive.core.functions import VOCABULARY
 from derive.core.sizes import in_independents
-from derive.core.program import (Block, Program, make_loop, Statement, TensorInfo, base_of,
-                                 grad_name, index_var, is_grad_name, ref, ref_indices)
+from derive.core.program import (Block, Loop, Program, make_loop, Statement, TensorInfo,
+                                 base_of, grad_name, index_var, is_grad_name, reads, ref,
+                                 ref_indices, ref_name)
 from derive.front.statement import _StmtState
 from derive.front.notation import number
 from derive.core.naming import names_in_use, sum_temporary
@@ -193,6 +194,12 @@ class Resolver:
         # ranges of loop indices the answer did not declare
         st.infer_ranges(tname, info)
         loops = tuple(make_loop(index_var(n), *st.ranges[n]) for n in st.loop_nodes)
+        if not s.has_for:
+            # a recurrence written as an equation, z.grad[t] = ... z.grad[t+1] ...: its
+            # implied loop runs in the order the recurrence needs (from the end)
+            ahead = _reads_ahead(tname, target_indices, rhs)
+            loops = tuple(Loop(lp.var, lp.lo, lp.hi, True) if lp.var in ahead else lp
+                          for lp in loops)
         used = {v.name for v in sp.Tuple(*target_indices, rhs).free_symbols}
         for name, node in st.loop_nodes.items():
             if name not in used:
@@ -425,3 +432,17 @@ def build_program(text: str, scope: Scope, source: str = "answer", key: str | No
                    {**scope.sizes, **scope.symbols},
                    {k: v[0] for k, v in scope.functions.items()}, dict(scope.sizes),
                    relations=dict(scope.relations))
+
+
+def _reads_ahead(name: str, target_indices, rhs) -> set:
+    """The target's loop variables that the right side reads further on (t in
+    z.grad[t+1, i] for the target z.grad[t, m])."""
+    out = set()
+    for r in reads(rhs):
+        if ref_name(r) != name:
+            continue
+        for w, rd in zip(target_indices, ref_indices(r)):
+            d = sp.expand(rd - w)
+            if getattr(w, "is_Symbol", False) and d.is_Number and d > 0:
+                out.add(w)
+    return out

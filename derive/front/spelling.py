@@ -16,10 +16,11 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from derive.core.errors import NotationError
+from derive.core.errors import NotationError, ShapeError
 from derive.front.spelling_grad import GradientPass
 from derive.front.spelling_latex import LatexPass
 from derive.front.spelling_matrix import vectorize
+from derive.front.spelling_sums import SumPass
 from derive.front.spelling_tables import (ACCENTS, LETTERLIKE, FRACTIONS, FUNCTION_ALIASES, GREEK, LIBRARIES, OPERATORS,
                                           PRIMES, SUBSCRIPT_DIGITS, SUPERSCRIPTS, Names, Tok,
                                           _LEX, _op)
@@ -52,7 +53,7 @@ FUNCTIONS = {"exp", "log", "tanh", "sigma", "relu", "step", "abs", "sqrt", "max"
 
 def respell(text: str, names: Names) -> Reading:
     notes: list = []
-    out_lines, columns = [], []
+    out_lines, columns, shape_errors = [], [], []
     # a name written more than once (dh = ..., then ... dh ...) is the student's own
     # temporary, not a `dh =` prefix for h.grad
     names.text = text
@@ -60,7 +61,13 @@ def respell(text: str, names: Names) -> Reading:
         code, _, comment = line.partition("#")
         lead = code[:len(code) - len(code.lstrip())]     # the indentation is kept as typed
         toks = _lex(code, k, text)
-        toks = _Rewriter(toks, names, notes, k, text).run()
+        try:
+            toks = _Rewriter(toks, names, notes, k, text).run()
+        except ShapeError as e:        # that line is wrong; the others are still read
+            shape_errors.append(e)
+            out_lines.append("")
+            columns.append([])
+            continue
         out, cols = _emit(toks)
         if toks:
             toks[0].space = False
@@ -71,7 +78,9 @@ def respell(text: str, names: Names) -> Reading:
             cols += [len(code) + 1] * (len(comment) + 2)
         out_lines.append(out)
         columns.append(cols)
-    return Reading("\n".join(out_lines), list(dict.fromkeys(notes)), columns, text)
+    reading = Reading("\n".join(out_lines), list(dict.fromkeys(notes)), columns, text)
+    reading.shape_errors = shape_errors
+    return reading
 
 
 def _lex(line: str, lineno: int, text: str) -> list:
@@ -106,7 +115,7 @@ def _needs_space(a: Tok, b: Tok) -> bool:
     return a.kind in ("name", "num") and b.kind in ("name", "num")
 
 
-class _Rewriter(LatexPass, GradientPass):
+class _Rewriter(LatexPass, GradientPass, SumPass):
     """One line's tokens, rewritten into the course notation's tokens."""
 
     def __init__(self, toks, names: Names, notes: list, lineno: int, text: str):
@@ -128,7 +137,10 @@ class _Rewriter(LatexPass, GradientPass):
         toks = self.primes(toks)
         toks = self.subscripts(toks)
         toks = self.indicators(toks)
+        self.loop_sums = []
         toks = self.sums(toks)
+        if self.loop_sums:
+            toks = self.as_loop(toks)
         toks = self.calls(toks)
         return vectorize(self.implicit(self.caret_transposes(toks)), self.names, self.fail,
                          self.notes)
@@ -223,11 +235,11 @@ class _Rewriter(LatexPass, GradientPass):
         if any(ch in GREEK for ch in raw):
             spelled = "".join(GREEK.get(ch, ch) for ch in raw)
             raw = self.names.spellings.get(spelled, spelled)
-            if not self.names.known(raw):      # λ for the spec's lam, ε for eps
-                short = [n for n in self.names.symbols if len(n) >= 3 and raw.startswith(n)
-                         and raw[len(n):].isalpha()]
-                if len(short) == 1:
-                    raw = short[0]
+        if raw in GREEK.values() and not self.names.known(raw):   # λ for lam, ε for eps
+            short = [n for n in self.names.symbols if len(n) >= 3 and raw.startswith(n)
+                     and raw[len(n):].isalpha()]
+            if len(short) == 1:
+                raw = short[0]
         if raw in FUNCTION_ALIASES and not self.names.known(raw):
             self.notes.append(f"read `{raw}` as {FUNCTION_ALIASES[raw]}")
             raw = FUNCTION_ALIASES[raw]
@@ -451,82 +463,6 @@ class _Rewriter(LatexPass, GradientPass):
             out.append(t)
             k += 1
         return out
-
-    def sums(self, toks) -> list:
-        """∑_j W[i, j] x[b, j] -> W[i, J]*x[b, J]: the course writes a sum over j with the
-        capital index; the sum runs over the term up to the next + or - outside
-        brackets."""
-        out, k = [], 0
-        while k < len(toks):
-            t = toks[k]
-            if t.text != "∑":
-                out.append(t)
-                k += 1
-                continue
-            if k + 1 >= len(toks) or toks[k + 1].text != "_":
-                self.fail("write the index a sum runs over: ∑_j or \\sum_{j}", t.col)
-            sub, j = self.group(toks, k + 2)
-            if j < len(toks) and toks[j].text == "^":       # the upper end: the whole range
-                j = self.closing(toks, j + 1) + 1 if j + 1 < len(toks) and \
-                    toks[j + 1].text == "(" else j + 2
-            over = [x.text for x in sub if x.kind == "name"][:1] if any(
-                x.text == "=" for x in sub) else [x.text for x in sub if x.kind == "name"]
-            end, depth = j, 0
-            while end < len(toks):
-                x = toks[end]
-                if x.text in ("(", "["):
-                    depth += 1
-                elif x.text in (")", "]"):
-                    if depth == 0:
-                        break
-                    depth -= 1
-                elif depth == 0 and x.text in ("+", "-", "=", "+=", "-=", ","):
-                    break
-                end += 1
-            term = self.sums(toks[j:end])
-            if not term:
-                self.fail("expected the term of the sum", t.col)
-            capital = {v: self.summed_axis(v, term, t.col).upper() for v in over}
-            inside, made = 0, []
-            for x in term:
-                if x.text == "[":
-                    inside += 1
-                elif x.text == "]":
-                    inside -= 1
-                if inside and x.kind == "name" and x.text in over:
-                    x = Tok("name", capital[x.text], x.col, x.space)
-                made.append(x)
-            made[0].space = False
-            self.notes.append("read the sum over " + ", ".join(
-                f"{v} as the capital index {capital[v]}" for v in over))
-            out += [_op("(", t.col, t.space)] + made + [_op(")", t.col)]
-            k = end
-        return out
-
-    def summed_axis(self, v: str, term, col: int) -> str:
-        """The problem's index a sum's index runs over: itself when declared, else the
-        axis of the tensors it indexes (k in p[b, k] runs over p's axis j)."""
-        if v in self.names.indices:
-            return v
-        axes = set()
-        for k, x in enumerate(term):
-            if x.kind == "name" and x.text in self.names.tensors or x.text == "grad":
-                name = term[k - 2].text if x.text == "grad" and k > 1 else x.text
-                own = self.names.tensors.get(name, ())
-                if k + 1 < len(term) and term[k + 1].text == "[":
-                    end = self.closing(term, k + 1)
-                    inner = [y for y in term[k + 2:end]]
-                    pos = 0
-                    for y in inner:
-                        if y.text == ",":
-                            pos += 1
-                        elif y.text == v and pos < len(own):
-                            axes.add(own[pos])
-        if len(axes) != 1:
-            self.fail(f"the sum's index {v} is not an index of the problem "
-                      f"({', '.join(sorted(self.names.indices))}), and the tensors it "
-                      f"indexes do not say which axis it runs over", col)
-        return axes.pop()
 
     def calls(self, toks) -> list:
         """max(0, z) and max(z, 0) -> relu(z); `ln 2`, `log n` -> log(2), log(n) (only log,

@@ -114,7 +114,7 @@ class LatexPass:
                                                     "varphi", "vartheta"):
                 greek = {"varepsilon": "epsilon", "ell": "l", "varphi": "phi",
                          "vartheta": "theta"}.get(name, name)
-                out.append(Tok("name", greek, col, t.space))
+                out.append(Tok("name", self.name(Tok("name", greek, col)), col, t.space))
                 k += 1
             elif name == "infty":
                 out.append(Tok("name", "oo", col, t.space))

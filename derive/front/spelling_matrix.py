@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from derive.core.errors import ShapeError
 from derive.front.spelling_tables import Tok, _op
 
 MATRIX_PRODUCT = ("mm", "tight")      # star kinds of a product written side by side, ·, @
@@ -50,6 +51,15 @@ class _Shapes:
     def __init__(self, toks, names, fail):
         self.toks, self.k = toks, 0
         self.names, self.fail = names, fail
+
+    def shape_fail(self, message, col):
+        """Shapes that do not fit: the answer is wrong for its target (ShapeError)."""
+        try:
+            self.fail(message, col)
+        except ShapeError:
+            raise
+        except Exception as e:  # noqa: BLE001 - re-raised as what it means
+            raise ShapeError(e.message, e.source, e.line, e.column, e.text, e.key) from None
 
     @property
     def tok(self):
@@ -206,7 +216,7 @@ class _Shapes:
         if b.shape == (None, None):
             return a.shape
         if [x is None for x in a.shape] != [x is None for x in b.shape]:
-            self.fail(f"the shapes do not match here: {_shape(a.shape)} and "
+            self.shape_fail(f"the shapes do not match here: {_shape(a.shape)} and "
                       f"{_shape(b.shape)} (an elementwise {op.text} needs equal shapes)",
                       op.col)
         for x, y in zip(a.shape, b.shape):
@@ -220,7 +230,7 @@ class _Shapes:
         if a.shape[1] is None and b.shape[0] is None:
             return (a.shape[0], b.shape[1])          # a column times a row: outer
         if a.shape[1] is None or b.shape[0] is None:
-            self.fail(f"the matrix product does not fit: {_shape(a.shape)} times "
+            self.shape_fail(f"the matrix product does not fit: {_shape(a.shape)} times "
                       f"{_shape(b.shape)} (the columns of the left factor must be the rows "
                       f"of the right one; a transpose missing?)", op.col)
         joined = self.join(a.shape[1], b.shape[0], op)
@@ -232,7 +242,7 @@ class _Shapes:
         if rx is ry:
             return rx
         if self.names.ranges.get(rx.index) != self.names.ranges.get(ry.index):
-            self.fail(f"the sizes do not match here: an axis over {rx.index} meets one over "
+            self.shape_fail(f"the sizes do not match here: an axis over {rx.index} meets one over "
                       f"{ry.index} (a transpose missing, or the wrong tensor?)", op.col)
         ry.parent = rx
         rx.summed = rx.summed or ry.summed
@@ -307,8 +317,12 @@ def vectorize(toks, names, fail, notes) -> list:
     else:
         lhs, rhs = toks[:eq], toks[eq + 1:]
     try:
-        right = _Shapes(rhs, names, fail).parse()
         left = _Shapes(lhs, names, fail).parse() if lhs else None
+        try:
+            right = _Shapes(rhs, names, fail).parse()
+        except ShapeError as e:
+            e.tensor = _target_name(left)
+            raise
     except _NotMatrix:
         if marks:
             fail("a transpose is read in matrix and vector notation only (W.grad = "
@@ -327,15 +341,31 @@ def vectorize(toks, names, fail, notes) -> list:
                  "z.grad xᵀ)", marks[0].col)
         return toks
     shapes = _Shapes(rhs, names, fail)
+    try:
+        return _indexed(toks, eq, left, right, shapes, fail, notes, rhs[0].col)
+    except ShapeError as e:
+        e.tensor = _target_name(left)
+        raise
+
+
+def _target_name(left) -> str | None:
+    """The tensor a statement writes (`W2.grad`), for a verdict about it."""
+    if left is None or not left.toks or left.toks[0].kind != "name":
+        return None
+    grad = len(left.toks) > 2 and left.toks[2].text == "grad"
+    return left.toks[0].text + (".grad" if grad else "")
+
+
+def _indexed(toks, eq, left, right, shapes, fail, notes, col) -> list:
     target = [x for x in left.shape if x is not None]
     got = [x for x in right.shape if x is not None]
     if got:
         if len(got) != len(target):
-            fail(f"the right side is {_shape(right.shape)}, the left side "
-                 f"{_shape(left.shape)}", rhs[0].col)
+            shapes.shape_fail(f"the right side is {_shape(right.shape)}, the left side "
+                              f"{_shape(left.shape)}", col)
         for x, y in zip(target, got):              # positions decide
             shapes.join(x, y, toks[eq])
-    naming = _names(left, right, fail, rhs[0].col)
+    naming = _names(left, right, fail, col)
     out = _emit(left, naming) + [toks[eq]] + _emit(right, naming)
     notes.append("read the matrix and vector notation with the declared axes of each tensor")
     return out

@@ -3,7 +3,62 @@ from __future__ import annotations
 
 import numpy as np
 
+import sympy as sp
+
+from derive.core.program import NotationPrinter
+from derive.present.latex import printer_for, value_latex
 from derive.present.steps import assumption_json, has_math, step_json
+
+
+class JsonTextPrinter(NotationPrinter):
+    """The course notation for other programs: `^` for powers, `max`, `ceil(log2(J))`,
+    never Python's `**`, `Max` or `ceiling`."""
+
+    def _print_Pow(self, expr, rational=False):
+        text = super()._print_Pow(expr, rational)
+        return text.replace("**", "^")
+
+    def _print_Max(self, expr):
+        return "max(%s)" % ", ".join(self._print(a) for a in expr.args)
+
+    def _print_Min(self, expr):
+        return "min(%s)" % ", ".join(self._print(a) for a in expr.args)
+
+    def _print_ceiling(self, expr):
+        return "ceil(%s)" % self._print(expr.args[0])
+
+    def _print_clog2(self, expr):
+        return "ceil(log2(%s))" % self._print(expr.args[0])
+
+    def _print_floor(self, expr):
+        return "floor(%s)" % self._print(expr.args[0])
+
+
+_TEXT = JsonTextPrinter()
+
+
+def value_tree(e):
+    """An expression as a JSON tree: {"op": "Add", "args": [...]}, {"symbol": "n"},
+    {"number": "1/2"}, {"tensor": "W", "indices": [...]}."""
+    if isinstance(e, (int, float)):
+        return {"number": str(e)}
+    if isinstance(e, sp.Indexed):
+        return {"tensor": str(e.base.label), "indices": [value_tree(i) for i in e.indices]}
+    if isinstance(e, sp.Symbol):
+        return {"symbol": e.name}
+    if isinstance(e, sp.Number):
+        return {"number": str(e)}
+    if isinstance(e, sp.Basic) and e.args:
+        return {"op": type(e).__name__, "args": [value_tree(a) for a in e.args]}
+    return {"symbol": str(e)}
+
+
+def value_json(value, printer) -> dict:
+    """A result's value in the course notation, in LaTeX and as a tree."""
+    if isinstance(value, str):
+        return {"value": value}
+    return {"value": _TEXT.doprint(value), "latex": value_latex(value, printer),
+            "tree": value_tree(value)}
 
 def answer_json(ans, spec, steps: bool = False) -> dict:
     """An answer as a JSON object; with `steps`, its derivation steps that are data."""
@@ -15,10 +70,10 @@ def answer_json(ans, spec, steps: bool = False) -> dict:
     if ans.closed:
         out["closed_form"] = [format_statement(s, idx) for s in ans.closed]
     if ans.results:
-        from derive.core.program import format_expr
+        p = printer_for(spec)
         out["results"] = [{"label": r.label, "relation": r.relation,
-                           "value": r.value if isinstance(r.value, str) else format_expr(r.value),
-                           "note": str(r.note or "")} for r in ans.results]
+                           **value_json(r.value, p), "note": str(r.note or "")}
+                          for r in ans.results]
     if ans.matrix:
         out["matrix_form"] = [form.text() if form is not None else None
                               for _, form, _ in ans.matrix]
