@@ -148,3 +148,15 @@ def test_closed_forms_against_numpy_monte_carlo(Bv):
     assert abs(y.var() - want) < 0.01
     u = np.random.default_rng(1).uniform(-1, 1, 400_000)
     assert abs((np.abs(u) + u).var() - 5 / 12) < 0.01
+
+
+def test_leaky_relu_written_as_a_max_of_two_multiples():
+    """max(z, 0.01 z) had no moments row: it is z on z > 0 and 0.01 z below, so for
+    z ~ N(0, v): E = 0.99 sqrt(v/(2 pi)), E[.^2] = v (1 + 0.0001)/2."""
+    sp_ = spec("for b, j: y[b, j] = max(x[b, j], 0.01*x[b, j])",
+               "{distribution: normal, mean: 0, variance: v}",
+               {"a": ("variance", "y"), "b": ("mean", "y")})
+    a = sp.Rational(1, 100)
+    mean = (1 - a) * sp.sqrt(v / (2 * sp.pi))
+    assert sp.simplify(value(solve_part(sp_, "b"), "E") - mean) == 0
+    assert sp.simplify(value(solve_part(sp_, "a"), "Var") - (v * (1 + a ** 2) / 2 - mean ** 2)) == 0

@@ -256,3 +256,19 @@ def test_a_sum_over_time_with_a_shifted_index_becomes_a_loop():
     r = respell(r"\frac{\partial L}{\partial U_{mi}} = \sum_{t} \frac{\partial L}{\partial z_{t,m}} h_{t-1,i}",
                 names_of(s, answer_scope(s)))
     assert r.text.startswith("for m, i, t: U.grad[m,i] +=") and "h[t-1,i]" in r.text
+
+
+def test_a_specs_aliases_name_its_quantities(tmp_path):
+    """`aliases: {delta: z.grad}`: δ_{t,m} is z.grad[t, m] (it was an unknown name)."""
+    from derive.check.answer import check_answer as check
+    text = (resolve_problem("vanilla_rnn_bptt").read_text()
+            .replace("id: vanilla_rnn_bptt", "id: rnn_alias") + "aliases:\n  delta: z.grad\n")
+    (tmp_path / "rnn_alias.yaml").write_text(text)
+    s = load_spec(tmp_path / "rnn_alias.yaml")
+    v = check(s, "a", "δ_{t,m} = (1 − h_{t,m}²) (V[C, m] (yhat[t, C] − y[t, C])"
+                      " + U[I, m] δ_{t+1,I})")
+    assert v.verdict == "correct" and any("alias" in n for n in v.reading)
+    bad = text.replace("delta: z.grad", "delta: nosuch.grad")
+    (tmp_path / "rnn_alias.yaml").write_text(bad)
+    v = check(load_spec(tmp_path / "rnn_alias.yaml"), "a", "δ_{t,m} = 0")
+    assert v.verdict == "unusable" and "alias" in v.message

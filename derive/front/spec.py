@@ -46,9 +46,10 @@ PART_KEYS = {
     "update": {"rate", "momentum", "of", "to", "from"},
     "text": {"answer"},
 }
+_ALIAS_TARGET = re.compile(r"^[A-Za-z]\w*(\.grad)?$")
 TOP_KEYS = {"id", "title", "source", "course", "index", "symbols", "functions", "tensors",
             "program", "values", "sizes", "assume", "statement", "parts", "notes",
-            "show_program"}
+            "show_program", "aliases"}
 REQUIRED = ("id", "title", "source", "tensors", "program", "parts")
 # the keys of one entry of tensors:, symbols: and functions: (derive.front.keys lists them all)
 TENSOR_KEYS = ("shape", "role", "latex", "domain")
@@ -314,6 +315,12 @@ class _Reader:
         if not isinstance(self.data.get("show_program", True), bool):
             self.L.fail("expected true or false (false: the problem sheet does not print the "
                    "program, because writing it is part of the answer)", "show_program")
+        aliases = self.data.get("aliases") or {}
+        if not isinstance(aliases, dict) or not all(
+                isinstance(k, str) and k.isidentifier() and isinstance(v, str)
+                and _ALIAS_TARGET.match(v) for k, v in aliases.items()):
+            self.L.fail("expected a mapping from a name students write to a tensor, its "
+                        "gradient or a symbol of the problem (delta: z.grad)", "aliases")
 
 
     def index(self):

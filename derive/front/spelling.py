@@ -16,7 +16,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from derive.core.errors import NotationError, ShapeError
+from derive.core.errors import NotationError, ShapeError, SpecError
 from derive.front.spelling_grad import GradientPass
 from derive.front.spelling_latex import LatexPass
 from derive.front.spelling_matrix import vectorize
@@ -230,6 +230,12 @@ class _Rewriter(LatexPass, GradientPass, SumPass):
         raw = unicodedata.normalize("NFD", t.text.translate(SUBSCRIPT_DIGITS))
         if raw in self.names.spellings:
             return self.names.spellings[raw]
+        spelled = "".join(GREEK.get(ch, ch) for ch in raw)
+        head, sep, tail = spelled.partition("_")
+        if head in self.names.aliases:            # the spec's delta for z.grad (δ_t too)
+            self.notes.append(f"read `{t.text}` by the problem's alias {head} = "
+                              f"{self.names.aliases[head]}")
+            return self.names.aliases[head] + sep + tail
         if any(ch in ACCENTS for ch in raw):      # ŷ: the spec's \hat{y}, or yhat
             raw = self.accented(raw, t.col)
         if any(ch in GREEK for ch in raw):
@@ -378,6 +384,16 @@ class _Rewriter(LatexPass, GradientPass, SumPass):
         while k < len(toks):
             t = toks[k]
             # a name token that still holds an underscore: x_j, W_ij, sigma_W
+            if t.kind == "name" and "." in t.text:     # an alias's target: z.grad, z.grad_t
+                target, sep, sub = t.text.partition("_")
+                base, _, grad = target.partition(".")
+                made = [Tok("name", base, t.col, t.space), _op(".", t.col),
+                        Tok("name", grad, t.col)]
+                if sep and sub:
+                    idx = self.index_letters(sub, base, t.col) or [Tok("name", sub, t.col)]
+                    made += [_op("[", t.col)] + idx + [_op("]", t.col)]
+                toks = toks[:k] + made + toks[k + 1:]
+                t = toks[k]
             if t.kind == "name" and "_" in t.text and not self.names.known(t.text) and \
                     self.names.known(t.text.replace("_", "")):       # z_1 for z1
                 self.notes.append(f"read `{t.text}` as {t.text.replace('_', '')}")
@@ -595,6 +611,12 @@ def names_of(spec, scope=None) -> Names:
     out.functions = set(scope.functions)
     out.indices = set(scope.indices)
     out.ranges = {k: tuple(str(x) for x in v) for k, v in scope.indices.items()}
+    for alias, target in ((getattr(spec, "raw", None) or {}).get("aliases") or {}).items():
+        base = target.split(".")[0]
+        if base not in out.tensors and base not in out.symbols:
+            raise SpecError(f"the alias {alias!r} names {target!r}, which is not a tensor or "
+                            f"symbol of the problem", spec.path, f"aliases.{alias}")
+        out.aliases[alias] = target
     latex = dict(getattr(spec, "symbol_latex", {}) or {})
     for name, info in scope.tensors.items():
         if getattr(info, "latex", None):

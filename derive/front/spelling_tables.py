@@ -73,6 +73,7 @@ class Names:
     spellings: dict = field(default_factory=dict)    # `\sigma_W`, `σ_W` -> sigma_W
     text: str = ""                                   # the whole answer being read
     ranges: dict = field(default_factory=dict)       # index -> (lo, hi): which axes meet
+    aliases: dict = field(default_factory=dict)      # the spec's aliases: delta -> z.grad
 
     def known(self, name: str) -> bool:
         return name in self.tensors or name in self.symbols or name in self.functions \

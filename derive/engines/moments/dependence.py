@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import sympy as sp
 from sympy import Indexed
 
-from derive.core.functions import ind, relu, step
+from derive.core.functions import ind, maxf, minf, relu, step
 from derive.core.program import reads, ref_indices, ref_name
 from derive.engines.moments.algebra import E, RV, Var, _simp, law_words, said
 
@@ -280,7 +280,7 @@ def exchangeable_sum(forms: Forms, body, summed):
 # ---------------------------------------------------------------------------
 
 U = sp.Symbol("u", real=True)
-_KINKED = (relu, step, ind, sp.Abs, sp.sign, sp.Max, sp.Min)
+_KINKED = (relu, step, ind, sp.Abs, sp.sign, sp.Max, sp.Min, maxf, minf)
 _ABOVE = (sp.StrictGreaterThan, sp.GreaterThan)
 _BELOW = (sp.StrictLessThan, sp.LessThan)
 
@@ -298,7 +298,17 @@ def _branch(h, side: int):
     bad = []
 
     def resolve(e):
-        if isinstance(e, (sp.Max, sp.Min)):
+        if isinstance(e, (sp.Max, sp.Min, maxf, minf)) and len(e.args) == 2 and \
+                all(a != 0 for a in e.args):
+            # max(z, 0.01 z): both sides multiples of u, compared on this side of 0
+            cs = [sp.simplify(a / U) for a in e.args]
+            if any(c.has(U) or not c.is_number for c in cs):
+                bad.append(e)
+                return e
+            vals = [c * side for c in cs]
+            pick = max if isinstance(e, (sp.Max, maxf)) else min
+            return e.args[vals.index(pick(vals, key=float))]
+        if isinstance(e, (sp.Max, sp.Min, maxf, minf)):
             args = [a for a in e.args if a != 0]
             if len(args) != 1 or len(e.args) != 2:
                 bad.append(e)
@@ -309,7 +319,7 @@ def _branch(h, side: int):
                 return e
             big = args[0] if s > 0 else sp.S.Zero
             small = sp.S.Zero if s > 0 else args[0]
-            return big if isinstance(e, sp.Max) else small
+            return big if isinstance(e, (sp.Max, maxf)) else small
         (arg,) = e.args
         if isinstance(e, ind):                # (a > b) is step(a - b) off a - b = 0
             if not isinstance(arg, _ABOVE + _BELOW):

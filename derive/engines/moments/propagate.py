@@ -179,6 +179,8 @@ class Propagator:
                    "use it" if name in known else ""
             raise DerivationError(f"{name} is declared under functions: as an arbitrary "
                                   f"function, so its moments are unknown{also}")
+        if isinstance(e, sp.Function) and (exact := self.dependent(e, st, [e])) is not None:
+            return exact          # max(z, 0.01 z): piecewise polynomial in one entry
         if isinstance(e, sp.Function):
             name = NOTATION_NAME.get(f, getattr(f, "__name__", str(f)))
             rows = ", ".join(NOTATION_NAME.get(k, k.__name__) for k in MOMENTS)
