@@ -99,7 +99,7 @@ def _variance_part(spec, part, ans, verify):
         return _recurrence_part(spec, part, ans, verify, assumptions)
     if a.get("bound") == "max":
         return _largest_variance_part(spec, part, ans, verify, assumptions)
-    analysis = Analysis(spec.program, assumptions)
+    analysis = Analysis(spec.program, assumptions, numeric=bool(a.get("numeric")))
     r = analysis.rv(of)
     ans.steps = analysis.steps(of)
     rel = BOUND if r.bound else "="
@@ -127,7 +127,7 @@ def _variance_part(spec, part, ans, verify):
 def _mean_part(spec, part, ans, verify):
     assumptions = spec_assumptions(spec, part)
     of = part.args["of"]
-    analysis = Analysis(spec.program, assumptions)
+    analysis = Analysis(spec.program, assumptions, numeric=bool(part.args.get("numeric")))
     r = analysis.rv(of)
     ans.steps = analysis.steps(of)
     if _has_unknown(r.mean):
@@ -199,7 +199,7 @@ def _recurrence_part(spec, part, ans, verify, assumptions):
 
 def _largest_variance_part(spec, part, ans, verify, assumptions):
     of = part.args["of"]
-    analysis = Analysis(spec.program, assumptions)
+    analysis = Analysis(spec.program, assumptions, numeric=bool(part.args.get("numeric")))
     r = analysis.rv(of)
     ans.steps = analysis.steps(of)
     if r.support is None or not all(x.is_finite for x in r.support):

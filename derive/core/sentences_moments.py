@@ -67,6 +67,10 @@ MOMENT_SENTENCES: dict = {
                                  "Isserlis' theorem the covariance of two squares is twice "
                                  "the square of their covariance, plus four times the "
                                  "product of their means and their covariance",
+    "numeric quadrature": "{expression} has no closed form here: its moments over the normal "
+                          "entry {entry} are computed numerically, by the trapezoid rule "
+                          "on {nodes} points over {width} standard deviations each side",
+    "numeric quadrature, mean": "and its mean, by the same quadrature",
     "function of one entry": "every random part of {expression} is a function of the one "
                              "entry {entry} ({law}): its moments, integrated over {entry} "
                              "on each side of 0",

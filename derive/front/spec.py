@@ -38,8 +38,8 @@ PART_KEYS = {
     "gradient": {"from", "to", "matrix", "through"},
     "numeric": {"show", "from", "to"},
     # moments parts (derive.engines.moments); the sub-keys are checked by _check_moment_part
-    "variance": {"of", "given", "bound", "recurrence"},
-    "mean": {"of", "given"},
+    "variance": {"of", "given", "bound", "recurrence", "numeric"},
+    "mean": {"of", "given", "numeric"},
     "solve": {"for", "condition", "approximate", "given"},
     "choice": {"options", "compare", "given"},
     "cost": {"of", "in", "measure"},

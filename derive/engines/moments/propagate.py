@@ -17,6 +17,7 @@ from derive.engines.moments.algebra import (BOUND, E, RV, Var, _interval_add, _i
                                             _odd_meet, _simp, _sym, as_assumptions, constant_rv,
                                             fx, input_rv, said)
 from derive.engines.moments.dependence import Forms, correlated_sum, dependent_moments
+from derive.engines.moments.quadrature import quadrature
 from derive.engines.moments.table import MOMENTS, affine, power_moments
 
 # --------------------------------------------------------------------------
@@ -101,8 +102,10 @@ def normalized(st: Statement, tensors: dict) -> tuple[Statement, list]:
 class Propagator:
     """Moments of every written tensor, statement by statement."""
 
-    def __init__(self, program: Program, assumptions: dict, known: dict | None = None):
+    def __init__(self, program: Program, assumptions: dict, known: dict | None = None,
+                 numeric: bool = False):
         self.program = program
+        self.numeric = numeric          # a part's `numeric: true`: quadrature allowed
         self.assumptions = assumptions
         self.known = dict(known or {})
         self.contributions: dict = {}       # tensor -> [(RV, statement)]
@@ -149,6 +152,8 @@ class Propagator:
             return self.rv_of_tensor(name)
         if not reads(e):
             return constant_rv(e)
+        if self.numeric and (q := quadrature(self, e, st)) is not None:
+            return q
         if e.is_Add:
             return self.add([(a, self.rv(a, st)) for a in e.args], st, e)
         if e.is_Mul:
@@ -542,10 +547,10 @@ def _rel(r: RV) -> str:
     return BOUND if r.bound else "="
 
 
-def propagate(program: Program, assumptions: dict, known: dict | None = None
-              ) -> MomentDerivation:
+def propagate(program: Program, assumptions: dict, known: dict | None = None,
+              numeric: bool = False) -> MomentDerivation:
     """The mean and variance of every tensor the program writes."""
-    return Propagator(program, as_assumptions(assumptions), known).run()
+    return Propagator(program, as_assumptions(assumptions), known, numeric).run()
 
 
 # --------------------------------------------------------------------------
@@ -588,8 +593,9 @@ def backward_program(program: Program, assumptions: dict, targets) -> Backward:
 class Analysis:
     """Moments of a program's tensors and gradients under one set of assumptions."""
 
-    def __init__(self, program: Program, assumptions: dict):
+    def __init__(self, program: Program, assumptions: dict, numeric: bool = False):
         self.program = program
+        self.numeric = numeric
         self.assumptions = as_assumptions(assumptions)
         self._forward: dict = {}
         self._backward: dict = {}
@@ -600,7 +606,7 @@ class Analysis:
         key = tuple(sorted(set(names))) if names is not None else None
         if key not in self._forward:
             program = self.program if key is None else needed_program(self.program, key)
-            self._forward[key] = propagate(program, self.assumptions)
+            self._forward[key] = propagate(program, self.assumptions, numeric=self.numeric)
         return self._forward[key]
 
     def backward(self, target: str):
@@ -609,7 +615,7 @@ class Analysis:
             bw = backward_program(self.program, self.assumptions, [target])
             reads_fwd = forward_reads(self.program, bw)
             known = self.forward(reads_fwd).rvs if reads_fwd else {}
-            der = propagate(bw.program, self.assumptions, known)
+            der = propagate(bw.program, self.assumptions, known, numeric=self.numeric)
             self._backward[target] = (bw, der, reads_fwd)
         return self._backward[target][:2]
 
