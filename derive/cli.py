@@ -406,8 +406,11 @@ def check(ctx, target, answer, answer_file, as_json, show_answer, batch, results
               show_default=True, help="How to print the results.")
 @click.option("--expect", multiple=True, metavar="PROBLEM",
               help="Problems whose every part is due (a part left out scores 0).")
+@click.option("--isolate", is_flag=True,
+              help="Run each check in a worker process with its own memory limit, killed "
+                   "at its deadline (graders facing untrusted submissions).")
 @click.pass_context
-def grade_cmd(ctx, submission, fmt, expect):
+def grade_cmd(ctx, submission, fmt, expect, isolate):
     """Grade a SUBMISSION: one `## PROBLEM:PART` block per answer (Markdown, or a YAML
     mapping).  Every block is judged within its limits and gets a result; the exit
     code is 0 when every part was judged (right or wrong), 2 when some could not be."""
@@ -427,7 +430,7 @@ def grade_cmd(ctx, submission, fmt, expect):
     for pid in expect:
         spec = _load(ctx, pid)
         due += [f"{spec.id}:{k}" for k, part in spec.parts.items() if part.kind != "text"]
-    results = grade(blocks, _problems_dir(ctx), due)
+    results = grade(blocks, _problems_dir(ctx), due, isolate=isolate)
     if fmt == "text":
         click.echo(formats.as_text(results))
     elif fmt == "json":

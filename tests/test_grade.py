@@ -242,3 +242,25 @@ def test_serve_answers_every_line_and_survives_bad_ones():
     assert [g["verdict"] for g in got] == ["correct", "unusable", "unusable", "unusable",
                                            "incorrect"]
     assert got[0]["id"] == 1 and got[4]["id"] == 5 and got[4]["score"] == 0.0
+
+
+def test_isolated_checks_give_the_same_verdicts():
+    blocks = parse_submission(SUBMISSION)
+    got = {r.name: (r.verdict, r.score) for r in grade(blocks, isolate=True)}
+    assert got == EXPECTED
+
+
+def test_a_worker_that_does_not_answer_is_stopped(monkeypatch):
+    """A check stuck where the in-thread limit cannot reach it is killed at its
+    deadline; the part is unusable (limited) and the grader goes on."""
+    import time as _time
+    from derive.grade import grading
+
+    def stuck(*a, **k):
+        _time.sleep(60)
+    monkeypatch.setattr(grading, "check_answer", stuck)
+    monkeypatch.setattr(grading, "GRACE_S", 0.5)
+    spec = load_spec(resolve_problem("he_init"))
+    start = _time.perf_counter()
+    v = grading.isolated_check(spec, "b", "sigma_W = sqrt(2/n)", time_limit_s=0.5)
+    assert v.verdict == "unusable" and v.limited and _time.perf_counter() - start < 10

@@ -101,7 +101,8 @@ def run(root) -> dict:
                                                      ".yml"):
                 blocks += parse_submission(f.read_text(encoding="utf-8", errors="replace"),
                                            f.name)
-        results = grade(blocks, root / "source" / "problems", config.get("parts"))
+        results = grade(blocks, root / "source" / "problems", config.get("parts"),
+                        isolate=True)
         data = gradescope(results, time.perf_counter() - start,
                           reference_visibility=config.get("reference_visibility",
                                                           "after_published"))

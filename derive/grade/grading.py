@@ -3,12 +3,14 @@ no result ever lost (a crash is that part's result, with its message)."""
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
+import resource
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from derive.check.answer import check_answer
-from derive.check.verdict import REPORT
+from derive.check.verdict import REPORT, Verdict
 from derive.core.errors import DeriveError
 from derive.core.version import VERSION
 from derive.front.folder import resolve_problem
@@ -40,9 +42,12 @@ def spec_hash(spec) -> str:
         return ""
 
 
-def grade(blocks, problems_dir=None, expected=None, time_limit_s: float = 10.0) -> list:
+def grade(blocks, problems_dir=None, expected=None, time_limit_s: float = 10.0,
+          isolate: bool = False) -> list:
     """A result for every block, and (with `expected`, a list of PROBLEM:PART) a zero for
-    every expected part the submission leaves out."""
+    every expected part the submission leaves out.  With `isolate`, each check runs in a
+    worker process with its own address-space limit and is killed at its deadline, so
+    nothing a submission does can take the grader down."""
     specs, out = {}, []
     for b in blocks:
         start = time.perf_counter()
@@ -51,7 +56,8 @@ def grade(blocks, problems_dir=None, expected=None, time_limit_s: float = 10.0) 
                 specs[b.problem] = load_spec(resolve_problem(b.problem, problems_dir))
             spec = specs[b.problem]
             spec.part(b.part)
-            v = check_answer(spec, b.part, b.answer, time_limit_s=time_limit_s)
+            v = isolated_check(spec, b.part, b.answer, time_limit_s) if isolate else \
+                check_answer(spec, b.part, b.answer, time_limit_s=time_limit_s)
             data = v.as_dict() | {"derive_version": VERSION, "spec_hash": spec_hash(spec)}
             out.append(PartResult(b.problem, b.part, v.verdict, v.score, v.max_score,
                                   v.message, data, time.perf_counter() - start, v))
@@ -84,3 +90,45 @@ def _points(specs, b, problems_dir=None) -> float:
         return spec.points(b.part)
     except Exception:  # noqa: BLE001 - an unknown part is worth the default
         return 1.0
+
+
+WORKER_MEMORY = 2 * 1024 ** 3      # bytes of address space a worker may use
+GRACE_S = 5.0                      # beyond the check's own limit, before the kill
+
+
+def isolated_check(spec, part: str, answer: str, time_limit_s: float = 10.0) -> Verdict:
+    """check_answer in a forked worker: RLIMIT_AS caps its memory, and the parent kills
+    it GRACE_S after the time limit if it has not answered (a C call that ignores the
+    in-thread limit, a runaway allocation): the verdict is then "unusable"."""
+    ctx = multiprocessing.get_context("fork")
+    parent, child = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_worker, args=(child, spec, part, answer, time_limit_s),
+                       daemon=True)
+    proc.start()
+    child.close()
+    try:
+        if parent.poll(time_limit_s + GRACE_S):
+            return parent.recv()
+    except (EOFError, OSError):
+        pass
+    finally:
+        if proc.is_alive():
+            proc.kill()
+        proc.join(1.0)
+        parent.close()
+    v = Verdict(spec.id, part, "unusable", max_score=spec.points(part))
+    v.message = (f"the check was stopped: it took longer than {time_limit_s:g} s or more "
+                 f"memory than its worker may use")
+    v.limited = True
+    return v
+
+
+def _worker(conn, spec, part, answer, time_limit_s):
+    try:
+        resource.setrlimit(resource.RLIMIT_AS, (WORKER_MEMORY, WORKER_MEMORY))
+    except (ValueError, OSError):
+        pass
+    try:
+        conn.send(check_answer(spec, part, answer, time_limit_s=time_limit_s))
+    finally:
+        conn.close()
