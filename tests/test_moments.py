@@ -562,6 +562,8 @@ def test_cli_solve_json_has_results_and_checks():
     result = CliRunner().invoke(cli, ["solve", "glorot_init:e", "--format", "json"])
     assert result.exit_code == 0, result.output
     (ans,) = json.loads(result.output)
+    got = [{k: r[k] for k in ("label", "relation", "value", "note")} for r in ans["results"]]
     assert {"label": "sigma_W", "relation": "=", "value": "sqrt(2/(m + n))",
-            "note": "exact"} in ans["results"]
+            "note": "exact"} in got
+    assert all("latex" in r and "tree" in r for r in ans["results"])
     assert ans["verification"]["passed"] and ans["verification"]["checks"]

@@ -187,8 +187,29 @@ def test_a_hedged_choice_is_not_judged():
     assert verdict("init_variance:c", "smaller or equal").verdict == "unusable"
 
 
-def test_a_jacobian_entry_is_refused_not_read_as_a_gradient():
-    v = verdict("mlp_classification:c", "∂z2_j/∂z1_k = δ_jk σ(z1_j)(1 − σ(z1_j))")
+JACOBIAN = [
+    # mlp_classification:c asks for dz2/dz1 of z2 = sigma(z1): delta_jk sigma(z1_j)(1 - ...)
+    ("mlp_classification:c", "∂z2_j/∂z1_k = δ_jk σ(z1_j)(1 − σ(z1_j))", "correct"),
+    ("mlp_classification:c", "∂z2_j/∂z1_k = δ_{j,k} z2_k (1 − z2_k)", "correct"),
+    ("mlp_classification:c", r"\frac{\partial z2_j}{\partial z1_k} = \delta_{jk}\,\sigma(z1_j)"
+     r"(1-\sigma(z1_j))", "correct"),
+    ("mlp_classification:c", "∂z2_j/∂z1_j = σ'(z1_j)", "correct"),
+    ("mlp_regression:c", "∂z2_j/∂z1_k = δ_jk · 1[z1_k > 0]", "correct"),
+    ("mlp_classification:c", "∂z2_j/∂z1_k = σ(z1_j)(1 − σ(z1_j))", "incorrect"),   # no delta
+    ("mlp_classification:c", "∂z2_j/∂z1_k = δ_jk z1_j (1 − z1_j)", "incorrect"),
+    ("mlp_regression:c", "∂z2_j/∂z1_k = δ_jk · 1[z1_k < 0]", "incorrect"),
+]
+
+
+@cases(JACOBIAN)
+def test_jacobian_entries_are_judged_entry_by_entry(where, text, want):
+    """Seed 004 asks for Jacobians element by element: the entry is read as the gradient
+    it passes back (it was refused)."""
+    assert verdict(where, text).verdict == want
+
+
+def test_a_jacobian_of_another_module_is_refused_not_read_as_a_gradient():
+    v = verdict("mlp_classification:c", "∂z3_k/∂z1_j = W2[k, j] σ'(z1_j)")
     assert v.verdict == "unusable" and "Jacobian" in v.message
 
 

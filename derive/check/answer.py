@@ -50,6 +50,10 @@ def check_answer(spec: Spec, label: str, text: str, show_answer: bool = False,
             names = names_of(spec, answer_scope(spec))
             if part.args.get("recurrence"):          # sigma^2(l) is the layer variance
                 names.functions |= {"sigma2", "sigma2_grad"}
+            ends = tuple(x[0] if isinstance(x, (list, tuple)) and len(x) == 1 else x
+                         for x in (part.args.get("from"), part.args.get("to")))
+            if part.kind in ("gradient", "backprop") and all(isinstance(x, str) for x in ends):
+                names.jacobian = ends              # ∂z2_j/∂z1_k = ... for this module
             reading = respell(text, names) if part.kind != "choice" else None
             reading = reading or Reading(text, [], [], text)
             if said:

@@ -142,8 +142,12 @@ class _Rewriter(LatexPass, GradientPass, SumPass):
         if self.loop_sums:
             toks = self.as_loop(toks)
         toks = self.calls(toks)
-        return vectorize(self.implicit(self.caret_transposes(toks)), self.names, self.fail,
-                         self.notes)
+        toks = self.implicit(self.caret_transposes(toks))
+        rename = getattr(self, "jacobian_rename", None)
+        if rename:              # a Jacobian entry's indices: dummies of their own
+            toks = [Tok(t.kind, rename[t.text], t.col, t.space)
+                    if t.kind == "name" and t.text in rename else t for t in toks]
+        return vectorize(toks, self.names, self.fail, self.notes)
 
     def caret_transposes(self, toks) -> list:
         """`W2^T`, `x^T`: a transpose when T is no name of the problem, or when what it
@@ -199,6 +203,11 @@ class _Rewriter(LatexPass, GradientPass, SumPass):
                 out += [Tok("name", self.name(x), x.col, x.space) for x in self.split(t)]
             elif t.kind == "op" and t.text == "@":
                 out.append(Tok("mm", "*", t.col, t.space))
+            elif t.text == "." and k + 1 < len(toks) and toks[k + 1].text == "T" and \
+                    out and (out[-1].kind == "name" or out[-1].text in (")", "grad")):
+                out.append(Tok("T", "", t.col))           # z.T, x.grad.T: a transpose
+                k += 2
+                continue
             else:
                 out.append(t)
             # np.exp, torch.tanh: the library prefix is dropped
@@ -394,6 +403,16 @@ class _Rewriter(LatexPass, GradientPass, SumPass):
                     made += [_op("[", t.col)] + idx + [_op("]", t.col)]
                 toks = toks[:k] + made + toks[k + 1:]
                 t = toks[k]
+            if t.kind == "name" and t.text.startswith("delta_") and \
+                    not self.names.known(t.text) and not self.names.known("delta"):
+                sub = t.text[6:]                   # δ_jk, \delta_{j,k}: Kronecker's delta
+                pair = sub.split(",") if "," in sub else list(sub) if len(sub) == 2 else []
+                if len(pair) == 2 and all(p.isidentifier() for p in pair):
+                    out += [Tok("name", "delta", t.col, t.space), _op("(", t.col),
+                            Tok("name", pair[0], t.col), _op(",", t.col),
+                            Tok("name", pair[1], t.col), _op(")", t.col)]
+                    k += 1
+                    continue
             if t.kind == "name" and "_" in t.text and not self.names.known(t.text) and \
                     self.names.known(t.text.replace("_", "")):       # z_1 for z1
                 self.notes.append(f"read `{t.text}` as {t.text.replace('_', '')}")

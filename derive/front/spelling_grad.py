@@ -14,6 +14,9 @@ class GradientPass:
         """`∂L/∂W[i, j]`, `dL/dz_i`, `∇_W L` and `dW`, wherever they are: the gradient of
         the tensor they name (`dW` only while the answer writes no `.grad` of its own and
         no name dW is in scope)."""
+        jac = self.jacobian_line(toks)
+        if jac is not None:
+            return jac
         out, k = [], 0
         while k < len(toks):
             t = toks[k]
@@ -74,6 +77,71 @@ class GradientPass:
         target = all(x.text not in ("=", "+=", "-=") for x in toks[:k]) and any(
             x.text in ("=", "+=", "-=") for x in toks[k:])
         return len(uses) == 1 and target
+
+    def jacobian_line(self, toks):
+        """`∂z2_j/∂z1_k = δ_jk σ'(z1_j)`, a Jacobian entry of the part's module (from z2 to
+        z1): read as the gradient it gives, for j, k: z1.grad[k] += z2.grad[j] * (...), so
+        it is judged entry by entry on random upstream gradients."""
+        jac = self.names.jacobian
+        if jac is None or len(toks) < 6 or toks[0].text not in ("∂", "d") or \
+                toks[2].text != "/" or toks[3].text not in ("∂", "d"):
+            return None
+        eq = next((k for k, x in enumerate(toks) if x.text == "="), None)
+        if eq is None:
+            return None
+        top, bottom = self.entry_of(toks[1:2]), self.entry_of(toks[4:eq])
+        if top is None or bottom is None or (top[0], bottom[0]) != jac:
+            return None
+        (n, ni), (t, ti) = top, bottom
+        col = toks[0].col
+        loops = list(dict.fromkeys(ni + ti))
+        # the entry's own indices, fresh: its k is a dummy over z1's axis, not the
+        # problem's k (renamed in the finished line, see _Rewriter.run)
+        taken = set(self.names.indices) | set(self.names.tensors) | set(self.names.symbols)
+        fresh = {}
+        for v in loops:
+            k = 1
+            while f"{v}{k}" in taken or f"{v}{k}" in fresh.values():
+                k += 1
+            fresh[v] = f"{v}{k}"
+        self.jacobian_rename = fresh
+        head = [Tok("name", "for", col)]
+        for k, v in enumerate(loops):
+            head += ([_op(",", col)] if k else []) + [Tok("name", v, col, True)]
+        head.append(_op(":", col))
+
+        def ref(name, idx):
+            out = [Tok("name", name, col, True), _op(".", col), Tok("name", "grad", col)]
+            if idx:
+                out.append(_op("[", col))
+                for k, v in enumerate(idx):
+                    out += ([_op(",", col)] if k else []) + [Tok("name", v, col)]
+                out.append(_op("]", col))
+            return out
+        self.notes.append(f"read the Jacobian entry ∂{n}/∂{t} as the gradient it passes back: "
+                          f"{t}.grad += {n}.grad times the entry, summed over {', '.join(ni)}")
+        return head + ref(t, ti) + [_op("+=", col, True)] + ref(n, ni) + \
+            [_op("*", col), _op("(", col)] + toks[eq + 1:] + [_op(")", col)]
+
+    def entry_of(self, toks):
+        """(tensor, [indices]) for z2_j, z2_{jk}, z2[j] in a Jacobian's numerator or
+        denominator; None otherwise."""
+        if not toks or toks[0].kind != "name":
+            return None
+        name = toks[0].text
+        base, _, sub = name.partition("_")
+        if name in self.names.tensors and len(toks) == 1:
+            return None                     # no indices: not an entry
+        if base in self.names.tensors and sub and len(toks) == 1:
+            idx = self.index_letters(sub, base, toks[0].col)
+            return None if idx is None else (base, [x.text for x in idx if x.text != ","])
+        if name in self.names.tensors and len(toks) >= 3 and toks[1].text in ("[", "_"):
+            inner = [x.text for x in toks[2:] if x.kind == "name"]
+            if len(inner) == 1 and len(self.names.tensors[name]) > 1:
+                got = self.index_letters(inner[0], name, toks[0].col)
+                inner = [x.text for x in got if x.text != ","] if got else inner
+            return name, inner
+        return None
 
     def not_a_jacobian(self, top: Tok):
         """∂z2_j/∂z1_k names a Jacobian entry, not a gradient of the loss: refused, not

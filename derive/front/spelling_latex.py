@@ -187,7 +187,8 @@ class LatexPass:
                 sub, j = self.group(toks, k + 2)
                 joined = t.text + "_" + "".join(x.text for x in sub)
                 flat = joined.replace(",", "").replace(" ", "")
-                greek = t.text in GREEK.values() and len(sub) == 1 and sub[0].kind == "name"
+                greek = t.text in GREEK.values() and sub and all(
+                    x.kind == "name" or x.text == "," for x in sub)
                 for cand in (joined, flat):
                     # sigma_W, and a Greek letter's subscript kept (sigma_l, a label)
                     if cand in self.names.spellings or self.names.known(cand) or greek:

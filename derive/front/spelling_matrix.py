@@ -172,6 +172,8 @@ class _Shapes:
                 return node
             return Node("sym", toks + given)
         if self.tok.text == "(" and len(toks) == 1:       # a call: elementwise
+            if not self.known_function(t.text):
+                raise _NotMatrix()          # diag(p), mean(x): not a reading to trust
             open_ = self.tok
             self.k += 1
             args = [self.expr()]
@@ -197,7 +199,15 @@ class _Shapes:
             node.slots = [Slot(a) for a in axes]
             node.shape = _as_shape(node.slots)
             return node
+        if not (self.names.known(t.text) or t.text in ("pi", "e")):
+            raise _NotMatrix()              # an unknown name: its shape is unknown too
         return Node("sym", toks)
+
+    def known_function(self, name: str) -> bool:
+        from_vocabulary = name in ("exp", "log", "tanh", "sigma", "relu", "step", "abs",
+                                   "sqrt", "cosh", "sinh", "sech", "erf", "Phi", "softplus",
+                                   "sign", "max", "min")
+        return from_vocabulary or name in self.names.functions
 
     def _closing(self) -> int:
         depth = 0

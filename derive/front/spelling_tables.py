@@ -74,6 +74,7 @@ class Names:
     text: str = ""                                   # the whole answer being read
     ranges: dict = field(default_factory=dict)       # index -> (lo, hi): which axes meet
     aliases: dict = field(default_factory=dict)      # the spec's aliases: delta -> z.grad
+    jacobian: tuple | None = None                    # (from, to) of a gradient part
 
     def known(self, name: str) -> bool:
         return name in self.tensors or name in self.symbols or name in self.functions \
