@@ -393,7 +393,10 @@ def check(ctx, target, answer, answer_file, as_json, show_answer, batch, results
     spec.part(part)
     verdict = check_answer(spec, part, text, show_answer=show_answer)
     if as_json:
-        click.echo(json.dumps(verdict.as_dict(), indent=2))
+        from derive.core.version import VERSION
+        from derive.grade.grading import spec_hash
+        click.echo(json.dumps(verdict.as_dict() | {"derive_version": VERSION,
+                                                   "spec_hash": spec_hash(spec)}, indent=2))
     else:
         click.echo(format_verdict(verdict))
     ctx.exit(verdict.exit_code)

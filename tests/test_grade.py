@@ -169,6 +169,10 @@ def test_gradescope_end_to_end(tmp_path):
     due = json.loads((root / "source" / "config.json").read_text())["parts"]
     assert set(due) <= set(by) and by["he_init:c"]["score"] == 0.0
     assert data["score"] == 4.0
+    # the reference answers wait in 0-point tests, after the grades are published
+    ref = by["he_init:a (reference answer)"]
+    assert ref["visibility"] == "after_published" and ref["max_score"] == 0.0
+    assert "sigma_W" in ref["output"] and "reference" not in by["he_init:a"]["output"]
 
 
 @pytest.mark.slow

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import json
+from dataclasses import replace
 
 from derive.core.version import VERSION
 from derive.present.text import format_verdict
@@ -19,8 +20,8 @@ def total(results) -> tuple[float, float]:
 def feedback(r) -> str:
     """What a student reads for one part: the verdict as `derive check` prints it, or
     the message of a part that could not be judged."""
-    if r.check is not None:
-        return format_verdict(r.check)
+    if r.check is not None:          # the reference goes to its own test, shown later
+        return format_verdict(replace(r.check, reference=None, reference_check=None))
     head = {"missing": "NOT ANSWERED", "error": "INTERNAL ERROR",
             "unusable": "CANNOT CHECK"}.get(r.verdict, r.verdict.upper())
     return f"{r.name}: {head}\n  {r.message}"

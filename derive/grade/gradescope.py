@@ -102,8 +102,10 @@ def run(root) -> dict:
                 blocks += parse_submission(f.read_text(encoding="utf-8", errors="replace"),
                                            f.name)
         results = grade(blocks, root / "source" / "problems", config.get("parts"),
-                        isolate=True)
-        data = gradescope(results, time.perf_counter() - start,
+                        isolate=True, references=True)
+        refs = {r.name: r.check.reference for r in results
+                if r.check is not None and r.check.reference}
+        data = gradescope(results, time.perf_counter() - start, references=refs,
                           reference_visibility=config.get("reference_visibility",
                                                           "after_published"))
     except Exception as e:  # noqa: BLE001 - a results.json is written whatever happens

@@ -43,11 +43,12 @@ def spec_hash(spec) -> str:
 
 
 def grade(blocks, problems_dir=None, expected=None, time_limit_s: float = 10.0,
-          isolate: bool = False) -> list:
+          isolate: bool = False, references: bool = False) -> list:
     """A result for every block, and (with `expected`, a list of PROBLEM:PART) a zero for
     every expected part the submission leaves out.  With `isolate`, each check runs in a
     worker process with its own address-space limit and is killed at its deadline, so
-    nothing a submission does can take the grader down."""
+    nothing a submission does can take the grader down.  With `references`, each judged
+    part also carries the reference answer, verified (shown as the platform is told)."""
     specs, out = {}, []
     for b in blocks:
         start = time.perf_counter()
@@ -56,8 +57,9 @@ def grade(blocks, problems_dir=None, expected=None, time_limit_s: float = 10.0,
                 specs[b.problem] = load_spec(resolve_problem(b.problem, problems_dir))
             spec = specs[b.problem]
             spec.part(b.part)
-            v = isolated_check(spec, b.part, b.answer, time_limit_s) if isolate else \
-                check_answer(spec, b.part, b.answer, time_limit_s=time_limit_s)
+            v = isolated_check(spec, b.part, b.answer, time_limit_s, references) \
+                if isolate else check_answer(spec, b.part, b.answer, show_answer=references,
+                                             time_limit_s=time_limit_s)
             data = v.as_dict() | {"derive_version": VERSION, "spec_hash": spec_hash(spec)}
             out.append(PartResult(b.problem, b.part, v.verdict, v.score, v.max_score,
                                   v.message, data, time.perf_counter() - start, v))
@@ -96,14 +98,15 @@ WORKER_MEMORY = 2 * 1024 ** 3      # bytes of address space a worker may use
 GRACE_S = 5.0                      # beyond the check's own limit, before the kill
 
 
-def isolated_check(spec, part: str, answer: str, time_limit_s: float = 10.0) -> Verdict:
+def isolated_check(spec, part: str, answer: str, time_limit_s: float = 10.0,
+                   show_answer: bool = False) -> Verdict:
     """check_answer in a forked worker: RLIMIT_AS caps its memory, and the parent kills
     it GRACE_S after the time limit if it has not answered (a C call that ignores the
     in-thread limit, a runaway allocation): the verdict is then "unusable"."""
     ctx = multiprocessing.get_context("fork")
     parent, child = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_worker, args=(child, spec, part, answer, time_limit_s),
-                       daemon=True)
+    proc = ctx.Process(target=_worker, args=(child, spec, part, answer, time_limit_s,
+                                             show_answer), daemon=True)
     proc.start()
     child.close()
     try:
@@ -123,12 +126,13 @@ def isolated_check(spec, part: str, answer: str, time_limit_s: float = 10.0) -> 
     return v
 
 
-def _worker(conn, spec, part, answer, time_limit_s):
+def _worker(conn, spec, part, answer, time_limit_s, show_answer=False):
     try:
         resource.setrlimit(resource.RLIMIT_AS, (WORKER_MEMORY, WORKER_MEMORY))
     except (ValueError, OSError):
         pass
     try:
-        conn.send(check_answer(spec, part, answer, time_limit_s=time_limit_s))
+        conn.send(check_answer(spec, part, answer, show_answer=show_answer,
+                               time_limit_s=time_limit_s))
     finally:
         conn.close()
