@@ -409,11 +409,13 @@ def check(ctx, target, answer, answer_file, as_json, show_answer, batch, results
               show_default=True, help="How to print the results.")
 @click.option("--expect", multiple=True, metavar="PROBLEM",
               help="Problems whose every part is due (a part left out scores 0).")
+@click.option("--hidden", is_flag=True,
+              help="CodeRunner: mark the per-quantity rows hidden from students.")
 @click.option("--isolate", is_flag=True,
               help="Run each check in a worker process with its own memory limit, killed "
                    "at its deadline (graders facing untrusted submissions).")
 @click.pass_context
-def grade_cmd(ctx, submission, fmt, expect, isolate):
+def grade_cmd(ctx, submission, fmt, expect, hidden, isolate):
     """Grade a SUBMISSION: one `## PROBLEM:PART` block per answer (Markdown, or a YAML
     mapping).  Every block is judged within its limits and gets a result; the exit
     code is 0 when every part was judged (right or wrong), 2 when some could not be."""
@@ -442,7 +444,7 @@ def grade_cmd(ctx, submission, fmt, expect, isolate):
         click.echo(json.dumps(formats.gradescope(results, time.perf_counter() - start),
                               indent=2))
     else:
-        click.echo(json.dumps(formats.coderunner(results), indent=2))
+        click.echo(json.dumps(formats.coderunner(results, hidden=hidden), indent=2))
     ctx.exit(2 if any(r.verdict in ("unusable", "error") for r in results) else 0)
 
 

@@ -268,3 +268,30 @@ def test_a_worker_that_does_not_answer_is_stopped(monkeypatch):
     start = _time.perf_counter()
     v = grading.isolated_check(spec, "b", "sigma_W = sqrt(2/n)", time_limit_s=0.5)
     assert v.verdict == "unusable" and v.limited and _time.perf_counter() - start < 10
+
+
+def test_a_crash_in_one_part_is_that_parts_result(monkeypatch):
+    """derive's own crash while judging one block: that part scores 0 with the message;
+    every other part keeps its result, and Gradescope's file is complete."""
+    from derive.grade import grading
+    real = grading.check_answer
+
+    def flaky(spec, part, text, **kw):
+        if spec.id == "rnn_unroll":
+            raise RuntimeError("boom")
+        return real(spec, part, text, **kw)
+    monkeypatch.setattr(grading, "check_answer", flaky)
+    results = grade(parse_submission(SUBMISSION))
+    got = {r.name: r.verdict for r in results}
+    assert got["rnn_unroll:b"] == "error" and got["he_init:b"] == "correct"
+    data = formats.gradescope(results)
+    _valid_gradescope(data)
+    assert len(data["tests"]) == len(EXPECTED) and data["score"] == 4.0
+
+
+def test_coderunner_rows_can_be_hidden(tmp_path):
+    sub = tmp_path / "sub.md"
+    sub.write_text("## he_init:b\nsigma_W = sqrt(2/n)\n")
+    r = CliRunner().invoke(cli, ["grade", str(sub), "--format", "coderunner", "--hidden"])
+    rows = json.loads(r.output)["testresults"]
+    assert r.exit_code == 0 and rows[1][:2] == [True, True]

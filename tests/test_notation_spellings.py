@@ -135,6 +135,26 @@ MATRIX = [
     ("mlp_ce_l2:grad", "dW2 = (ŷ − y) zᵀ\ndb2 = ŷ − y\n"                          # no lam
      "dW1 = ((W2ᵀ (ŷ − y)) ⊙ z ⊙ (1 − z)) xᵀ\ndb1 = (W2ᵀ (ŷ − y)) ⊙ z ⊙ (1 − z)",
      "incorrect"),
+    ("mlp_ce_l2:grad", "W2.grad = (yhat - y) @ z.T + lam * W2\nb2.grad = yhat - y\n"
+     "b1.grad = W2.T @ (yhat - y) * z * (1 - z)\nW1.grad = b1.grad @ x.T + lam * W1",
+     "correct"),
+    ("mlp_ce_l2:grad", "dW2 = (ŷ − y)·zᵀ + λ·W2\ndb2 = ŷ − y\ndb1 = z ⊙ (1 − z) ⊙ "
+     "(W2ᵀ(ŷ − y))\ndW1 = db1 xᵀ + λ W1", "correct"),
+    ("mlp_ce_l2:grad", "dW2 = (ŷ − y) zᵀ + λ W2\ndb2 = ŷ − y\n"
+     "e = W2ᵀ (ŷ − y)\ndb1 = e ⊙ z ⊙ (1 − z)\ndW1 = db1 xᵀ + λ W1", "correct"),
+    ("mlp_ce_l2:grad", "W2.grad = lam W2 + (yhat - y) z^T\nb2.grad = yhat - y\n"
+     "z.grad += W2^T (yhat - y)\nb1.grad = (1 - z) ∘ z ∘ z.grad\n"
+     "W1.grad = lam W1 + ((1 - z) ∘ z ∘ z.grad) x^T", "correct"),
+    ("mlp_regression:b", "dW2 = 2(ŷ − y) z2ᵀ\ndb2 = 2(ŷ − y)\n"
+     "db1 = (2 W2ᵀ(ŷ − y)) ⊙ 1[z1 > 0]\ndW1 = db1 xᵀ", "correct"),
+    ("mlp_regression:b", "dW2 = 2(ŷ − y) @ z2.T\ndb2 = 2(ŷ − y)\n"
+     "dz1 = (2 W2.T @ (ŷ − y)) * (z1 > 0)\ndb1 = dz1\ndW1 = dz1 @ x.T", "correct"),
+    ("he_backward:a", "dh = Wᵀ dy\ndx = dh ⊙ 1[x > 0]", "correct"),
+    ("he_backward:a", "dh = W dy\ndx = dh ⊙ 1[x > 0]", "incorrect"),          # no transpose
+    ("mlp_regression:b", "dW2 = 2(ŷ − y) z2ᵀ\ndb2 = 2(ŷ − y)\n"                  # relu' as relu
+     "db1 = (2 W2ᵀ(ŷ − y)) ⊙ max(0, z1)\ndW1 = db1 xᵀ", "incorrect"),
+    ("mlp_regression:b", "dW2 = 2(ŷ − y) z2ᵀ\ndb2 = 2(ŷ − y)\n"                  # x dz^T
+     "db1 = (2 W2ᵀ(ŷ − y)) ⊙ 1[z1 > 0]\ndW1 = x db1ᵀ", "incorrect"),
 ]
 
 
