@@ -352,13 +352,15 @@ def key(ctx, problems, out_dir, no_solutions, tex_only, subscripts, timings, tit
 @click.option("--file", "answer_file", metavar="FILE",
               help="Read the answer from a file ('-' for standard input).")
 @click.option("--json", "as_json", is_flag=True, help="Print a machine-readable verdict.")
+@click.option("--format", "fmt", type=click.Choice(["text", "latex"]), default="text",
+              show_default=True, help="latex: also print how the answer was read, in LaTeX.")
 @click.option("--show-answer", is_flag=True, help="Also print the reference answer.")
 @click.option("--batch", type=click.Path(exists=True, dir_okay=False),
               help="Check a CSV of answers (columns: student, problem, part, answer).")
 @click.option("-o", "--output", "results", type=click.Path(dir_okay=False),
               help="Where --batch writes its results CSV (default: results.csv).")
 @click.pass_context
-def check(ctx, target, answer, answer_file, as_json, show_answer, batch, results):
+def check(ctx, target, answer, answer_file, as_json, fmt, show_answer, batch, results):
     """Check a student's answer to PROBLEM:PART.
 
     The ANSWER is in the course notation (loops, statements, values or an
@@ -399,6 +401,11 @@ def check(ctx, target, answer, answer_file, as_json, show_answer, batch, results
                                                    "spec_hash": spec_hash(spec)}, indent=2))
     else:
         click.echo(format_verdict(verdict))
+        if fmt == "latex" and verdict.verdict in ("correct", "incorrect"):
+            from derive.grade.reading import reading_latex
+            click.echo("  read as (LaTeX):")
+            for line in reading_latex(spec, part, verdict.read_as or text).split("\n"):
+                click.echo(f"    {line}")
     ctx.exit(verdict.exit_code)
 
 

@@ -313,3 +313,11 @@ def test_a_specs_aliases_name_its_quantities(tmp_path):
     (tmp_path / "rnn_alias.yaml").write_text(bad)
     v = check(load_spec(tmp_path / "rnn_alias.yaml"), "a", "δ_{t,m} = 0")
     assert v.verdict == "unusable" and "alias" in v.message
+
+
+def test_check_prints_the_reading_as_latex():
+    from click.testing import CliRunner
+    from derive.cli import cli
+    r = CliRunner().invoke(cli, ["check", "he_init:a", "½ n σ_W² v", "--format", "latex"])
+    assert r.exit_code == 0 and "read as (LaTeX):" in r.output
+    assert r"\frac{n\,\sigma_W^{2}\,v}{2}" in r.output
