@@ -18,6 +18,7 @@ from derive.core.errors import (DeriveError, IndexRangeError, LimitError, Notati
                                 ShapeError, TimeLimitError)
 from derive.core.limits import MEMORY_BUDGET, memory_budget, time_limit
 from derive.core.program import (grad_name, is_grad_name)
+from derive.check.designs import check_design
 from derive.check.expressions import check_expression_part
 from derive.front.spec import Spec, answer_scope
 from derive.front.spelling import Reading, names_of, respell
@@ -128,7 +129,9 @@ def _range_error(spec: Spec, part, text: str, verdict: Verdict, e, time_limit_s,
 
 def _dispatch(spec: Spec, part, text: str, verdict: Verdict, show_answer: bool):
     if part.kind in ("backprop", "gradient"):
-        _check_loops(spec, part, text, verdict, show_answer)
+        if not (part.args.get("open") and
+                check_design(spec, part, text, verdict, show_answer, _check_loops)):
+            _check_loops(spec, part, text, verdict, show_answer)
     elif part.kind == "numeric":
         _check_numeric(spec, part, text, verdict, show_answer)
     elif part.kind in ("variance", "mean", "solve", "choice", "cost"):

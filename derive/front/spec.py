@@ -33,7 +33,7 @@ ROLES = ("input", "parameter", "computed")
 DOMAINS = ("real", "positive", "unit", "probability", "onehot")
 COMMON_KEYS = {"ask", "text", "points", "all_or_nothing", "note", "seed_answer", "seed_note"}
 PART_KEYS = {
-    "backprop": {"from", "to", "through", "average_over", "claim"},
+    "backprop": {"from", "to", "through", "average_over", "claim", "open"},
     "loops": {"of"},
     "gradient": {"from", "to", "matrix", "through"},
     "numeric": {"show", "from", "to"},
