@@ -14,12 +14,12 @@ def invoke(*args):
     return CliRunner().invoke(cli, list(args))
 
 
-def test_there_are_24_bundled_problems():
-    # the 18 seed problems and six of our own: he_init, glorot_init, he_backward, dropout,
-    # batchnorm_stats, momentum_variance
-    assert len(BUNDLED) == 24
+def test_there_are_25_bundled_problems():
+    # the 18 seed problems and seven of our own: he_init, glorot_init, he_backward,
+    # dropout, batchnorm_stats, momentum_variance, fixup_scaling
+    assert len(BUNDLED) == 25
     assert {"he_init", "glorot_init", "he_backward", "dropout", "batchnorm_stats",
-            "momentum_variance"} <= set(BUNDLED)
+            "momentum_variance", "fixup_scaling"} <= set(BUNDLED)
 
 
 def test_list_shows_every_bundled_problem():
