@@ -335,3 +335,34 @@ def test_softmax_with_an_arbitrary_upstream_gradient_is_unchanged():
     bw = derive_backward(spec.program, ["p"], ["s"])
     assert not [s for s in bw.steps if s.kind == "identity"]
     assert len(bw.program.statements()) == 2          # e[b], then s.grad
+
+
+def test_a_centred_tensor_sums_to_zero_through_its_gradient():
+    """Layer norm: mu.grad[b] -= sum_j xc.grad[b, j], and xc.grad holds 2 v.grad xc / J,
+    whose sum over j is 0 (xc = x - mean_j x).  The identity was found but the rewrite
+    was refused: its cost was compared with `xc.grad[b, j]`, not with what was inlined."""
+    from derive.answers import solve_part
+    from derive.front.spec import parse_spec
+    spec = parse_spec("""
+id: ln
+title: t
+source: t
+index: {b: B, j: J}
+symbols:
+  eps: {positive: true}
+tensors:
+  x: {shape: [b, j], role: input}
+program: |
+  for b, j: mu[b] += x[b, j] / J
+  for b, j: xc[b, j] = x[b, j] - mu[b]
+  for b, j: v[b] += xc[b, j]^2 / J
+  for b, j: xh[b, j] = xc[b, j] / sqrt(v[b] + eps)
+sizes: {B: 3, J: 4}
+statement: t
+parts:
+  a: {ask: gradient, from: xh, to: x, text: q}
+""")
+    ans = solve_part(spec, "a")
+    assert ans.verified
+    mu = [st for st in ans.closed if st.target_name == "mu.grad"]
+    assert mu and all("xc" not in str(st.rhs) and "v.grad" not in str(st.rhs) for st in mu)

@@ -240,8 +240,8 @@ def _sum_out(st: Statement, loop, table, fwd, grads):
             continue
         done = _shortest(done)
         rest = _shortest(sp.Add(*kept)) if kept else sp.S.Zero
-        if _cost(done) + _cost(rest) > _cost(st.rhs):
-            continue
+        if _cost(done) + _cost(rest) > max(_cost(st.rhs), _cost(sign * rhs)):
+            continue          # (with a gradient inlined, against what was inlined)
         out = []
         if done != 0:
             out.append(st.with_(op="+=", rhs=done,
