@@ -17,7 +17,7 @@ import numpy as np
 
 from derive.check.verdict import Verdict
 from derive.core.errors import DeriveError, NotationError
-from derive.core.program import Block, Program, is_grad_name, ref_name
+from derive.core.program import Program, is_grad_name, kept, ref_name
 from derive.front.resolve import build_program
 from derive.front.spec import Spec, answer_scope
 from derive.run.agree import check_sizes, close
@@ -48,15 +48,7 @@ def split_design(spec: Spec, text: str):
         forward_names |= more
 
     def keep(items, forward: bool):
-        out = []
-        for it in items:
-            if isinstance(it, Block):
-                body = keep(it.body, forward)
-                if body:
-                    out.append(Block(it.loops, body, it.line))
-            elif (it.target_name in forward_names) == forward:
-                out.append(it)
-        return out
+        return kept(items, lambda st: (st.target_name in forward_names) == forward)
     fwd_items = keep(prog.items, True)
     if not fwd_items:
         return None, text

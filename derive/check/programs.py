@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import replace
 import numpy as np
 from derive.run.execute import Executor, random_symbols, run
-from derive.core.program import (Block, Program, grad_name, is_grad_name, ref_name)
+from derive.core.program import (Program, grad_name, is_grad_name, kept, ref_name)
 from derive.front.resolve import build_program
 from derive.front.spec import Spec
 from derive.check.loops import _describe_factor, _drop
@@ -18,11 +18,7 @@ from derive.front.spec import answer_scope
 
 def _check_forward_loops(spec: Spec, part, text, verdict, show_answer):
     names = part.args.get("of") or []
-    def keep(items):    # the statements writing `names`, inside their blocks (for t in ...)
-        out = [Block(it.loops, keep(it.body), it.line) if isinstance(it, Block) else it
-               for it in items if isinstance(it, Block) or it.target_name in names]
-        return [it for it in out if not isinstance(it, Block) or it.body]
-    reference = Program(keep(spec.program.items), spec.program.tensors, spec.program.indices,
+    reference = Program(kept(spec.program.items, lambda st: st.target_name in names), spec.program.tensors, spec.program.indices,
                         spec.program.symbols, spec.program.functions, spec.program.sizes)
     if show_answer:
         verdict.reference = reference.text()

@@ -242,6 +242,20 @@ class Block:
     line: int | None = None
 
 
+def kept(items, keep) -> list:
+    """The statements `keep(statement)` accepts, inside their blocks (for t in ...);
+    a block left empty is dropped."""
+    out = []
+    for it in items:
+        if isinstance(it, Block):
+            body = kept(it.body, keep)
+            if body:
+                out.append(Block(it.loops, body, it.line))
+        elif keep(it):
+            out.append(it)
+    return out
+
+
 @dataclass
 class Program:
     items: list

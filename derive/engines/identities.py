@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from derive.core.program import (Block, Loop, Program, Statement, format_expr, grad_name,
+from derive.core.program import (Block, Loop, Program, Statement, format_expr, grad_name, kept,
                                  is_grad_name, reads, ref, ref_indices, ref_name)
 from derive.core.records import Step
 
@@ -373,15 +373,7 @@ def _drop_unread(items, tensors, keep: set):
 
 
 def _filter(items, dead):
-    out = []
-    for it in items:
-        if isinstance(it, Block):
-            body = _filter(it.body, dead)
-            if body:
-                out.append(Block(it.loops, body, it.line))
-        elif it.target_name not in dead:
-            out.append(it)
-    return out
+    return kept(items, lambda st: st.target_name not in dead)
 
 
 def sums_with_facts(expr, forward: Program):
