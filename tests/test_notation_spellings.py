@@ -215,6 +215,13 @@ JACOBIAN = [
      r"(1-\sigma(z1_j))", "correct"),
     ("mlp_classification:c", "∂z2_j/∂z1_j = σ'(z1_j)", "correct"),
     ("mlp_regression:c", "∂z2_j/∂z1_k = δ_jk · 1[z1_k > 0]", "correct"),
+    ("mlp_classification:c", "∂z2_j/∂z1_k = δ_jk σ'(z1_k)", "correct"),
+    ("mlp_classification:c", "∂z2_k/∂z1_j = δ_jk σ(z1_j)(1 − σ(z1_j))", "correct"),
+    ("mlp_regression:c", "∂z2_j/∂z1_k = δ_jk step(z1_j)", "correct"),
+    ("mlp_regression:c", "∂z2_j/∂z1_k = δ_jk relu'(z1_k)", "correct"),
+    ("mlp_regression:c", "∂z2_j/∂z1_k = δ_{jk} (z1_j > 0)", "correct"),
+    ("mlp_regression:c", "∂z2_j/∂z1_k = δ_jk relu(z1_j)", "incorrect"),            # relu, not step
+    ("mlp_regression:c", "∂z2_j/∂z1_k = (z1_k > 0)", "incorrect"),                 # no delta
     ("mlp_classification:c", "∂z2_j/∂z1_k = σ(z1_j)(1 − σ(z1_j))", "incorrect"),   # no delta
     ("mlp_classification:c", "∂z2_j/∂z1_k = δ_jk z1_j (1 − z1_j)", "incorrect"),
     ("mlp_regression:c", "∂z2_j/∂z1_k = δ_jk · 1[z1_k < 0]", "incorrect"),
@@ -250,6 +257,10 @@ COST = [
     ("rnn_unroll:b", "It grows linearly in T", "correct"),
     ("rnn_unroll:b", "Θ(T), because h_t needs h_{t-1}", "correct"),
     ("rnn_unroll:b", "O(T log J), because each step sums J terms as a tree", "correct"),
+    ("rnn_unroll:b", "O(T). The steps are sequential.", "correct"),
+    ("rnn_unroll:b", "O(T) — the chain of steps is sequential", "correct"),
+    ("rnn_unroll:b", "linear in T, since each step needs the last one", "correct"),
+    ("rnn_unroll:b", "O(T) as each step needs the previous state", "correct"),
     ("rnn_unroll:b", "constant: everything runs in parallel", "incorrect"),
     ("rnn_unroll:b", "quadratic in T", "incorrect"),
     ("rnn_unroll:b", "O(log T): a tree over the steps", "incorrect"),

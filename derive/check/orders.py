@@ -104,7 +104,7 @@ def _cost_diagnosis(got, want, spec, part, label: str = "") -> list:
 
 _ORDER_HEAD = re.compile(
     r"^(\s*(?:[A-Za-z][\w .]*=\s*)?(?:O|Θ|Theta|Omega|Ω|𝒪|\\mathcal\{O\})\s*"
-    r"\((?:[^()]|\((?:[^()]|\([^()]*\))*\))*\))\s*(?:[:,;—–]|\s-\s|\bbecause\b|\bsince\b|"
+    r"\((?:[^()]|\((?:[^()]|\([^()]*\))*\))*\))\s*(?:[:,;—–]|\.\s|\s-\s|\bbecause\b|\bsince\b|"
     r"\bas\b|\bfor\b)(.*)$", re.S)
 _GROWTH_WORDS = {"linear": "{x}", "linearly": "{x}", "quadratic": "{x}^2",
                  "quadratically": "{x}^2", "cubic": "{x}^3", "constant": "1",
