@@ -332,3 +332,19 @@ def test_check_prints_the_reading_as_latex():
     r = CliRunner().invoke(cli, ["check", "he_init:a", "½ n σ_W² v", "--format", "latex"])
     assert r.exit_code == 0 and "read as (LaTeX):" in r.output
     assert r"\frac{n\,\sigma_W^{2}\,v}{2}" in r.output
+
+
+def test_a_matrix_product_binds_tighter_than_an_elementwise_one():
+    """(1 − h_t²) ⊙ Vᵀ(ŷ_t − y_t) is (1 − h_t²) ⊙ (Vᵀ(ŷ_t − y_t)); read left to right it
+    was a column times a matrix, refused as a shape mismatch."""
+    v = verdict("vanilla_rnn_bptt:a",
+                "δ_t = (1 − h_t²) ⊙ (Vᵀ(ŷ_t − y_t) + Uᵀ δ_{t+1})")
+    assert v.verdict == "correct", (v.message, v.read_as)
+
+
+def test_a_sum_over_time_of_outer_products_is_read_as_a_loop():
+    from derive.front.spelling import names_of, respell
+    from derive.front.spec import answer_scope
+    s = spec("vanilla_rnn_bptt")
+    r = respell("∂L/∂U = Σ_t δ_t h_{t−1}ᵀ", names_of(s, answer_scope(s)))
+    assert r.text == "for t, m, i: U.grad[m,i] += (z.grad[t,m]*h[t-1,i])"

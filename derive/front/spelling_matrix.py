@@ -91,11 +91,11 @@ class _Shapes:
         return left
 
     def term(self) -> Node:
-        left = self.unary()
+        left = self.product_chain()
         while self.tok.text in ("*", "/"):
             op = self.tok
             self.k += 1
-            right = self.unary()
+            right = self.product_chain()
             if op.text == "/":                 # by a scalar, or elementwise
                 shape = left.shape if right.shape == (None, None) else \
                     self.same(left, right, op)
@@ -104,6 +104,17 @@ class _Shapes:
             else:
                 shape = self.same(left, right, op)
             left = Node("bin", args=[left, right], op=op, shape=shape)
+        return left
+
+    def product_chain(self) -> Node:
+        """Matrix products bind tighter than elementwise ones: a ⊙ Vᵀ(y - t) is
+        a ⊙ (Vᵀ(y - t)), as the books write it."""
+        left = self.unary()
+        while self.tok.text == "*" and self.tok.kind in MATRIX_PRODUCT:
+            op = self.tok
+            self.k += 1
+            right = self.unary()
+            left = Node("bin", args=[left, right], op=op, shape=self.product(left, right, op))
         return left
 
     def unary(self) -> Node:
@@ -315,8 +326,8 @@ def vectorize(toks, names, fail, notes) -> list:
     bare = [k for k, t in enumerate(toks) if t.kind == "name" and names.tensors.get(t.text)
             and not (k and toks[k - 1].text == ".")
             and _given(toks, k) < len(names.tensors[t.text])]
-    if any(t.text == "for" for t in toks[:1]):
-        return toks
+    if toks and toks[0].text == "for":
+        return _with_header(toks, names, fail, notes)
     toks = _transposes(toks)
     marks = [t for t in toks if t.kind == "T"]
     if not bare and not marks:
@@ -407,6 +418,31 @@ def _slots(node: Node) -> list:
     for a in node.args:
         own += _slots(a)
     return own
+
+
+def _with_header(toks, names, fail, notes) -> list:
+    """`for t: U.grad += z.grad_t h_{t-1}ᵀ` (a sum over time read as a loop): the
+    statement after the header in index form, and the target's new indices added to
+    the header (for t, m, i: ...)."""
+    colon = next((k for k, t in enumerate(toks) if t.text == ":"), None)
+    if colon is None:
+        return toks
+    head, body = toks[:colon], toks[colon + 1:]
+    if any(t.kind == "name" and t.text == "for" for t in body):
+        return toks
+    if [t.text for t in vectorize(body, names, fail, []) ] == [t.text for t in body]:
+        return toks                          # nothing in matrix notation after the header
+    out = vectorize(body, names, fail, notes)
+    eq = next((k for k, t in enumerate(out) if t.text in ("=", "+=", "-=")), len(out))
+    have = {t.text for t in head if t.kind == "name"}
+    new = []
+    for t in out[:eq]:
+        if t.kind == "name" and t.text in names.indices and t.text not in have | set(new):
+            new.append(t.text)
+    col = head[0].col
+    for v in new:
+        head = head + [_op(",", col), Tok("name", v, col, True)]
+    return head + [toks[colon]] + out
 
 
 def _transposes(toks) -> list:
