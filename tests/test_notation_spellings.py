@@ -222,6 +222,12 @@ JACOBIAN = [
     ("mlp_regression:c", "∂z2_j/∂z1_k = δ_{jk} (z1_j > 0)", "correct"),
     ("mlp_regression:c", "∂z2_j/∂z1_k = δ_jk relu(z1_j)", "incorrect"),            # relu, not step
     ("mlp_regression:c", "∂z2_j/∂z1_k = (z1_k > 0)", "incorrect"),                 # no delta
+    ("mlp_classification:c", "∂z2_j/∂z1_k = σ(z1_j)(1 − σ(z1_j)) if j = k, 0 otherwise",
+     "correct"),
+    ("mlp_classification:c", r"\frac{\partial z2_j}{\partial z1_k} = \begin{cases} "
+     r"\sigma(z1_j)(1 - \sigma(z1_j)) & \text{if } j = k \\ 0 & \text{otherwise} "
+     r"\end{cases}", "correct"),
+    ("mlp_classification:c", "∂z2_j/∂z1_k = σ(z1_j) if j = k, 0 otherwise", "incorrect"),
     ("mlp_classification:c", "∂z2_j/∂z1_k = σ(z1_j)(1 − σ(z1_j))", "incorrect"),   # no delta
     ("mlp_classification:c", "∂z2_j/∂z1_k = δ_jk z1_j (1 − z1_j)", "incorrect"),
     ("mlp_regression:c", "∂z2_j/∂z1_k = δ_jk · 1[z1_k < 0]", "incorrect"),

@@ -121,7 +121,23 @@ class GradientPass:
         self.notes.append(f"read the Jacobian entry ∂{n}/∂{t} as the gradient it passes back: "
                           f"{t}.grad += {n}.grad times the entry, summed over {', '.join(ni)}")
         return head + ref(t, ti) + [_op("+=", col, True)] + ref(n, ni) + \
-            [_op("*", col), _op("(", col)] + toks[eq + 1:] + [_op(")", col)]
+            [_op("*", col), _op("(", col)] + self.diagonal(toks[eq + 1:]) + [_op(")", col)]
+
+    def diagonal(self, rhs) -> list:
+        """`v if j = k, 0 otherwise` (or `v if j == k else 0`): delta(j, k)*(v)."""
+        at = next((m for m, x in enumerate(rhs) if x.kind == "name" and x.text == "if"), None)
+        if at is None or at + 3 >= len(rhs) + 0 or rhs[at + 2].text not in ("=", "=="):
+            return rhs
+        a, b = rhs[at + 1], rhs[at + 3]
+        rest = [x.text for x in rhs[at + 4:] if x.text not in (",", "and", "else", "otherwise")]
+        if rest != ["0"] or a.kind != "name" or b.kind != "name":
+            self.fail("a case is read for a Jacobian entry on its diagonal only: "
+                      "`v if j = k, 0 otherwise`", rhs[at].col)
+        col = rhs[at].col
+        self.notes.append(f"read the case as the diagonal entry times delta({a.text}, {b.text})")
+        return [Tok("name", "delta", col), _op("(", col), Tok("name", a.text, col),
+                _op(",", col), Tok("name", b.text, col), _op(")", col), _op("*", col),
+                _op("(", col)] + rhs[:at] + [_op(")", col)]
 
     def entry_of(self, toks):
         """(tensor, [indices]) for z2_j, z2_{jk}, z2[j] in a Jacobian's numerator or

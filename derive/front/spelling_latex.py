@@ -41,6 +41,9 @@ class LatexPass:
             if name in ("{", "}"):
                 out.append(_op("(" if name == "{" else ")", col, t.space))
                 k += 1
+            elif name == "begin":
+                made, k = self.cases(toks, k)
+                out += made
             elif name in (",", ";", ":", "!", " ", "\\") or name in LATEX_DROPPED:
                 k += 1
             elif name == "|":
@@ -123,6 +126,47 @@ class LatexPass:
                 self.fail(f"the LaTeX command {t.text} is not read (accepted: "
                           f"{LATEX_ACCEPTED})", col)
         return self.braces(self.join_names(out))
+
+    def cases(self, toks, k):
+        """\\begin{cases} v & j = k \\\\ 0 & \\text{otherwise} \\end{cases}, a Jacobian entry on the
+        diagonal only: delta(j, k)*(v).  (tokens, index after \\end{cases})."""
+        env, j = self.group(toks, k + 1)
+        if "".join(x.text for x in env) != "cases":
+            self.fail("only the cases environment is read (\\begin{cases} ... \\end{cases})",
+                      toks[k].col)
+        end = next((m for m in range(j, len(toks)) if toks[m].text == "\\end"), None)
+        if end is None:
+            self.fail("\\begin{cases} is not closed by \\end{cases}", toks[k].col)
+        _, after = self.group(toks, end + 1)
+        rows, row = [], []
+        for x in toks[j:end]:
+            if x.text == "\\\\":
+                rows.append(row)
+                row = []
+            else:
+                row.append(x)
+        rows.append(row)
+        rows = [r for r in rows if r]
+        parsed = []
+        for r in rows:
+            amp = next((m for m, x in enumerate(r) if x.text == "&"), None)
+            if amp is None:
+                self.fail("each case is `value & condition`", r[0].col)
+            parsed.append((self.latex(r[:amp]), [x for x in self.latex(r[amp + 1:])
+                                                 if x.text not in ("if", "text", "for")]))
+        zero = [p for p in parsed if [x.text for x in p[0]] == ["0"]]
+        other = [p for p in parsed if p not in zero]
+        cond = [x.text for x in other[0][1]] if len(other) == 1 else []
+        if len(parsed) != 2 or len(zero) != 1 or len(cond) != 3 or cond[1] not in ("=", "=="):
+            self.fail("cases are read for a Jacobian entry on its diagonal only: "
+                      "`v & j = k \\\\ 0 & otherwise`", toks[k].col)
+        col = toks[k].col
+        made = [Tok("name", "delta", col, toks[k].space), _op("(", col),
+                Tok("name", cond[0], col), _op(",", col), Tok("name", cond[2], col),
+                _op(")", col), _op("*", col), _op("(", col)] + other[0][0] + [_op(")", col)]
+        self.notes.append(f"read the cases as the diagonal entry times delta({cond[0]}, "
+                          f"{cond[2]})")
+        return made, after
 
     def layer_variance(self, toks, k):
         """(sigma2 or sigma2_grad, index after) for sigma^2(...), sigma^2_{grad}(...),
