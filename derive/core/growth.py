@@ -199,7 +199,9 @@ class clog2(sp.Function):
 def order_math(expr, program: Program, only=None):
     """The order of growth for a phrase (derive.core.phrase): `O(T^2)` on the terminal,
     BigO(T**2) typeset."""
-    return Math(order_expr(expr, program, only), order(expr, program, only))
+    terms, order_of = _order_terms(expr, program, only)      # once, for both forms
+    plain = "O(" + " + ".join(_format_term(k, order_of) for k in terms) + ")"
+    return Math(BigO(sp.Add(*[_term_expr(k) for k in terms])), plain)
 
 
 def common_out_of_max(expr):

@@ -16,13 +16,17 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+import sympy as sp
+
 from derive.core.errors import NotationError, ShapeError, SpecError
+from derive.core.functions import DERIVATIVES, VOCABULARY
+from derive.core.program import format_expr
 from derive.front.spelling_grad import GradientPass
 from derive.front.spelling_latex import LatexPass
 from derive.front.spelling_matrix import vectorize
 from derive.front.spelling_sums import SumPass
 from derive.front.spelling_tables import (ACCENTS, LETTERLIKE, FRACTIONS, FUNCTION_ALIASES, GREEK, LIBRARIES, OPERATORS,
-                                          PRIMES, SUBSCRIPT_DIGITS, SUPERSCRIPTS, Names, Tok,
+                                          SUBSCRIPT_DIGITS, SUPERSCRIPTS, Names, Tok,
                                           _LEX, _op)
 
 @dataclass
@@ -46,9 +50,8 @@ class Reading:
         return NotationError(message, e.source, e.line, col, self.original, e.key)
 
 
-FUNCTIONS = {"exp", "log", "tanh", "sigma", "relu", "step", "abs", "sqrt", "max", "min",
-             "cosh", "sinh", "sech", "erf", "Phi", "softplus", "sign", "E", "Var", "O",
-             "Theta", "Omega", "sin", "cos", "Std", "Cov"}
+# the notation's functions, and the wrappers of moments and orders an answer may write
+FUNCTIONS = set(VOCABULARY) | {"E", "Var", "Std", "Cov", "O", "Theta", "Omega"}
 
 
 def respell(text: str, names: Names) -> Reading:
@@ -361,21 +364,18 @@ class _Rewriter(LatexPass, GradientPass, SumPass):
             t = toks[k]
             if t.kind == "name" and k + 2 < len(toks) and toks[k + 1].text == "'" and \
                     toks[k + 2].text == "(":
-                if t.text not in PRIMES:
-                    self.fail(f"{t.text}' is not read: write the derivative out (the "
-                              f"functions with a prime: {', '.join(sorted(PRIMES))})", t.col)
+                derivative = _derivative_text(t.text)
+                if derivative is None:
+                    self.fail(f"{t.text}' is not read: write the derivative out (a prime "
+                              f"follows a one-argument function of the notation: relu'(z), "
+                              f"sigma'(z), tanh'(z))", t.col)
                 end = self.closing(toks, k + 2)
-                arg = toks[k + 3:end]
-                template = PRIMES[t.text]
-                pieces = re.split(r"(\{u\})", template)
-                made = []
-                for piece in pieces:
-                    if piece == "{u}":
-                        made += [_op("(", t.col)] + self.primes(arg) + [_op(")", t.col)]
-                    elif piece:
-                        made += _template_tokens(piece, t.col)
-                if made:
-                    made[0].space = t.space
+                arg = [_op("(", t.col)] + self.primes(toks[k + 3:end]) + [_op(")", t.col)]
+                made = [_op("(", t.col, t.space)]
+                for x in _lex(derivative, self.lineno, self.text):
+                    made += arg if x.text == _PRIME_ARG.name else \
+                        [Tok(x.kind, x.text, t.col, x.space)]
+                made.append(_op(")", t.col))
                 self.notes.append(f"read `{t.text}'` as its derivative")
                 out += made
                 k = end + 1
@@ -601,13 +601,17 @@ class _Rewriter(LatexPass, GradientPass, SumPass):
         return name in FUNCTIONS or name in self.names.functions
 
 
-def _template_tokens(piece: str, col: int) -> list:
-    out = []
-    for m in re.finditer(r"\d+|[A-Za-z_]\w*|\S", piece):
-        text = m.group()
-        kind = "num" if text.isdigit() else "name" if text[0].isalpha() else "op"
-        out.append(Tok(kind, text, col, piece[:m.start()].endswith(" ")))
-    return out
+_PRIME_ARG = sp.Symbol("primearg")
+
+
+def _derivative_text(name: str) -> str | None:
+    """f' in the course notation, from the derivative table (derive.core.functions), with
+    its argument written `primearg`; None for a name without a one-argument derivative."""
+    entry = VOCABULARY.get(name)
+    if entry is None or entry[0] != 1:
+        return None
+    rule = DERIVATIVES.get(type(entry[1](_PRIME_ARG)))
+    return None if rule is None else format_expr(rule(_PRIME_ARG))
 
 
 def _depth(toks, j) -> int:

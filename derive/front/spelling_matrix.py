@@ -15,7 +15,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from derive.core.errors import ShapeError
+from derive.core.errors import NotationError, ShapeError
+from derive.core.functions import VOCABULARY
 from derive.front.spelling_tables import Tok, _op
 
 MATRIX_PRODUCT = ("mm", "tight")      # star kinds of a product written side by side, ·, @
@@ -56,9 +57,7 @@ class _Shapes:
         """Shapes that do not fit: the answer is wrong for its target (ShapeError)."""
         try:
             self.fail(message, col)
-        except ShapeError:
-            raise
-        except Exception as e:  # noqa: BLE001 - re-raised as what it means
+        except NotationError as e:     # the same position, as what it means
             raise ShapeError(e.message, e.source, e.line, e.column, e.text, e.key) from None
 
     @property
@@ -215,10 +214,7 @@ class _Shapes:
         return Node("sym", toks)
 
     def known_function(self, name: str) -> bool:
-        from_vocabulary = name in ("exp", "log", "tanh", "sigma", "relu", "step", "abs",
-                                   "sqrt", "cosh", "sinh", "sech", "erf", "Phi", "softplus",
-                                   "sign", "max", "min")
-        return from_vocabulary or name in self.names.functions
+        return name in VOCABULARY or name in self.names.functions
 
     def _closing(self) -> int:
         depth = 0
@@ -430,9 +426,11 @@ def _with_header(toks, names, fail, notes) -> list:
     head, body = toks[:colon], toks[colon + 1:]
     if any(t.kind == "name" and t.text == "for" for t in body):
         return toks
-    if [t.text for t in vectorize(body, names, fail, []) ] == [t.text for t in body]:
+    said: list = []
+    out = vectorize(body, names, fail, said)
+    if [t.text for t in out] == [t.text for t in body]:
         return toks                          # nothing in matrix notation after the header
-    out = vectorize(body, names, fail, notes)
+    notes += said
     eq = next((k for k, t in enumerate(out) if t.text in ("=", "+=", "-=")), len(out))
     have = {t.text for t in head if t.kind == "name"}
     new = []

@@ -23,11 +23,6 @@ LIBRARIES = ("np", "numpy", "torch", "math", "F", "jnp", "scipy", "special")
 FUNCTION_ALIASES = {"sigmoid": "sigma", "logistic": "sigma", "expit": "sigma", "ln": "log",
                     "maximum": "max", "minimum": "min", "absolute": "abs", "Abs": "abs",
                     "heaviside": "step", "Heaviside": "step", "ReLU": "relu", "Relu": "relu"}
-# f'(u): the derivative of a one-argument function, as a template over its argument
-PRIMES = {"relu": "step({u})", "sigma": "(sigma({u})*(1 - sigma({u})))",
-          "sigmoid": "(sigma({u})*(1 - sigma({u})))", "tanh": "(1 - tanh({u})^2)",
-          "exp": "exp({u})", "log": "(1/({u}))", "softplus": "sigma({u})",
-          "step": "0", "abs": "sign({u})"}
 LATEX_FUNCTIONS = {"exp": "exp", "log": "log", "ln": "log", "tanh": "tanh", "cosh": "cosh",
                    "sinh": "sinh", "max": "max", "min": "min", "sigma": "sigma",
                    "sech": "sech", "erf": "erf", "Phi": "Phi"}
