@@ -65,6 +65,7 @@ class Resolver:
         self.written_before: set[str] = set()
         self.writers: dict[str, int] = {}     # tensor name -> statements writing it
         self.temp_count: dict[str, int] = {}
+        self.last_written: dict = {}          # tensor -> {(axis, last step)} set by `=`
 
     # ---- errors ------------------------------------------------------------
 
@@ -175,8 +176,10 @@ class Resolver:
                                  "(capital indices are summed, not looped over)")
                 st.loop_nodes[lv.name] = lv
                 st.ranges[lv.name] = self.loop_range(lv)
-        # the target
-        tname, idx_nodes = self.target_parts(s.target)
+        # the target; in an answer, a size that ends an index's range, alone in a target
+        # slot (z.grad[T, m], from delta_T), is that last step in the whole statement
+        st.literal = self.last_steps(s.target) if self.answer else set()
+        tname, idx_nodes = self.target_parts(s.target, st.literal)
         if not s.has_for:
             # the lower-case indices of the target, also inside index arithmetic
             # (h.grad[b, t-1, i], Y.grad[2*r, 2*c, d]) are looped over
@@ -200,6 +203,11 @@ class Resolver:
             ahead = _reads_ahead(tname, target_indices, rhs)
             loops = tuple(Loop(lp.var, lp.lo, lp.hi, True) if lp.var in ahead else lp
                           for lp in loops)
+            loops = self.other_steps(tname, target_indices, s.op, loops)
+        if self.answer and s.op == "=":          # z.grad[T, m] = ...: one step, by name
+            sizes = set(self.scope.sizes.values())
+            self.last_written.setdefault(tname, set()).update(
+                (k, i) for k, i in enumerate(target_indices) if i in sizes)
         used = {v.name for v in sp.Tuple(*target_indices, rhs).free_symbols}
         for name, node in st.loop_nodes.items():
             if name not in used:
@@ -280,12 +288,40 @@ class Resolver:
                 err.tensor = info.name
                 raise err
 
-    def target_parts(self, node):
+    def other_steps(self, tname, target_indices, op, loops) -> tuple:
+        """After `delta_T = ...`, an equation `delta_t = ...` gives the other steps (as
+        cases do): its implied loop over t stops before T instead of overwriting it."""
+        done = self.last_written.get(tname)
+        if not done or op != "=":
+            return loops
+        out = []
+        for lp in loops:
+            axes = [k for k, i in enumerate(target_indices) if i == lp.var]
+            if axes and (axes[0], lp.hi) in done:
+                lp = Loop(lp.var, lp.lo, lp.hi - 1, lp.reverse)
+            out.append(lp)
+        return tuple(out)
+
+    def last_steps(self, node) -> set:
+        """The capitals of a target that name the last step of their index (`T` for
+        t in 1..T): a target cannot be summed over, so there they are the size."""
+        if not isinstance(node, N.Index):
+            return set()
+        out = set()
+        for n in node.indices:
+            if isinstance(n, N.Name) and n.id[0].isupper() and n.id in self.scope.sizes:
+                rng = self.scope.indices.get(n.id.lower())
+                if rng is not None and rng[1] == self.scope.sizes[n.id]:
+                    out.add(n.id)
+        return out
+
+    def target_parts(self, node, literal=frozenset()):
         if isinstance(node, N.Index):
             base = node.base
             name = base.id if isinstance(base, N.Name) else grad_name(base.base.id)
             for n in node.indices:
-                if _mentions_capital(n, self.scope):
+                if not (isinstance(n, N.Name) and n.id in literal) and \
+                        _mentions_capital(n, self.scope):
                     self.err(n, "a target cannot be summed over: capital indices belong "
                                 "on the right-hand side")
             return name, node.indices

@@ -76,6 +76,7 @@ def respell(text: str, names: Names) -> Reading:
             toks[0].space = False
             out, cols = _emit(toks)
             out, cols = lead + out, list(range(1, len(lead) + 1)) + cols
+        _last_step_note(out, names, notes)
         if comment:
             out += " #" + comment
             cols += [len(code) + 1] * (len(comment) + 2)
@@ -84,6 +85,24 @@ def respell(text: str, names: Names) -> Reading:
     reading = Reading("\n".join(out_lines), list(dict.fromkeys(notes)), columns, text)
     reading.shape_errors = shape_errors
     return reading
+
+
+_TARGET = re.compile(r"\s*([A-Za-z_][\w.]*)\[([^\]]*)\]\s*=")
+
+
+def _last_step_note(line: str, names: Names, notes: list):
+    """Say how a target's capital that ends its index's range (`z.grad[T,m]`, from
+    `delta_T`) was read: the last step, as the resolver reads it, not a sum."""
+    m = _TARGET.match(line)
+    if not m:
+        return
+    for slot in (x.strip() for x in m.group(2).split(",")):
+        rng = names.ranges.get(slot.lower()) if slot[:1].isupper() else None
+        if rng and rng[1] == slot:
+            low = slot.lower()
+            notes.append(f"read `{slot}` in the target {m.group(1)}[{m.group(2)}] as the last "
+                         f"step {low} = {slot}, not a sum over {low}; a later `=` for "
+                         f"{m.group(1)} over {low} gives the other steps")
 
 
 def _lex(line: str, lineno: int, text: str) -> list:
@@ -199,9 +218,14 @@ class _Rewriter(LatexPass, GradientPass, SumPass):
                 out.append(_op("^", t.col))
                 out += [Tok("num", sup, t.col)] if sup.isdigit() else \
                     [_op("(", t.col), Tok("num", sup, t.col), _op(")", t.col)]
-            elif t.kind == "name" and t.text.startswith("Σ_"):       # Σ_t: a sum
-                out += [Tok("uni", "∑", t.col, t.space), _op("_", t.col + 1),
-                        Tok("name", t.text[2:], t.col + 2)]
+            elif t.kind == "name" and (t.text.startswith("Σ_") or (
+                    t.text.startswith("sum_") and t.text[4:] in self.names.indices
+                    and not self.names.known(t.text))):          # Σ_t, sum_b: a sum
+                cut = t.text.index("_")
+                out += [Tok("uni", "∑", t.col, t.space), _op("_", t.col + cut),
+                        Tok("name", t.text[cut + 1:], t.col + cut + 1)]
+            elif t.kind == "num" and not t.text.isascii():         # 𝟏, ２: the digits
+                out.append(Tok("num", unicodedata.normalize("NFKC", t.text), t.col, t.space))
             elif t.kind == "name":
                 out += [Tok("name", self.name(x), x.col, x.space) for x in self.split(t)]
             elif t.kind == "op" and t.text == "@":
@@ -492,6 +516,12 @@ class _Rewriter(LatexPass, GradientPass, SumPass):
                     self.fail("an indicator holds a comparison: 1[z > 0]", t.col)
                 out += [_op("(", t.col, t.space)] + self.indicators(inner) + [_op(")", t.col)]
                 k = end + 1
+                continue
+            if t.text == "𝟙" and k + 1 < len(toks) and (toks[k + 1].kind == "T" or (
+                    toks[k + 1].text in ("^", "**") and k + 2 < len(toks)
+                    and (toks[k + 2].text == "T" or toks[k + 2].kind == "T"))):
+                out.append(Tok("num", "1", t.col, t.space))        # 𝟙ᵀ: a vector of ones
+                k += 1
                 continue
             if t.text == "𝟙":
                 self.fail("expected (condition) after 𝟙", t.col)

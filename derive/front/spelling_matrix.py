@@ -152,6 +152,11 @@ class _Shapes:
         t = self.tok
         if t.kind == "num":
             self.k += 1
+            if t.text == "1" and self.transpose_next():     # 1ᵀ z.grad: a batch sum
+                node = Node("ones", [t])
+                node.slots = [Slot(None)]
+                node.shape = (node.slots[0], None)
+                return node
             return Node("num", [t])
         if t.text == "(":
             self.k += 1
@@ -213,6 +218,14 @@ class _Shapes:
             raise _NotMatrix()              # an unknown name: its shape is unknown too
         return Node("sym", toks)
 
+    def transpose_next(self) -> bool:
+        t = self.tok
+        if t.kind == "T":
+            return True
+        nxt = self.toks[self.k + 1] if self.k + 1 < len(self.toks) else None
+        return t.text in ("^", "**") and nxt is not None and (
+            nxt.kind == "T" or (nxt.kind == "name" and nxt.text == "T"))
+
     def known_function(self, name: str) -> bool:
         return name in VOCABULARY or name in self.names.functions
 
@@ -242,6 +255,9 @@ class _Shapes:
         return a.shape
 
     def product(self, a: Node, b: Node, op: Tok) -> tuple:
+        if b.kind == "num" and b.toks[0].text == "1" and a.shape[1] is not None:
+            b.kind, b.slots = "ones", [Slot(None)]   # z.gradᵀ 1: the sum of its columns
+            b.shape = (b.slots[0], None)
         if a.shape == (None, None) or b.shape == (None, None):
             return b.shape if a.shape == (None, None) else a.shape
         if a.shape[1] is None and b.shape[0] is None:
@@ -257,6 +273,11 @@ class _Shapes:
     def join(self, x: Slot, y: Slot, op: Tok) -> Slot:
         rx, ry = x.find(), y.find()
         if rx is ry:
+            return rx
+        if rx.index is None or ry.index is None:    # a vector of ones takes any size
+            rx, ry = (rx, ry) if ry.index is None else (ry, rx)
+            ry.parent = rx
+            rx.summed = rx.summed or ry.summed
             return rx
         if self.names.ranges.get(rx.index) != self.names.ranges.get(ry.index):
             self.shape_fail(f"the sizes do not match here: an axis over {rx.index} meets one over "
@@ -309,6 +330,8 @@ def _as_shape(slots) -> tuple:
 
 def _shape(shape) -> str:
     r, c = (x.find().index if x is not None else None for x in shape)
+    if shape[0] is not None and r is None:
+        return "a vector of ones" if c is None else f"ones times a row over {c}"
     if c is None:
         return f"a column over {r}" if r else "a scalar"
     if r is None:
@@ -473,7 +496,7 @@ def _emit(node: Node, naming: dict) -> list:
         if getattr(node, "partial", False):        # h[t] + [m]: h[t, m]
             return list(head) + idx + [_op("]", base.col)]
         return list(head) + [_op("[", base.col)] + idx + [_op("]", base.col)]
-    if node.kind in ("num", "sym"):
+    if node.kind in ("num", "sym", "ones"):
         return list(node.toks)
     if node.kind == "paren":
         return [node.toks[0]] + _emit(node.args[0], naming) + [node.toks[1]]

@@ -23,6 +23,7 @@ class _StmtState:
         self.cap_ranges: dict = {}    # capital name -> (lo, hi) or None
         self.cap_nodes: dict = {}
         self.plain: list = []         # (index name, tensor name, axis, node)
+        self.literal: set = set()     # capitals read as the last step (z.grad[T, m])
 
     # ---- index expressions -------------------------------------------------
 
@@ -46,6 +47,8 @@ class _StmtState:
             name = node.id
             if name in self.outer or name in self.loop_nodes:
                 return index_var(name)
+            if name in self.literal:                # the last step, named in the target
+                return r.scope.sizes[name]
             if name[0].isupper():
                 lower = name.lower()
                 both = lower in r.scope.indices and name in r.scope.sizes
