@@ -122,3 +122,57 @@ def test_a_capital_on_the_right_of_an_ordinary_statement_is_still_a_sum():
     v = verdict("vanilla_rnn_bptt:a", "z.grad[t,m] = (1 - h[t,m]^2) * (U[M,m] z.grad[t+1,M]"
                                       " + V[C,m] (yhat[t,C] - y[t,C]))")
     assert v.verdict == "correct"
+
+
+# vanilla_rnn_bptt:b says "using the delta_t" and declares `uses: z`: U.grad =
+# sum_t delta_t h_{t-1}ᵀ, W.grad = sum_t delta_t x_tᵀ, b.grad = sum_t delta_t.
+USES = [
+    ("dL/dU = sum_t delta_t h_{t-1}^T\ndL/dW = sum_t delta_t x_t^T\ndL/db = sum_t delta_t",
+     "correct"),
+    ("∂L/∂U = Σ_t δ_t h_{t−1}ᵀ\n∂L/∂W = Σ_t δ_t x_tᵀ\n∂L/∂b = Σ_t δ_t", "correct"),
+    ("for t: U.grad += z.grad_t h_{t-1}^T\nfor t: W.grad += z.grad_t x_t^T\n"
+     "for t: b.grad += z.grad_t", "correct"),
+    ("dL/dU = sum_t delta_t h_t^T\ndL/dW = sum_t delta_t x_t^T\ndL/db = sum_t delta_t",
+     "incorrect"),                                  # h_t: one step late
+    ("dL/dU = sum_t delta_t h_{t-1}^T\ndL/dW = sum_t x_t delta_t^T\ndL/db = sum_t delta_t",
+     "incorrect"),                                  # W.grad transposed
+    ("dL/dU = sum_t delta_t h_{t-1}^T", "incorrect"),  # W.grad and b.grad missing
+]
+
+
+@pytest.mark.parametrize("text, want", USES, ids=[t[:40] for t, _ in USES])
+def test_a_part_that_uses_an_earlier_parts_gradient(text, want):
+    v = verdict("vanilla_rnn_bptt:b", text)
+    assert v.verdict == want, (v.verdict, v.message, v.read_as)
+
+
+def test_sums_over_delta_t_were_judged_without_the_delta_t_of_part_a():
+    """Regression: vanilla_rnn_bptt:b ("using the delta_t, give dL/dU ...") judged
+    `dL/dU = sum_t delta_t h_{t-1}^T` against an answer with no delta_t computed (zeros).
+    With `uses: z` the derived z.grad is taken, and the verdict says so."""
+    v = verdict("vanilla_rnn_bptt:b", USES[0][0])
+    assert v.verdict == "correct"
+    assert any("took z.grad as derived" in n for n in v.reading)
+
+
+def test_an_answer_that_writes_the_used_gradient_itself_is_judged_as_written():
+    """Writing delta_t wrongly (no loss term) is wrong, though the part uses z.grad."""
+    text = ("delta_t = U^T delta_{t+1} ∘ (1 - h_t^2)\n" + USES[0][0])
+    assert verdict("vanilla_rnn_bptt:b", text).verdict == "incorrect"
+
+
+def test_a_gradient_not_declared_used_is_not_supplied():
+    """relu_unit:a declares no uses: an answer reading z.grad it never computes is wrong,
+    never completed from the reference."""
+    v = verdict("relu_unit:a", "w.grad[i] = z.grad * x[i]")
+    assert v.verdict != "correct"
+
+
+def test_a_loops_part_refuses_a_summation_sign_and_points_at_it():
+    """ugrnn:a asks for loops with no summation sign left: `sum_i` is refused with its
+    column, and the message says how to write it."""
+    text = ("for b, t, j: Rt[b, t, j] += sum_i Whr[j, i] * h[b, t-1, i] + sum_k Wxr[j, k]"
+            " * x[b, t, k] - BR[j]")
+    v = verdict("ugrnn:a", text)
+    assert v.verdict == "unusable"
+    assert "no summation sign" in v.message and "1:29" in v.message

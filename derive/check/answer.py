@@ -63,6 +63,13 @@ def check_answer(spec: Spec, label: str, text: str, show_answer: bool = False,
             verdict.reading = reading.notes
             if getattr(reading, "shape_errors", None):
                 raise reading.shape_errors[0]
+            if part.kind == "loops" and reading.sums:
+                line, col = reading.sums[0]
+                _unusable(verdict, NotationError(
+                    "this part asks for loops of += updates with no summation sign: give "
+                    "the sum's index its own loop (for ..., i: X[...] += ...)", "answer",
+                    line, col, reading.original).format())
+                return verdict
             _dispatch(spec, part, reading.text, verdict, show_answer)
     except LimitError as e:
         _unusable(verdict, str(e))

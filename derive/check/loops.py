@@ -1,6 +1,8 @@
 """Loop answers: run against the derived reference, diagnosed when wrong."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import sympy as sp
 
@@ -8,7 +10,7 @@ from derive.check.verdict import Verdict
 from derive.core.errors import DeriveError, NotationError, TimeLimitError
 from derive.core.sizes import complete
 from derive.core.program import (Program, base_of, format_statement, grad_name, is_grad_name,
-                                 reads, ref_name)
+                                 kept, reads, ref_name)
 from derive.front.resolve import build_program
 from derive.front.spec import Spec, answer_scope
 from derive.run.agree import (SEEDS_PER_SIZE, check_sizes, close, disagreements,
@@ -66,6 +68,7 @@ def _check_loops(spec: Spec, part, text: str, verdict: Verdict, show_answer: boo
     answer = build_program(text, answer_scope(spec), "answer", None, 0, answer=True)
     _reject_forward_writes(spec, answer)
     written = answer.written()
+    answer = _with_used(spec, part, bw, answer, written, verdict)
     wanted = [grad_name(t) for t in bw.targets]
     missing = [g for g in wanted if g not in written]
     for g in missing:
@@ -113,6 +116,23 @@ def _check_loops(spec: Spec, part, text: str, verdict: Verdict, show_answer: boo
     except TimeLimitError:
         # the verdict stands: only the search for its explanation ran out of time
         verdict.diagnosis.append("(the search for the mistake stopped at the time limit)")
+
+
+def _with_used(spec, part, bw, answer, written, verdict):
+    """A part that `uses:` gradients an earlier part derived (`uses: z`: "using the
+    delta_t, give U.grad"): an answer that reads z.grad without writing it gets the
+    derived z.grad, computed first by the reference's statements for everything but the
+    part's own targets.  An answer that writes z.grad itself is judged as it is."""
+    used = [grad_name(t) for t in part.args.get("uses") or ()]
+    read = {ref_name(r) for st in answer.statements() for r in st.reads()}
+    given = [g for g in used if g in read and g not in written]
+    if not given:
+        return answer
+    own = {grad_name(t) for t in bw.targets}
+    first = kept(bw.program.items, lambda st: st.target_name not in own)
+    verdict.reading = list(verdict.reading or []) + [
+        f"took {', '.join(given)} as derived in the earlier part (the part uses it)"]
+    return replace(answer, items=first + list(answer.items))
 
 
 def _report_missing(verdict: Verdict, bw, written, wanted, missing):

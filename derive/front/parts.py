@@ -70,6 +70,8 @@ def _check_part(L, key, kind, args, program, n_statements, indices, symbols):
         for k in ("from", "to"):
             if k not in args:
                 L.fail("missing required key", f"{key}.{k}")
+        if "uses" in args:          # gradients an earlier part derived (the delta_t)
+            args["uses"] = _tensor_list(L, f"{key}.uses", args["uses"], program, allow=())
     if kind == "numeric":
         _check_numeric(L, key, args, program)
     if "through" in args:

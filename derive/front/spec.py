@@ -33,9 +33,9 @@ ROLES = ("input", "parameter", "computed")
 DOMAINS = ("real", "positive", "unit", "probability", "onehot")
 COMMON_KEYS = {"ask", "text", "points", "all_or_nothing", "note", "seed_answer", "seed_note"}
 PART_KEYS = {
-    "backprop": {"from", "to", "through", "average_over", "claim", "open"},
+    "backprop": {"from", "to", "through", "average_over", "claim", "open", "uses"},
     "loops": {"of"},
-    "gradient": {"from", "to", "matrix", "through"},
+    "gradient": {"from", "to", "matrix", "through", "uses"},
     "numeric": {"show", "from", "to"},
     # moments parts (derive.engines.moments); the sub-keys are checked by _check_moment_part
     "variance": {"of", "given", "bound", "recurrence", "numeric"},

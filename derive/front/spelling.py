@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sympy as sp
 
@@ -35,6 +35,7 @@ class Reading:
     notes: list               # how ambiguous spellings were read
     columns: list             # per line: output column -> column typed (1-based)
     original: str
+    sums: list = field(default_factory=list)    # (line, column) of each sum sign typed
 
     def error(self, e: NotationError) -> NotationError:
         """A parser error on the respelled text, pointing at what was typed."""
@@ -56,7 +57,7 @@ FUNCTIONS = set(VOCABULARY) | {"E", "Var", "Std", "Cov", "O", "Theta", "Omega"}
 
 def respell(text: str, names: Names) -> Reading:
     notes: list = []
-    out_lines, columns, shape_errors = [], [], []
+    out_lines, columns, shape_errors, sums = [], [], [], []
     # a name written more than once (dh = ..., then ... dh ...) is the student's own
     # temporary, not a `dh =` prefix for h.grad
     names.text = text
@@ -65,7 +66,9 @@ def respell(text: str, names: Names) -> Reading:
         lead = code[:len(code) - len(code.lstrip())]     # the indentation is kept as typed
         toks = _lex(code, k, text)
         try:
-            toks = _Rewriter(toks, names, notes, k, text).run()
+            rewriter = _Rewriter(toks, names, notes, k, text)
+            toks = rewriter.run()
+            sums += [(k, col) for col in rewriter.sum_cols]
         except ShapeError as e:        # that line is wrong; the others are still read
             shape_errors.append(e)
             out_lines.append("")
@@ -82,7 +85,7 @@ def respell(text: str, names: Names) -> Reading:
             cols += [len(code) + 1] * (len(comment) + 2)
         out_lines.append(out)
         columns.append(cols)
-    reading = Reading("\n".join(out_lines), list(dict.fromkeys(notes)), columns, text)
+    reading = Reading("\n".join(out_lines), list(dict.fromkeys(notes)), columns, text, sums)
     reading.shape_errors = shape_errors
     return reading
 
@@ -146,6 +149,7 @@ class _Rewriter(LatexPass, GradientPass, SumPass):
         self.notes = notes
         self.lineno = lineno
         self.text = text
+        self.sum_cols: list = []     # the columns of the sum signs read (∑_j, \sum, sum_b)
 
     def fail(self, message: str, col: int):
         raise NotationError(message, "answer", self.lineno, col, self.text)

@@ -83,12 +83,16 @@ class GradientPass:
         z1): read as the gradient it gives, for j, k: z1.grad[k] += z2.grad[j] * (...), so
         it is judged entry by entry on random upstream gradients."""
         jac = self.names.jacobian
+        toks = _split_d_names(toks)
         if jac is None or len(toks) < 6 or toks[0].text not in ("∂", "d") or \
                 toks[2].text != "/" or toks[3].text not in ("∂", "d"):
             return None
         eq = next((k for k, x in enumerate(toks) if x.text == "="), None)
         if eq is None:
             return None
+        whole = self.whole_jacobian(toks, eq, jac)
+        if whole is not None:
+            return whole
         top, bottom = self.entry_of(toks[1:2]), self.entry_of(toks[4:eq])
         if top is None or bottom is None or (top[0], bottom[0]) != jac:
             return None
@@ -122,6 +126,35 @@ class GradientPass:
                           f"{t}.grad += {n}.grad times the entry, summed over {', '.join(ni)}")
         return head + ref(t, ti) + [_op("+=", col, True)] + ref(n, ni) + \
             [_op("*", col), _op("(", col)] + self.diagonal(toks[eq + 1:]) + [_op(")", col)]
+
+    def whole_jacobian(self, toks, eq, jac):
+        """`∂z2/∂z1 = diag(v)` or `= M`, the whole Jacobian of the part's module (rows: the
+        entries of z2, columns: those of z1): read as the gradient it passes back,
+        z1.grad = v ⊙ z2.grad or Mᵀ z2.grad, in matrix notation (its shapes checked)."""
+        top, bottom = toks[1:2], toks[4:eq]
+        if len(bottom) != 1 or (top[0].text, bottom[0].text) != jac or not all(
+                len(self.names.tensors.get(x.text, ())) == 1 for x in (top[0], bottom[0])):
+            return None
+        n, t = jac
+        col = toks[0].col
+        rhs = toks[eq + 1:]
+        gin = [Tok("name", t, col), _op(".", col), Tok("name", "grad", col)]
+        gout = [Tok("name", n, col, True), _op(".", col), Tok("name", "grad", col)]
+        if len(rhs) > 3 and rhs[0].kind == "name" and rhs[0].text == "diag" and \
+                rhs[1].text == "(" and self.closing(rhs, 1) == len(rhs) - 1:
+            self.notes.append(f"read the Jacobian ∂{n}/∂{t} = diag(v) as the gradient it "
+                              f"passes back: {t}.grad = v ⊙ {n}.grad")
+            return gin + [_op("=", col, True), _op("(", col, True)] + rhs[2:-1] + \
+                [_op(")", col), _op("*", col, True)] + gout
+        if not any(x.kind == "name" and (len(self.names.tensors.get(x.text, ())) == 2
+                                         or x.text == "diag") or x.kind == "T" for x in rhs):
+            self.fail(f"∂{n}/∂{t} is a matrix (rows: the entries of {n}, columns: those of "
+                      f"{t}): for an elementwise layer write diag(v), or give the entries "
+                      f"∂{n}_j/∂{t}_k = ...", rhs[0].col if rhs else col)
+        self.notes.append(f"read the Jacobian ∂{n}/∂{t} (rows: {n}, columns: {t}) as the "
+                          f"gradient it passes back: {t}.grad = Jᵀ {n}.grad")
+        return gin + [_op("=", col, True), _op("(", col, True)] + rhs + \
+            [_op(")", col), Tok("T", "", col)] + gout
 
     def diagonal(self, rhs) -> list:
         """`v if j = k, 0 otherwise` (or `v if j == k else 0`): delta(j, k)*(v)."""
@@ -185,3 +218,13 @@ class GradientPass:
                           else f"read the derivative of the loss by {name} as {name}.grad")
         return [Tok("name", name, t.col, t.space), _op(".", t.col),
                 Tok("name", "grad", t.col)] + tail, k + 1
+
+
+def _split_d_names(toks) -> list:
+    """`dz2/dz1` typed as two names: d, z2, /, d, z1 (as ∂z2/∂z1 is read)."""
+    if len(toks) > 3 and toks[1].text == "/" and all(
+            x.kind == "name" and len(x.text) > 1 and x.text[0] == "d" for x in (toks[0], toks[2])):
+        a, b = toks[0], toks[2]
+        return [Tok("name", "d", a.col, a.space), Tok("name", a.text[1:], a.col + 1), toks[1],
+                Tok("name", "d", b.col, b.space), Tok("name", b.text[1:], b.col + 1)] + toks[3:]
+    return toks

@@ -186,6 +186,9 @@ class _Shapes:
                 node.shape = _as_shape(node.slots)
                 return node
             return Node("sym", toks + given)
+        if self.tok.text == "(" and len(toks) == 1 and t.text == "diag" and \
+                not self.names.known("diag"):
+            return self.diag(t)
         if self.tok.text == "(" and len(toks) == 1:       # a call: elementwise
             if not self.known_function(t.text):
                 raise _NotMatrix()          # diag(p), mean(x): not a reading to trust
@@ -217,6 +220,21 @@ class _Shapes:
         if not (self.names.known(t.text) or t.text in ("pi", "e")):
             raise _NotMatrix()              # an unknown name: its shape is unknown too
         return Node("sym", toks)
+
+    def diag(self, t) -> Node:
+        """diag(v): the square matrix with v on its diagonal, entry delta(j, k) v[j]."""
+        open_ = self.tok
+        self.k += 1
+        inner = self.expr()
+        if self.tok.text != ")" or inner.shape[0] is None or inner.shape[1] is not None:
+            raise _NotMatrix()              # diag of a vector only
+        close = self.tok
+        self.k += 1
+        row = inner.shape[0]
+        col = Slot(row.find().index)
+        node = Node("diag", [t, open_, close], [inner], shape=(row, col))
+        node.slots = [col]
+        return node
 
     def transpose_next(self) -> bool:
         t = self.tok
@@ -498,6 +516,12 @@ def _emit(node: Node, naming: dict) -> list:
         return list(head) + [_op("[", base.col)] + idx + [_op("]", base.col)]
     if node.kind in ("num", "sym", "ones"):
         return list(node.toks)
+    if node.kind == "diag":                   # delta(j, k)*(v[j])
+        t = node.toks[0]
+        row, col = (naming[x.find()] for x in node.shape)
+        return [Tok("name", "delta", t.col, t.space), _op("(", t.col), Tok("name", row, t.col),
+                _op(",", t.col), Tok("name", col, t.col), _op(")", t.col), _op("*", t.col),
+                _op("(", t.col)] + _emit(node.args[0], naming) + [_op(")", t.col)]
     if node.kind == "paren":
         return [node.toks[0]] + _emit(node.args[0], naming) + [node.toks[1]]
     if node.kind == "call":

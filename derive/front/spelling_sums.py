@@ -20,6 +20,7 @@ class SumPass:
                 out.append(t)
                 k += 1
                 continue
+            self.sum_cols.append(t.col)
             if k + 1 >= len(toks) or toks[k + 1].text != "_":
                 self.fail("write the index a sum runs over: ∑_j or \\sum_{j}", t.col)
             sub, j = self.group(toks, k + 2)
@@ -65,8 +66,10 @@ class SumPass:
                     x = Tok("name", capital[x.text], x.col, x.space)
                 made.append(x)
             made[0].space = False
-            self.notes.append("read the sum over " + ", ".join(
-                f"{v} as the capital index {capital[v]}" for v in over))
+            if any(capital[v] != v for v in over):      # a loop's sums say so in as_loop
+                self.notes.append("read the sum over " + ", ".join(
+                    f"{v} as the capital index {capital[v]}" for v in over
+                    if capital[v] != v))
             out += [_op("(", t.col, t.space)] + made + [_op(")", t.col)]
             k = end
         return out
