@@ -4,17 +4,24 @@ bundled part that has one."""
 from __future__ import annotations
 
 import functools
+from pathlib import Path
 
 import pytest
 
 from derive.answers import solve_part
+from derive.core.errors import DeriveError
 from derive.check.answer import check_answer
 from derive.core.program import Block, format_expr
 from derive.front.folder import default_problems_dir, find_problems
 from derive.front.spec import load_spec
 from derive.present.latex import printer_for, result_label_latex, value_latex
 
+HERE = Path(__file__).parent
+# the bundled problems, and specs nobody on the team tuned the notation to: an
+# instructor's (tests/instructor) and the notation tests' own (batch sums, Jacobians)
 SPECS = {p.stem: load_spec(p) for p in find_problems(default_problems_dir())}
+SPECS.update({f"{d}/{p.stem}": load_spec(p) for d in ("instructor", "data/specs_notation")
+              for p in sorted((HERE / d).glob("*.yaml"))})
 EXPRESSION_KINDS = ("variance", "mean", "solve")
 EXPRESSIONS = [(pid, label) for pid, spec in SPECS.items() for label, part in spec.parts.items()
                if part.kind in EXPRESSION_KINDS]
@@ -23,8 +30,18 @@ MATRIX = [(pid, label) for pid, spec in SPECS.items() for label, part in spec.pa
 
 
 @functools.lru_cache(maxsize=None)
+def _solved(pid, label):
+    try:
+        return solve_part(SPECS[pid], label, verify=False)
+    except DeriveError as e:            # a spec the engines refuse (said in its LOG)
+        return e
+
+
 def answer(pid, label):
-    return solve_part(SPECS[pid], label, verify=False)
+    got = _solved(pid, label)
+    if isinstance(got, DeriveError):
+        pytest.skip(f"not derived: {got}")
+    return got
 
 
 def _latex_lines(pid, label):

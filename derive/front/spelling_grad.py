@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from derive.core.functions import VOCABULARY
 from derive.front.spelling_tables import Tok, _op
 
 
@@ -33,12 +34,36 @@ class GradientPass:
     def leibniz_at(self, toks, k):
         """(tokens, next index) for a gradient written at k, or None."""
         t = toks[k]
+        # dL(y)/dy, ∂ℓ(y)/∂y: the loss written with its argument, as the text writes it
+        at = k + 1 if t.text in ("∂", "d") else k
+        prime = self.function_derivative(toks, k, at)
+        if prime is not None:
+            return prime
+        if (at > k or (t.kind == "name" and re.fullmatch(r"d[A-Za-zℓ]\w*", t.text))) and \
+                at + 1 < len(toks) and toks[at].kind == "name" and \
+                toks[at + 1].text == "(" and not toks[at + 1].space and \
+                not self.names.tensors.get(toks[at].text[at == k:]) and \
+                toks[at].text[at == k:] not in VOCABULARY:       # dσ(z)/dz is σ'(z)
+            end = self.closing(toks, at + 1)
+            if end + 1 < len(toks) and toks[end + 1].text == "/":
+                got = self.leibniz_at(toks[:at + 1] + toks[end + 1:], k)
+                if got is not None:
+                    return got[0], got[1] + (end - at)
+        t = toks[k]
         nxt = toks[k + 1:k + 4]
         # ∂L/∂T or dL/dT written with separate d's: ∂ L / ∂ T
         if t.text in ("∂", "d") and len(nxt) == 3 and nxt[0].kind == "name" and \
                 nxt[1].text == "/" and nxt[2].text in ("∂", "d") and k + 4 < len(toks):
             self.not_a_jacobian(nxt[0])
             return self.gradient_of(toks, k + 4, f"{t.text}{nxt[0].text}/{t.text}...")
+        # d L / dy: a separate d over a d-name (LaTeX's \frac{d\mathcal{L}}{dy})
+        if t.text in ("∂", "d") and len(nxt) == 3 and nxt[0].kind == "name" and \
+                nxt[1].text == "/" and nxt[2].kind == "name" and \
+                re.fullmatch(r"d[A-Za-z]\w*", nxt[2].text) and not self.names.known(nxt[2].text):
+            self.not_a_jacobian(nxt[0])
+            rest = [Tok("name", nxt[2].text[1:], nxt[2].col)] + toks[k + 4:]
+            got = self.gradient_of(rest, 0, f"{t.text}{nxt[0].text}/{nxt[2].text}")
+            return None if got is None else (got[0], k + 3 + got[1])
         # dL/dT as two names
         if t.kind == "name" and re.fullmatch(r"d[A-Za-zℓ]\w*", t.text) and len(nxt) >= 2 \
                 and nxt[0].text == "/" and nxt[1].kind == "name" and \
@@ -68,6 +93,35 @@ class GradientPass:
                 got = self.gradient_of(rest, 0, t.text)
                 return None if got is None else (got[0], k + got[1])
         return None
+
+    def function_derivative(self, toks, k, at):
+        """dσ(z)/dz, d relu(z)/dz, \\frac{d\\tanh(z)}{dz}: a function of the vocabulary
+        differentiated by its own argument, read as its prime (σ'(z)), or None."""
+        if at == k and not (toks[k].kind == "name" and toks[k].text.startswith("d")):
+            return None
+        if at >= len(toks) or toks[at].kind != "name":
+            return None
+        fname = toks[at].text[1:] if at == k else toks[at].text
+        if fname not in VOCABULARY or at + 1 >= len(toks) or toks[at + 1].text != "(":
+            return None
+        end = self.closing(toks, at + 1)
+        arg = toks[at + 2:end]
+        if len(arg) != 1 or arg[0].kind != "name" or end + 1 >= len(toks) or \
+                toks[end + 1].text != "/":
+            return None
+        j = end + 2
+        if j < len(toks) and toks[j].text in ("∂", "d") and j + 1 < len(toks) and \
+                toks[j + 1].text == arg[0].text:
+            nxt = j + 2
+        elif j < len(toks) and toks[j].kind == "name" and toks[j].text == "d" + arg[0].text:
+            nxt = j + 1
+        else:
+            return None
+        col = toks[k].col
+        self.notes.append(f"read `d{fname}({arg[0].text})/d{arg[0].text}` as {fname}'"
+                          f"({arg[0].text})")
+        return [Tok("name", fname, col, toks[k].space), _op("'", col), _op("(", col),
+                arg[0], _op(")", col)], nxt
 
     def gradient_name(self, name: str, k: int, toks) -> bool:
         text = self.names.text

@@ -392,6 +392,13 @@ def vectorize(toks, names, fail, notes) -> list:
         name = left.toks[0].text
         names.tensors[name] = tuple(x.find().index for x in right.shape if x is not None)
         left = _Shapes(lhs, names, fail).parse()
+    if left is not None and left.kind == "sym" and right.shape == (None, None) and \
+            _slots(right):
+        # w.grad[i] = y.grad 1[wᵀx > 0] x_i: an entry whose right side holds whole vectors
+        # only inside scalars (inner products): those in index form, summed
+        naming = _names(left, right, fail, rhs[0].col)
+        notes.append("read the inner products written in vector notation as sums")
+        return list(lhs) + [toks[eq]] + _emit(right, naming)
     if left is None or left.kind != "tensor":
         # Var(x) = ..., or an expression alone: not a statement about a whole tensor
         if marks:
