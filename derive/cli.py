@@ -536,11 +536,14 @@ def serve_cmd(ctx, stdio):
               help="Also export backward(): the backward program of the problem's first "
                    "backprop/gradient part over the whole program (else from its final "
                    "outputs to every parameter and input).")
-@click.option("--target", type=click.Choice(["numpy"]), default="numpy", show_default=True,
-              help="The language of the exported code.")
+@click.option("--target", type=click.Choice(["numpy", "torch"]), default="numpy",
+              show_default=True,
+              help="The language of the exported code: NumPy, or torch tensor operations "
+                   "(the same algorithm, which torch.compile can fuse).")
 @click.pass_context
 def code_cmd(ctx, problem, backward, target):
-    """Print a problem's program as a self-contained NumPy module (forward, backward)."""
+    """Print a problem's program as a self-contained NumPy (or torch) module (forward,
+    backward)."""
     from derive.run.codegen import export
     click.echo(export(_load(ctx, problem), backward=backward, target=target), nl=False)
 

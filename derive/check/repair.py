@@ -61,7 +61,7 @@ def forward_facts(forward: Program | None):
     statement Y[i] = f(X[i]); the local derivatives (and their factors) of every
     statement with respect to each read at the target's own indices, by the shape of X;
     and the forward tensors by shape."""
-    from derive.engines.backward import definitions, in_forward_terms
+    from derive.engines.simplify import definitions, in_forward_terms
     from derive.core.rules import derivative
     if forward is None:
         return {}, {}, {}

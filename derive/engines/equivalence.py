@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from derive.engines.backward import definitions
+from derive.engines.simplify import definitions
 from derive.engines.identities import sums_with_facts
 from derive.core.program import Program, ref_indices, ref_name, reads
 

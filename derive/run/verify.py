@@ -27,7 +27,11 @@ import sympy as sp
 from derive.core.errors import VerificationError
 from derive.core.sizes import vary
 from derive.run.execute import Executor, random_symbols, run
-from derive.core.program import tensor_layout
+from dataclasses import replace
+
+from derive.core.errors import ExecutionError
+from derive.core.naming import fresh, names_in_use
+from derive.core.program import Loop, concrete, index_var, tensor_layout
 from derive.core.functions import comparison, ind, maxf, minf, relu, step
 from derive.core.program import (REDUCTIONS, Block, Program, Statement, TensorInfo, reads, ref,
                                  ref_indices, ref_name)
@@ -154,6 +158,97 @@ def _complex_step(phi: _Phi, zero: dict, x: str, v) -> float:
     return float(np.imag(phi.value(ex)) / COMPLEX_STEP)
 
 
+# the directions of one batched run: at most this many elements in a statement's grid
+# or in the batched tensors together (the run's arrays stay a few tens of MB)
+BATCH_ELEMENTS = 2_000_000
+
+
+def _complex_steps(phi: _Phi, drawn: list, sizes: dict) -> list:
+    """[((x, v), Im phi(i h v) / h)] for every (target, direction) of `drawn`, from runs
+    of the perturbed program batched over the directions (a leading axis of every
+    tensor the perturbations reach, so each direction is its own run, computed
+    together), as many directions a run as its arrays allow."""
+    pert = phi.pert
+    names = {x for x, _ in drawn}
+    reached = _reached(pert, names)
+    per = max(1, min(BATCH_ELEMENTS // max(1, _largest_grid(pert, sizes)),
+                     BATCH_ELEMENTS // max(1, sum(
+                         int(np.prod(tensor_layout(pert.tensors[n], sizes)[0]))
+                         for n in reached))))
+    width = min(per, len(drawn))
+    batched, _ = _batched(pert, reached, width)
+    out = []
+    for at in range(0, len(drawn), width):
+        part = drawn[at:at + width]
+        deltas = {x: np.zeros((width,) + tuple(tensor_layout(pert.tensors[x], sizes)[0]),
+                              dtype=complex) for x in names}
+        for k, (y, v) in enumerate(part):
+            deltas[y][k] = 1j * COMPLEX_STEP * v
+        ex = phi.run(deltas, dtype=complex, program=batched)
+        total = np.zeros(width, dtype=complex)
+        for f in phi.sources:
+            arr = ex.array(f)
+            if f in reached:
+                total += (phi.seeds[f] * arr).reshape(width, -1).sum(axis=1)
+            # a source the perturbations do not reach: real, no derivative
+        out += [(xv, float(np.imag(total[k]) / COMPLEX_STEP)) for k, xv in enumerate(part)]
+    return out
+
+
+def _reached(program: Program, targets) -> set:
+    """The perturbations x.delta of the targets and every tensor computed from them."""
+    reached = {delta_name(x) for x in targets}
+    changed = True
+    while changed:
+        changed = False
+        for st in program.statements():
+            if st.target_name not in reached and any(ref_name(r) in reached
+                                                     for r in st.reads()):
+                reached.add(st.target_name)
+                changed = True
+    return reached
+
+
+def _largest_grid(program: Program, sizes: dict) -> int:
+    """The most elements of one statement's grid (a loop whose bounds depend on an
+    enclosing block's index counted as the longest axis of any tensor)."""
+    longest = max([1] + [n for info in program.tensors.values()
+                         for n in tensor_layout(info, sizes)[0]])
+    most = 1
+    for st in program.statements():
+        n = 1
+        for lp in st.loops:
+            try:
+                n *= max(concrete(lp.hi - lp.lo + 1, sizes), 0)
+            except ExecutionError:
+                n *= longest
+        most = max(most, n)
+    return most
+
+
+def _batched(program: Program, reached: set, width: int):
+    """The program with a leading axis of `width` (directions) on every tensor in
+    `reached`, and a loop over it in every statement that writes one."""
+    c = index_var(fresh("dir", names_in_use(program)))
+    loop = Loop(c, sp.S.Zero, sp.Integer(width - 1))
+    tensors = dict(program.tensors)
+    for n in reached:
+        info = tensors[n]
+        tensors[n] = replace(info, axes=(c.name,) + tuple(info.axes),
+                             ranges=((sp.S.Zero, sp.Integer(width - 1)),) + tuple(info.ranges))
+
+    def along(r):
+        return ref(ref_name(r), (c,) + ref_indices(r))
+
+    def batch(st):
+        if st.target_name not in reached:
+            return st
+        subs = {r: along(r) for r in st.reads() if ref_name(r) in reached}
+        return st.with_(target=along(st.target), rhs=st.rhs.xreplace(subs) if subs else st.rhs,
+                        loops=(loop,) + tuple(st.loops))
+    return program.map(batch, tensors), c
+
+
 def _central_difference(phi: _Phi, probe: Program, zero: dict, x: str, v, rng, shape):
     """(numeric derivative, its rounding allowance), along v or, where the step crosses
     a kink, along another direction (returned too), with a smaller step if need be."""
@@ -195,16 +290,23 @@ def check_gradients(forward: Program, sub: Program, backward: Program, sources, 
     ex.run()
     check = Check(dict(sizes), seed)
     zero = {t: np.zeros(tensor_layout(forward.tensors[t], sizes)[0]) for t in targets}
+    if smooth:
+        # every direction of every target at once: one run of the program batched over
+        # the directions (not one run each, which grows as targets x statements)
+        drawn = [(x, rng.standard_normal(tensor_layout(forward.tensors[x], sizes)[0]))
+                 for x in targets for _ in range(directions)]
+        steps = iter(_complex_steps(phi, drawn, sizes))
     for x in targets:
         grad = ex.array(x + ".grad")
         shape, _ = tensor_layout(forward.tensors[x], sizes)
         scale_x = (scales or {}).get(x, 1.0)
         worst = 0.0
         for _ in range(directions):
-            v = rng.standard_normal(shape)
             if smooth:
-                numeric, allowance = _complex_step(phi, zero, x, v), 0.0
+                (_, v), numeric = next(steps)
+                allowance = 0.0
             else:
+                v = rng.standard_normal(shape)
                 numeric, allowance, v = _central_difference(phi, probe, zero, x, v, rng, shape)
             numeric *= scale_x
             analytic = float((grad * v).sum())

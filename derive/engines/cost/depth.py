@@ -29,8 +29,25 @@ def _nonneg_poly(e) -> bool:
     return True
 
 
+_NONNEG: dict = {}      # expression -> provably_nonneg (a pure function of it)
+
+
 def provably_nonneg(d) -> bool:
     """Is d >= 0 for every size >= SMALLEST_SIZE?  (sound, not complete)
+
+    Remembered by expression: the analysis of a long program compares the same ready
+    times again and again (each statement's against the latest so far)."""
+    d = as_expr(d)
+    hit = _NONNEG.get(d)
+    if hit is None:
+        if len(_NONNEG) > 50_000:
+            _NONNEG.clear()
+        hit = _NONNEG[d] = _provably_nonneg(d)
+    return hit
+
+
+def _provably_nonneg(d) -> bool:
+    """provably_nonneg, computed.
 
     Sizes become s + 2 with s >= 0; a negative ceil(log2 u) term is cancelled by a
     positive one with a larger argument and coefficient, or bounded by u - 1; what

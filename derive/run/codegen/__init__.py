@@ -1,4 +1,4 @@
-"""Code export: a loop program (and its backward program) as a NumPy module."""
+"""Code export: a loop program (and its backward program) as a NumPy (or torch) module."""
 from __future__ import annotations
 
 import sympy as sp
@@ -6,9 +6,11 @@ from derive.engines.backward import derive_backward
 from derive.core.records import Backward
 from derive.core.naming import python_name as identifier
 from derive.core.program import Program, format_items, grad_name, is_grad_name, ref_name
-from derive.run.codegen.emitter import CodegenError, HELPERS, TARGETS, _stand_in
+from derive.run.codegen.dialect import DIALECTS
+from derive.run.codegen.emitter import CodegenError, TARGETS
 from derive.run.codegen.generator import FunctionPlan, Generator
-from derive.run.codegen.writer import ModuleWriter, _docstring, _shape_text
+from derive.run.codegen.reuse import reuse_forward_values
+from derive.run.codegen.writer import ModuleWriter, _docstring, _shape_text, _walk
 
 # the module
 # --------------------------------------------------------------------------
@@ -43,7 +45,8 @@ def choose_backward(spec) -> tuple[Backward, str]:
 
 
 def export(spec, backward: bool = True, target: str = "numpy", bw: Backward | None = None) -> str:
-    """The NumPy module of a problem's program (and its backward program)."""
+    """The NumPy module of a problem's program (and its backward program); with
+    target="torch" the same algorithm in torch tensor operations (`torch.compile` fuses it)."""
     if target not in TARGETS:
         raise CodegenError(f"unknown target {target!r} (targets: {', '.join(TARGETS)})")
     prog = spec.program
@@ -51,13 +54,15 @@ def export(spec, backward: bool = True, target: str = "numpy", bw: Backward | No
     if backward and bw is None:
         bw, label = choose_backward(spec)
     return export_program(prog, bw if backward else None, spec.id, spec.title,
-                          getattr(spec, "source", ""), label)
+                          getattr(spec, "source", ""), label, target)
 
 
 def export_program(prog: Program, bw: Backward | None = None, ident: str = "program",
-                   title: str = "", source: str = "", label: str = "") -> str:
+                   title: str = "", source: str = "", label: str = "",
+                   target: str = "numpy") -> str:
     tensors = prog.tensors
-    writer = ModuleWriter(bw.program if bw is not None else prog)
+    dialect = DIALECTS[target]
+    writer = ModuleWriter(bw.program if bw is not None else prog, dialect)
     fin = _forward_inputs(prog)
     computed = [n for n in prog.written()]
     fplan = FunctionPlan("forward", "", list(prog.items), fin,
@@ -71,18 +76,19 @@ def export_program(prog: Program, bw: Backward | None = None, ident: str = "prog
     functions = [writer.write_function(fplan)]
     if bw is not None:
         bprog = bw.program
+        bitems = reuse_forward_values(bprog.items, prog.items, bprog.tensors)
         sources = [grad_name(s) for s in bw.sources]
         bin_ = []
-        for st in bprog.statements():
+        written = {st.target_name for st, _ in _walk(bitems)}
+        for st, _ in _walk(bitems):
             for r in st.reads():
                 n = ref_name(r)
-                written = set(bprog.written())
                 if n not in bin_ and (n not in written or n in sources):
                     bin_.append(n)
         bin_ = [n for n in bin_ if not is_grad_name(n)] + [n for n in sources if n in bin_] + \
             [n for n in sources if n not in bin_]
         outputs = [(t, grad_name(t)) for t in bw.targets]
-        bplan = FunctionPlan("backward", "", list(bprog.items), bin_, outputs, set(bin_))
+        bplan = FunctionPlan("backward", "", bitems, bin_, outputs, set(bin_))
         bdoc = ["Run the backward program: the gradients of "
                 + ", ".join(bw.targets) + f" from {', '.join(sources)}.", ""]
         for n in bin_:
@@ -93,8 +99,9 @@ def export_program(prog: Program, bw: Backward | None = None, ident: str = "prog
         bplan.doc = "\n".join(bdoc)
         functions.append(writer.write_function(bplan))
     head = [f"{ident}: {title}".rstrip(": "), "",
-            "NumPy code exported by derive (`derive code "
-            f"{ident}{' --backward' if bw is not None else ''}`)."]
+            f"{dialect.library} code exported by derive (`derive code "
+            f"{ident}{' --backward' if bw is not None else ''}"
+            f"{' --target ' + target if target != 'numpy' else ''}`)."]
     if source:
         head.append(f"Source: {source}")
     head += ["", "Index ranges: " + ", ".join(f"{n} in {sp.sstr(lo)}..{sp.sstr(hi)}"
@@ -104,16 +111,15 @@ def export_program(prog: Program, bw: Backward | None = None, ident: str = "prog
     if bw is not None:
         head += ["", f"The backward program (derived by derive{', ' + label if label else ''}):"]
         head += ["    " + l for l in format_items(bw.program.items, prog.indices)]
-    head += ["", "Arrays are float64 NumPy arrays; an index range lo..hi is stored at "
+    head += ["", f"{dialect.arrays}; an index range lo..hi is stored at "
                  "positions 0..hi-lo.", "Out-of-range reads are zero."]
-    imports = ["import math", ""] if writer.helpers & {"erf", "Phi"} else []
-    parts = [_docstring("\n".join(head)), ""] + imports + ["import numpy as np", ""]
-    for name in ("sigma", "softplus", "sech", "erf", "Phi", "relu", "step", "_pad", "_view",
-                 "_index"):
-        if name in writer.helpers:
-            parts += ["", HELPERS[name], ""]
+    parts = [_docstring("\n".join(head)), ""] + dialect.imports(writer.helpers)
+    for name in dialect.helper_order:
+        if name in writer.helpers or name == "_t":
+            if name in dialect.helpers:
+                parts += ["", dialect.helpers[name], ""]
     for name in sorted(writer.stand_ins):
-        parts += ["", _stand_in(Generator.function_name(name)), ""]
+        parts += ["", dialect.stand_in(Generator.function_name(name)), ""]
     for c in writer.cells:
         parts += ["", c, ""]
     for f in functions:

@@ -22,7 +22,8 @@ statement in the course notation:
   the block reads (parameter gradients) are moved after the loop and done
   for all steps at once.
 
-Nothing here evaluates text: the module is printed from the SymPy IR, and it
+The calls NumPy and torch spell differently come from the target's dialect
+(dialect.py).  Nothing here evaluates text: the module is printed from the SymPy IR, and it
 is only imported by tests and benchmarks.
 """
 from __future__ import annotations
@@ -40,13 +41,13 @@ from derive.core.program import (affine, Statement, TensorScalar, format_stateme
                                  ref_name)
 from derive.core.functions import NUMPY
 from derive.run.codegen.helpers import HELPERS, _stand_in  # noqa: F401 (re-exported)
+from derive.run.codegen.dialect import TARGETS  # noqa: F401 (re-exported)
 
 
 class CodegenError(DeriveError):
     pass
 
 
-TARGETS = ("numpy",)
 NP_CODE = {f: code for f, (_, code) in NUMPY.items()}     # function -> NumPy code
 NP_CONSTANTS = {sp.pi: "np.pi", sp.E: "np.e"}             # constants -> NumPy code
 
@@ -158,6 +159,7 @@ class Emitter:
 
     def __init__(self, gen):
         self.g = gen
+        self.pre: list = []       # lines a statement needs first (copies made once)
 
     # ---- names and integers ------------------------------------------------
 
@@ -245,7 +247,7 @@ class Emitter:
         if len(order) == 2:
             return Arr(f"{arr.wrap(POSTFIX)}.T", order, POSTFIX, arr.fresh)
         perm = ", ".join(str(arr.axes.index(v)) for v in order)
-        return Arr(f"np.transpose({arr.code}, ({perm}))", order, ATOM, arr.fresh)
+        return Arr(self.g.d.transpose(arr.code, perm), order, ATOM, arr.fresh)
 
     def bcast(self, arr: Arr, layout: tuple) -> Arr:
         """arr, broadcastable against arrays with axes `layout` (grid order)."""
@@ -277,7 +279,7 @@ class Emitter:
             c = _num(e)
             return Arr(c, (), ATOM if not c.startswith("-") and "/" not in c else UNARY)
         if e.is_NumberSymbol:
-            return Arr(NP_CONSTANTS.get(e, repr(float(e))), (), ATOM)
+            return Arr(self.g.d.constant(NP_CONSTANTS.get(e, repr(float(e)))), (), ATOM)
         if e.is_Symbol:
             return self.symbol(e, ctx)
         if e.is_Add:
@@ -288,22 +290,26 @@ class Emitter:
             return self.power(e, ctx)
         fn = NP_CODE.get(type(e))
         if fn is not None:
-            if fn in HELPERS:
+            fn = self.g.d.function(fn)
+            if fn in self.g.d.helpers:
                 self.g.use(fn)
             args = [self.expr(a, ctx) for a in e.args]
             lay = self.layout_of(set().union(*[set(a.axes) for a in args]), ctx)
-            text = ", ".join(self.opnd(a, lay, 0) if len(args) > 1 else a.code for a in args)
+            if len(args) == 1:
+                return Arr(self.g.d.call(fn, args[0].code, not lay), lay, ATOM)
+            text = ", ".join(self.opnd(a, lay, 0) for a in args)
             return Arr(f"{fn}({text})", lay, ATOM)
         if isinstance(e, ind):
             rel = e.args[0]
             a, b = self.expr(rel.lhs, ctx), self.expr(rel.rhs, ctx)
             lay = self.layout_of(set(a.axes) | set(b.axes), ctx)
-            return Arr(f"({self.opnd(a, lay, ADD)} {rel.rel_op} {self.opnd(b, lay, ADD)}) * 1.0",
-                       lay, MUL)
+            return Arr(self.g.d.indicator(
+                f"{self.opnd(a, lay, ADD)} {rel.rel_op} {self.opnd(b, lay, ADD)}"), lay, MUL)
         if isinstance(e, sp.KroneckerDelta):
             a, b = self.expr(e.args[0], ctx), self.expr(e.args[1], ctx)
             lay = self.layout_of(set(a.axes) | set(b.axes), ctx)
-            return Arr(f"({self.opnd(a, lay, ADD)} == {self.opnd(b, lay, ADD)}) * 1.0", lay, MUL)
+            return Arr(self.g.d.indicator(f"{self.opnd(a, lay, ADD)} == {self.opnd(b, lay, ADD)}"),
+                       lay, MUL)
         if isinstance(e, sp.Derivative):
             f = e.expr
             if isinstance(f, sp.core.function.AppliedUndef) and len(f.args) == 1:
@@ -416,9 +422,11 @@ class Emitter:
         base, ex = e.base, e.exp
         b = self.expr(base, ctx)
         if ex == sp.S.Half:
-            return Arr(f"np.sqrt({b.code})", b.axes, ATOM)
+            return Arr(self.g.d.call(self.g.d.function("np.sqrt"), b.code, not b.axes),
+                       b.axes, ATOM)
         if ex == -sp.S.Half:
-            return Arr(f"1 / np.sqrt({b.code})", b.axes, MUL)
+            root = self.g.d.call(self.g.d.function("np.sqrt"), b.code, not b.axes)
+            return Arr(f"1 / {root}", b.axes, MUL)
         if ex.is_Integer and ex < 0:
             inner = b.wrap(POWER + 1) if ex == -1 else f"{b.wrap(POWER + 1)}**{-int(ex)}"
             return Arr(f"1 / {inner}", b.axes, MUL)
@@ -508,7 +516,7 @@ class Emitter:
             letters = {v: "abcdefghijklmnopqrstuvwxyz"[k] for k, v in enumerate(ctx.grid)}
         subs = ",".join("".join(letters[v] for v in a.axes) for a in arrs)
         spec = f"{subs}->{''.join(letters[v] for v in out_axes)}"
-        return Arr(f"np.einsum('{spec}', {', '.join(a.code for a in arrs)})", out_axes, ATOM)
+        return Arr(self.g.d.einsum(spec, ', '.join(a.code for a in arrs)), out_axes, ATOM)
 
     def matmul(self, A: Arr, B: Arr, V, ctx: Ctx) -> Arr | None:
         S = [v for v in A.axes if v in V]
@@ -534,16 +542,39 @@ class Emitter:
             rows = self.int_code(self.count_code(S, ctx), ctx)
             ca = self.int_code(self.count_code(fa, ctx), ctx)
             cb = self.int_code(self.count_code(fb, ctx), ctx)
-            return Arr(f"{A.wrap(POSTFIX)}.reshape({rows}, {ca}).T @ "
-                       f"{B.wrap(POSTFIX)}.reshape({rows}, {cb})", (fa[0], fb[0]), ADD)
+            return Arr(f"{self.rows(A, rows, ca, ctx)}.T @ {self.rows(B, rows, cb, ctx)}",
+                       (fa[0], fb[0]), ADD)
         ia = ", ".join(str(A.axes.index(v)) for v in S)
         ib = ", ".join(str(B.axes.index(v)) for v in S)
-        return Arr(f"np.tensordot({A.code}, {B.code}, axes=([{ia}], [{ib}]))",
+        return Arr(self.g.d.tensordot(A.code, B.code, ia, ib),
                    tuple(fa + fb), ATOM)
 
     # ---- statements --------------------------------------------------------
 
     def statement(self, st: Statement, ctx: Ctx, op: str, rebind: bool = False) -> list:
+        """Lines for one statement (after the copies it makes once, see `rows`)."""
+        self.pre = []
+        lines = self._statement(st, ctx, op, rebind)
+        lay = self.g.layouts.get(st.target_name)
+        name = lay.name if lay is not None else self.g.pyname(st.target_name)
+        for code in [c for c, (_, base) in self.g.hoisted.items() if base == name]:
+            del self.g.hoisted[code]          # written: the copy is stale
+        return self.pre + lines
+
+    def rows(self, arr: Arr, rows: str, cols: str, ctx: Ctx) -> str:
+        """arr flattened to `rows` rows.  Flattening a strided view copies it: outside
+        a Python loop the copy is made once and kept for every product that reads it
+        (until the tensor is written)."""
+        code = f"{arr.wrap(POSTFIX)}.reshape({rows}, {cols})"
+        base = arr.code.split("[", 1)[0]
+        if ctx.fixed or arr.fresh or "[" not in arr.code or not base.isidentifier():
+            return code
+        if code not in self.g.hoisted:
+            self.g.hoisted[code] = (self.g.fresh_name(base + "_rows"), base)
+            self.pre.append(f"{self.g.hoisted[code][0]} = {code}")
+        return self.g.hoisted[code][0]
+
+    def _statement(self, st: Statement, ctx: Ctx, op: str, rebind: bool = False) -> list:
         """Lines for one statement, vectorized over ctx.grid.
 
         op is the statement's `=`, `+=`, `-=`, or `=-` (a `-=` into zeros);
@@ -558,7 +589,7 @@ class Emitter:
             self.expr(st.rhs, ctx)
         pos = [k for k, v in enumerate(value.axes) if v in V]
         if st.op in REDUCTIONS and pos:      # m[b, j] = max_k h[b, k, j]: np.max over k
-            value = Arr(f"np.{REDUCTIONS[st.op]}({value.code}, axis={tuple(pos)})",
+            value = Arr(self.g.d.reduction(REDUCTIONS[st.op], value.code, tuple(pos)),
                         tuple(v for v in value.axes if v not in V), ATOM)
         op = "=" if st.op in REDUCTIONS else op
         negate = op == "=-" or (rebind and op == "-=")
@@ -602,11 +633,11 @@ class Emitter:
         if split:
             lines = split
         elif rebind and set(value.axes) == set(order):
-            line = f"{code} = {vcode}" + ("" if (val.fresh or negate) else ".copy()")
+            line = f"{code} = {vcode}" + ("" if (val.fresh or negate) else self.g.d.copy)
         elif rebind:
             drop = ctx.slices[name][0] if name in ctx.slices else None
-            line = (f"{code} = np.broadcast_to({vcode}, "
-                    f"{self.g.shape_code(lay, ctx, drop=drop)}).copy()")
+            line = f"{code} = " + self.g.d.broadcast_copy(
+                vcode, self.g.shape_code(lay, ctx, drop=drop))
         elif op == "=":
             line = f"{view}{'[...]' if whole else ''} = {vcode}"
         else:
@@ -667,7 +698,9 @@ class Emitter:
                              else self.int_code(pos, ctx))
         val = self.bcast(value, rest)
         vcode = ("-" + val.wrap(MUL)) if op == "-=" else val.code
-        return [f"np.add.at({lay.name}, ({', '.join(idx_codes)},), {vcode})"]
+        if self.g.d.name == "torch":
+            self.g.use("_add_at")
+        return [self.g.d.add_at(lay.name, ', '.join(idx_codes), vcode)]
 
 
 def _negative(t) -> bool:

@@ -6,23 +6,35 @@ from dataclasses import dataclass
 import sympy as sp
 from sympy import Indexed
 from derive.core.program import (affine, Block, Program, reads, ref_indices, ref_name)
+from derive.run.codegen.dialect import DIALECTS
 from derive.run.codegen.emitter import (CodegenError, Ctx, Layout, _IntPrinter, _extreme,
                                         _is_zero, _nonneg)
 
 class Generator:
-    def __init__(self, program: Program, helpers: set, stand_ins: set):
+    def __init__(self, program: Program, helpers: set, stand_ins: set, dialect=None):
         self.program = program
+        self.d = dialect or DIALECTS["numpy"]      # NumPy or torch spellings
         self.helpers = helpers
         self.stand_ins = stand_ins
         self.layouts: dict = {}
         self.size_names = {sym: self.safe(name) for name, sym in program.sizes.items()}
         self.symbols = {name: sym for name, sym in program.symbols.items()
                         if name not in program.sizes}
+        self.hoisted: dict = {}      # code of a copy made once -> (its name, the array's)
+
+    def fresh_name(self, base: str) -> str:
+        """A Python name no tensor, size or earlier copy of the function has."""
+        taken = {self.pyname(n) for n in self.program.tensors} | set(self.size_names.values()) \
+            | {v[0] for v in self.hoisted.values()} | self.RESERVED
+        while base in taken:
+            base += "_"
+        return base
 
     # ---- names -------------------------------------------------------------
 
     RESERVED = {"np", "math", "sigma", "softplus", "sech", "erf", "Phi", "relu", "step",
-                "forward", "backward", "cell", "_pad", "_view", "_index", "grads", "out"}
+                "forward", "backward", "cell", "_pad", "_view", "_index", "grads", "out",
+                "torch", "_t", "_maximum", "_minimum", "_add_at"}
 
     # helpers named as vocabulary functions: a problem's own function of that name
     # replaces the vocabulary's, so its stand-in may keep the name

@@ -11,15 +11,16 @@ from derive.run.codegen.generator import FunctionPlan, Generator
 from derive.run.codegen.transform import fission, sequential_blocks
 
 class ModuleWriter:
-    def __init__(self, program: Program):
+    def __init__(self, program: Program, dialect=None):
         self.program = program
+        self.dialect = dialect
         self.helpers: set = set()
         self.stand_ins: set = set()
         self.cells: list = []       # code of cell functions
         self.step_locals: dict = {}
 
     def write_function(self, plan: FunctionPlan) -> str:
-        g = Generator(self.program, self.helpers, self.stand_ins)
+        g = Generator(self.program, self.helpers, self.stand_ins, self.dialect)
         em = Emitter(g)
         items = sequential_blocks(plan.items)
         if not plan.cell:
@@ -48,7 +49,7 @@ class ModuleWriter:
                                  f"{g.int_code(b, Ctx((), {}, {}))})" for a, b in lay.pads)
                 lines.append(f"    {lay.name} = _pad({lay.name}, [{pads}])")
             elif n in writers:
-                lines.append(f"    {lay.name} = np.array({lay.name}, dtype=float)"
+                lines.append(f"    {lay.name} = {g.d.float_copy(lay.name)}"
                              f"   # a copy: updated below")
         # allocation of computed tensors (unless bound by their only statement)
         rebind = self._rebinds(items, writers, plan, g)
@@ -62,7 +63,7 @@ class ModuleWriter:
             if not info.axes:
                 lines.append(f"    {lay.name} = 0.0")
             else:
-                lines.append(f"    {lay.name} = np.zeros({g.shape_code(lay)})")
+                lines.append(f"    {lay.name} = {g.d.zeros(g.shape_code(lay))}")
         once = self._written_once(items, writers, plan)
         body = self._items(em, g, items, Ctx((), {}, {}), once, rebind, plan, 1)
         lines += body
@@ -285,6 +286,7 @@ class ModuleWriter:
 
     def _block(self, em, g, block, ctx, once, rebind, plan, depth) -> list:
         pad = "    " * depth
+        g.hoisted.clear()           # a block (or its cell) may write what was copied
         lines = []
         fixed = dict(ctx.fixed)
         ranges = dict(ctx.ranges)
@@ -344,8 +346,8 @@ class ModuleWriter:
             if len(self.program.tensors[x].axes) == 1:
                 cl.append(f"    {nm} = 0.0")
             else:
-                cl.append(f"    {nm} = np.zeros("
-                          f"{g.shape_code(g.layouts[x], c.ctx, drop=c.slices[x][0])})")
+                shape = g.shape_code(g.layouts[x], c.ctx, drop=c.slices[x][0])
+                cl.append(f"    {nm} = {g.d.zeros(shape)}")
         cl += ["    " + line for line in body_lines]
         cl.append("    return " + ", ".join(c.slices[x][1][0] for x in c.written))
         return self._cell_call(c, g, ctx, sizes + syms), "\n".join(cl)
