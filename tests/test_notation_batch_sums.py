@@ -176,3 +176,32 @@ def test_a_loops_part_refuses_a_summation_sign_and_points_at_it():
     v = verdict("ugrnn:a", text)
     assert v.verdict == "unusable"
     assert "no summation sign" in v.message and "1:29" in v.message
+
+
+BASE_AFTER = [
+    ("lastloss:a", "z.grad[t,m] = U[M,m] z.grad[t+1,M] (1-h[t,m]^2)\n"
+                   "z.grad[S,m] = h[S,m] (1-h[S,m]^2)", "correct"),
+    ("lastloss:a", "z.grad[t,m] = U[M,m] z.grad[t+1,M] (1-h[t,m]^2)\n"
+                   "z.grad[S,m] = 2 h[S,m] (1-h[S,m]^2)", "incorrect"),
+    ("lastloss:a", "z.grad[t,m] = U[M,m] z.grad[t+1,M] (1-h[t,m]^2) + h[t,m](1-h[t,m]^2)\n"
+                   "z.grad[S,m] = h[S,m] (1-h[S,m]^2)", "incorrect"),
+    ("vanilla_rnn_bptt:a", "δ_t = (Uᵀ δ_{t+1} + Vᵀ(ŷ_t − y_t)) ⊙ (1 − h_t²)\n"
+                           "δ_T = (Vᵀ (ŷ_T − y_T)) ⊙ (1 − h_T²)", "correct"),
+    ("vanilla_rnn_bptt:a", "delta_t = U^T delta_{t+1} ∘ (1 - h_t^2)\n"
+                           "delta_T = V^T (yhat_T - y_T) ∘ (1 - h_T^2)", "incorrect"),
+]
+
+
+@pytest.mark.parametrize("where, text, want", BASE_AFTER,
+                         ids=[f"{w}:{t[:30]}" for w, t, _ in BASE_AFTER])
+def test_a_recurrence_written_before_its_base_case(where, text, want):
+    v = verdict(where, text)
+    assert v.verdict == want, (v.verdict, v.message, v.read_as)
+
+
+def test_a_base_case_written_after_its_recurrence_is_read_first():
+    """Regression: `z.grad[t] = ... z.grad[t+1]` then `z.grad[S] = ...` ran in the order
+    written, so every step before S read a zero z.grad[S] and a right answer (a loss only
+    at the last step S of t in 1..S) was judged incorrect.  The slot's capital S is the
+    last step of t, the index of that axis, though S is not t's capital."""
+    assert verdict(*BASE_AFTER[0][:2]).verdict == "correct"

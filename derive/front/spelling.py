@@ -104,8 +104,8 @@ def _last_step_note(line: str, names: Names, notes: list):
         if rng and rng[1] == slot:
             low = slot.lower()
             notes.append(f"read `{slot}` in the target {m.group(1)}[{m.group(2)}] as the last "
-                         f"step {low} = {slot}, not a sum over {low}; a later `=` for "
-                         f"{m.group(1)} over {low} gives the other steps")
+                         f"step {low} = {slot}, not a sum over {low}; an `=` for "
+                         f"{m.group(1)} over {low}, before or after it, gives the other steps")
 
 
 def _lex(line: str, lineno: int, text: str) -> list:

@@ -148,11 +148,14 @@ def _reads_tensor(expr, name: str) -> bool:
 
 
 def _reads_name(node, name: str) -> bool:
-    """Whether the syntax tree reads tensor `name` (x or x[...])."""
+    """Whether the syntax tree reads tensor `name` (x, x[...], or x.grad[...] for
+    name x.grad)."""
     if isinstance(node, N.Name):
         return node.id == name
+    if isinstance(node, N.Grad):
+        return isinstance(node.base, N.Name) and node.base.id + ".grad" == name
     if isinstance(node, N.Index):
-        return (isinstance(node.base, N.Name) and node.base.id == name) or \
+        return _reads_name(node.base, name) or \
             any(_reads_name(i, name) for i in node.indices)
     for attr in ("left", "right", "operand"):
         if hasattr(node, attr) and _reads_name(getattr(node, attr), name):
