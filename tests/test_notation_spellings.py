@@ -155,6 +155,17 @@ MATRIX = [
      "db1 = (2 W2ᵀ(ŷ − y)) ⊙ max(0, z1)\ndW1 = db1 xᵀ", "incorrect"),
     ("mlp_regression:b", "dW2 = 2(ŷ − y) z2ᵀ\ndb2 = 2(ŷ − y)\n"                  # x dz^T
      "db1 = (2 W2ᵀ(ŷ − y)) ⊙ 1[z1 > 0]\ndW1 = x db1ᵀ", "incorrect"),
+    # outer(a, b) = a bᵀ, matmul(A, B) = dot(A, B) = A B (the NumPy spellings)
+    ("mlp_regression:b", "dW2 = np.outer(2(ŷ − y), z2)\ndb2 = 2(ŷ − y)\n"
+     "dz1 = (2 np.dot(W2.T, ŷ − y)) * (z1 > 0)\ndb1 = dz1\ndW1 = np.outer(dz1, x)", "correct"),
+    ("mlp_regression:b", "dW2 = outer(2(ŷ − y), z2)\ndb2 = 2(ŷ − y)\n"
+     "dz1 = (2 np.matmul(W2.T, ŷ − y)) * (z1 > 0)\ndb1 = dz1\ndW1 = outer(dz1, x)", "correct"),
+    ("mlp_regression:b", "dW2 = np.outer(2(ŷ − y), z2)\ndb2 = 2(ŷ − y)\n"          # outer(x, dz)
+     "dz1 = (2 np.dot(W2.T, ŷ − y)) * (z1 > 0)\ndb1 = dz1\ndW1 = np.outer(x, dz1)",
+     "incorrect"),
+    ("mlp_regression:b", "dW2 = np.outer(2(ŷ − y), z2)\ndb2 = 2(ŷ − y)\n"          # no transpose
+     "dz1 = (2 np.dot(W2, ŷ − y)) * (z1 > 0)\ndb1 = dz1\ndW1 = np.outer(dz1, x)",
+     "incorrect"),
 ]
 
 
@@ -193,6 +204,17 @@ def test_a_refusal_points_at_the_character_typed():
     """The column is the one in the answer as typed, not in its respelled form."""
     v = verdict("he_init:b", "σ_W = √(2/n) + \\foo")
     assert v.verdict == "unusable" and "answer:1:16:" in v.message and "\\foo" in v.message
+
+
+def test_outer_of_two_vectors_was_refused_as_a_tensor_without_its_index():
+    """Regression: `W.grad = np.outer(z.grad, x)` was refused ("'z.grad' has 1 index, not
+    0"): outer( , ) was no matrix form. It is z.grad xᵀ, and a matrix is refused."""
+    text = ("h.grad = (y - t) v\nv.grad = (y - t) h\nz.grad = step(z) * h.grad\n"
+            "W.grad = np.outer(z.grad, x)")
+    assert verdict("mlp_numeric:vectorized", text).verdict == "correct"
+    bad = verdict("mlp_numeric:vectorized", "W.grad = outer(W, x)")
+    assert bad.verdict in ("incorrect", "unusable")
+    assert "two vectors" in bad.message + " ".join(bad.diagnosis)
 
 
 def test_a_transposed_outer_product_is_not_silently_repaired():

@@ -189,6 +189,9 @@ class _Shapes:
         if self.tok.text == "(" and len(toks) == 1 and t.text == "diag" and \
                 not self.names.known("diag"):
             return self.diag(t)
+        if self.tok.text == "(" and len(toks) == 1 and t.text in ("outer", "matmul", "dot") \
+                and not self.names.known(t.text):
+            return self.product_call(t)
         if self.tok.text == "(" and len(toks) == 1:       # a call: elementwise
             if not self.known_function(t.text):
                 raise _NotMatrix()          # diag(p), mean(x): not a reading to trust
@@ -235,6 +238,28 @@ class _Shapes:
         node = Node("diag", [t, open_, close], [inner], shape=(row, col))
         node.slots = [col]
         return node
+
+    def product_call(self, t) -> Node:
+        """outer(a, b) = a bᵀ (two vectors); matmul(A, B) and dot(A, B) = A B."""
+        self.k += 1
+        a = self.expr()
+        if self.tok.text != ",":
+            raise _NotMatrix()
+        self.k += 1
+        b = self.expr()
+        if self.tok.text != ")":
+            raise _NotMatrix()
+        self.k += 1
+        op = Tok("mm", "*", t.col)
+        a, b = (Node("paren", [Tok("op", "(", x.col), Tok("op", ")", x.col)], [node],
+                     shape=node.shape) for x, node in ((t, a), (t, b)))
+        if t.text == "outer":
+            if a.shape[1] is not None or b.shape[1] is not None or None in (a.shape[0],
+                                                                            b.shape[0]):
+                self.shape_fail(f"outer(a, b) takes two vectors, not {_shape(a.shape)} and "
+                                f"{_shape(b.shape)}", t.col)
+            b = self.transposed(b)
+        return Node("bin", args=[a, b], op=op, shape=self.product(a, b, op))
 
     def transpose_next(self) -> bool:
         t = self.tok
