@@ -205,3 +205,29 @@ def test_a_base_case_written_after_its_recurrence_is_read_first():
     at the last step S of t in 1..S) was judged incorrect.  The slot's capital S is the
     last step of t, the index of that axis, though S is not t's capital."""
     assert verdict(*BASE_AFTER[0][:2]).verdict == "correct"
+
+
+# vanilla_rnn_bptt:b, by hand: U.grad = Σ_t δ_t h_{t−1}ᵀ, W.grad = Σ_t δ_t x_tᵀ, b.grad = Σ_t δ_t
+STEPS = [
+    ("vanilla_rnn_bptt:b", "dU = Σ_t δ_t h_{t−1}ᵀ\ndW = Σ_t δ_t x_tᵀ\ndb = Σ_t δ_t", "correct"),
+    ("vanilla_rnn_bptt:b", "dU = Σ_t δ_t h_{t−1}ᵀ\ndW = Σ_t δ_t x_tᵀ\ndb = δ_T", "incorrect"),
+    ("vanilla_rnn_bptt:b", "dU = δ_T h_{T−1}ᵀ\ndW = δ_T x_Tᵀ\ndb = δ_T", "incorrect"),
+    ("vanilla_rnn_bptt:b", "U.grad[m,i] = z.grad[T,m] h[T-1,i]\nW.grad[m,k] = z.grad[T,m] x[T,k]\n"
+                           "b.grad[m] = z.grad[T,m]", "correct"),      # course capitals: sums
+]
+
+
+@pytest.mark.parametrize("where, text, want", STEPS, ids=[f"{w}:{t[:30]}" for w, t, _ in STEPS])
+def test_a_capital_written_as_a_subscript_names_a_step(where, text, want):
+    v = verdict(where, text)
+    assert v.verdict == want, (v.verdict, v.message, v.read_as)
+
+
+def test_delta_T_on_the_right_was_read_as_a_sum_over_every_step():
+    """Regression (a false correct): `db = δ_T`, the last step only, was read as
+    b.grad[m] = z.grad[T, m], the course's capital for the sum over t, so a wrong b.grad
+    (and `dU = δ_T h_{T−1}ᵀ`, every gradient wrong) was judged correct.  A subscript
+    names a step; a capital in brackets is still the sum."""
+    v = verdict(*STEPS[2][:2])
+    assert v.verdict == "incorrect"
+    assert any("as the step t = T" in n for n in v.reading)

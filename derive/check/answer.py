@@ -21,6 +21,7 @@ from derive.core.program import (grad_name, is_grad_name)
 from derive.check.designs import check_design
 from derive.check.expressions import check_expression_part
 from derive.front.spec import Spec, answer_scope
+from derive.front.resolve import named_steps
 from derive.front.spelling import Reading, names_of, respell
 from derive.check.loops import _check_loops, _wanted
 from derive.run.agree import MEMO
@@ -70,7 +71,8 @@ def check_answer(spec: Spec, label: str, text: str, show_answer: bool = False,
                     "the sum's index its own loop (for ..., i: X[...] += ...)", "answer",
                     line, col, reading.original).format())
                 return verdict
-            _dispatch(spec, part, reading.text, verdict, show_answer)
+            with named_steps(reading.steps):      # δ_T: the step T, not a sum
+                _dispatch(spec, part, reading.text, verdict, show_answer)
     except LimitError as e:
         _unusable(verdict, str(e))
         verdict.limited = isinstance(e, TimeLimitError) or "memory" in str(e)

@@ -10,7 +10,6 @@ from derive.check.lines import (Line, answer_scope, layer_variance_label, norm_l
 from derive.check.orders import _cost_diagnosis, growth, order_text
 from derive.answers import solve_part
 from derive.check.numeric import agree, significant, MIN_DIGITS
-from derive.check.numeric import MIN_DIGITS, significant
 from derive.front.notation import number
 
 # --------------------------------------------------------------------------
@@ -48,7 +47,7 @@ def check_expression_part(spec, part, text: str, verdict, show_answer: bool):
         if cost:
             strip_order(ln)
             ln.text = order_text(ln.text, set(spec.program.sizes) | set(spec.symbols))
-        ln.value = parse_line(spec, scope, ln, text)
+        ln.value = parse_line(spec, scope, ln, text, part)
         ln.decimals = None if cost else read_decimals(spec, scope, ln, text)
         cands, squared = _candidates(ln, results, primary, cost)
         if not cands:

@@ -147,15 +147,19 @@ def answer_scope(spec, results):
     return scope
 
 
-def parse_line(spec, scope, line: Line, full_text: str):
+def parse_line(spec, scope, line: Line, full_text: str, part=None):
     text = line.text.replace("π", "pi")
     try:
         node = N.parse_expression(text, "answer")
-        r = Resolver(scope.copy(), "answer", text, None, 0, answer=True)
+        scope = scope.copy()
+        node, given = _assumed_moments(node, _known_moments(spec, part, scope), scope)
+        r = Resolver(scope, "answer", text, None, 0, answer=True)
         fake = N.Stmt(1, 1, N.Name(1, 1, "_"), "=", node, [], False, text)
         value, opened = _StmtState(r, fake, {}).expr(node)
         if opened:
             r.err(node, "an expression answer cannot sum over capital indices")
+        if given:
+            value = value.xreplace(given)
     except NotationError as e:
         message = e.message
         juxtaposed = re.match(r"unexpected '[A-Za-z0-9_(]", message)
@@ -163,3 +167,144 @@ def parse_line(spec, scope, line: Line, full_text: str):
             message += " (write a product with *, e.g. T*log(J) or n*v*sigma_W^2)"
         raise NotationError(message, "answer", line.number, e.column, full_text) from None
     return value
+
+
+_MOMENT_CALLS = {"Var": "variance", "E": "mean", "Mean": "mean"}
+
+
+def _known_moments(spec, part, scope) -> dict:
+    """tensor -> {mean, variance} an answer may name on its right side: the assumed law
+    of an input (`assume:`), or, in a part asking for a recurrence, the layer variance
+    sigma2(l) of its `from` tensor and sigma2(l + 1) of its `of` tensor (Var(m_t),
+    Var(m_{t+1})), which come before any assumption at layer 0."""
+    known = {k: v for k, v in (getattr(spec, "assume", None) or {}).items()
+             if "constant" not in v}
+    args = getattr(part, "args", None) or {}
+    rec = args.get("recurrence")
+    if rec:
+        grad = rec["from"].endswith(".grad")
+        f = next((fn for name, (fn, n) in scope.functions.items()
+                  if n == 1 and name == ("sigma2_grad" if grad else "sigma2")), None)
+        if f is None:
+            return known
+        layer = rec["layer"]
+        known[rec["from"]] = {"mean": None, "variance": f(layer)}
+        known[args["of"]] = {"mean": None, "variance": f(layer + 1)}
+    return known
+
+
+def _assumed_moments(node, assume: dict, scope):
+    """`Var(z0)`, `E[x0]`, `E[z0^2]` of a tensor the spec assumes (an input's law): its
+    assumed value, as the answer may state the result in terms of it (Var(z1) =
+    (n/2) σ_W² Var(z0)). (new tree, {placeholder symbol: value})."""
+    given: dict = {}
+
+    def moment(n):
+        if isinstance(n, N.Call) and isinstance(n.func, N.Name):
+            name, args = n.func.id, n.args
+        elif isinstance(n, N.Index) and isinstance(n.base, N.Name):
+            name, args = n.base.id, n.indices
+        else:
+            return None
+        if name not in _MOMENT_CALLS or len(args) != 1:
+            return None
+        arg, power = args[0], 1
+        if isinstance(arg, N.BinOp) and arg.op == "^" and isinstance(arg.right, N.Num) and \
+                arg.right.text == "2" and name != "Var":
+            arg, power = arg.left, 2
+        if isinstance(arg, N.Index) and isinstance(arg.base, N.Name):
+            arg = arg.base                  # an entry: the entries share their law
+        law = assume.get(arg.id) if isinstance(arg, N.Name) else None
+        if not law:
+            return None
+        mean, var = _number(law.get("mean")), _number(law.get("variance"))
+        if name == "Var":
+            return var
+        if mean is None or var is None:
+            return None
+        return mean if power == 1 else var + mean ** 2
+
+    def children(n):
+        """(field, position or None, child) of a syntax node."""
+        for f in getattr(n, "__dataclass_fields__", ()):
+            v = getattr(n, f)
+            if isinstance(v, N.Node):
+                yield f, None, v
+            elif isinstance(v, list):
+                for k, x in enumerate(v):
+                    if isinstance(x, N.Node):
+                        yield f, k, x
+
+    found, names = [], []        # [(path, node, value)], [(path, capital)]
+
+    def search(n, path, within=False):
+        value = None if within else moment(n)
+        if value is not None:
+            found.append((path, n, value))
+        for f, k, c in children(n):
+            search(c, path + ((f, k),), within or value is not None)
+        if isinstance(n, N.Name) and n.id[:1].isupper() and n.id.lower() in scope.indices:
+            names.append((path, n.id))
+
+    def put(root, path, new):
+        if not path:
+            return new
+        *up, (f, k) = path
+        parent = root
+        for g, j in up:
+            parent = getattr(parent, g) if j is None else getattr(parent, g)[j]
+        if k is None:
+            setattr(parent, f, new)
+        else:
+            getattr(parent, f)[k] = new
+        return root
+
+    def at(root, path):
+        for g, j in path:
+            root = getattr(root, g) if j is None else getattr(root, g)[j]
+        return root
+
+    def placeholder(value, near):
+        sym = sp.Dummy(f"_assumed_moment{len(given)}")
+        given[sym] = value
+        scope.symbols[sym.name] = sym
+        return N.Name(near.line, near.col, sym.name)
+
+    search(node, ())
+    inside = [p for p, _, _ in found]
+    wraps = []
+    # a capital read only inside the moments replaced (∑_i Var(W[j, i]) Var(x[i])): its sum
+    # counts the term once per value, over the term that holds all its occurrences
+    for cap in dict.fromkeys(c for _, c in names):
+        where = [p for p, c in names if c == cap]
+        if not any(any(p[:len(q)] == q for q in inside) for p in where) or \
+                not all(any(p[:len(q)] == q for q in inside) for p in where):
+            continue
+        common = where[0]
+        for p in where[1:]:
+            k = 0
+            while k < min(len(common), len(p)) and common[k] == p[k]:
+                k += 1
+            common = common[:k]
+        common = min((q for q in inside if common[:len(q)] == q), key=len, default=common)
+        lo, hi = scope.indices[cap.lower()]
+        wraps.append((common, hi - lo + 1))
+    for path, n, value in found:
+        node = put(node, path, placeholder(value, n))
+    for path, count in sorted(wraps, key=lambda w: -len(w[0])):
+        here = at(node, path)
+        node = put(node, path, N.BinOp(here.line, here.col, "*", placeholder(count, here), here))
+    return node, given
+
+
+def _number(x):
+    """A spec's already parsed value as a SymPy expression (None for anything else)."""
+    if isinstance(x, sp.Basic):
+        return x
+    if isinstance(x, bool):
+        return None
+    if isinstance(x, int):
+        return sp.Integer(x)
+    if isinstance(x, float):
+        return sp.Float(x)
+    return None

@@ -8,6 +8,8 @@ desugared into `+=` loops, nested ones through a temporary tensor.
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 import sympy as sp
@@ -200,7 +202,8 @@ class Resolver:
                 st.ranges[lv.name] = self.loop_range(lv)
         # the target; in an answer, a size that ends an index's range, alone in a target
         # slot (z.grad[T, m], from delta_T), is that last step in the whole statement
-        st.literal = self.last_steps(s.target) if self.answer else set()
+        st.literal = self.last_steps(s.target) | _STEPS.get().get(
+            s.line + self.line_offset, set()) if self.answer else set()
         tname, idx_nodes = self.target_parts(s.target, st.literal)
         if not s.has_for:
             # the lower-case indices of the target, also inside index arithmetic
@@ -476,6 +479,21 @@ class Resolver:
         pre.extend(self.desugar(tmp, "=", inner, own_free, line, name, outer))
         self.written_before.add(name)
         return self.lift_nested(expr.xreplace({inner: tmp}), loops, line, tname, pre, outer)
+
+
+# line -> the capitals an answer's line wrote as a step (δ_T, h_{T-1}: the subscripts of a
+# per-step vector, read by derive.front.spelling), for the answer being checked
+_STEPS: ContextVar = ContextVar("answer_steps", default={})
+
+
+@contextmanager
+def named_steps(steps: dict):
+    """Within: the capitals of these lines of an answer are steps, not sums."""
+    token = _STEPS.set(dict(steps or {}))
+    try:
+        yield
+    finally:
+        _STEPS.reset(token)
 
 
 def resolve_program(items, scope: Scope, source: str, text: str, key: str | None = None,

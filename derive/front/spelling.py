@@ -24,6 +24,7 @@ from derive.core.program import format_expr
 from derive.front.spelling_grad import GradientPass
 from derive.front.spelling_latex import LatexPass
 from derive.front.spelling_matrix import vectorize
+from derive.front.spelling_subscripts import SubscriptPass
 from derive.front.spelling_sums import SumPass
 from derive.front.spelling_tables import (ACCENTS, LETTERLIKE, FRACTIONS, FUNCTION_ALIASES, GREEK, LIBRARIES, OPERATORS,
                                           SUBSCRIPT_DIGITS, SUPERSCRIPTS, Names, Tok,
@@ -36,6 +37,7 @@ class Reading:
     columns: list             # per line: output column -> column typed (1-based)
     original: str
     sums: list = field(default_factory=list)    # (line, column) of each sum sign typed
+    steps: dict = field(default_factory=dict)   # line -> capitals written as a step (δ_T)
 
     def error(self, e: NotationError) -> NotationError:
         """A parser error on the respelled text, pointing at what was typed."""
@@ -57,7 +59,7 @@ FUNCTIONS = set(VOCABULARY) | {"E", "Var", "Std", "Cov", "O", "Theta", "Omega"}
 
 def respell(text: str, names: Names) -> Reading:
     notes: list = []
-    out_lines, columns, shape_errors, sums = [], [], [], []
+    out_lines, columns, shape_errors, sums, steps = [], [], [], [], {}
     # a name written more than once (dh = ..., then ... dh ...) is the student's own
     # temporary, not a `dh =` prefix for h.grad
     names.text = text
@@ -69,6 +71,8 @@ def respell(text: str, names: Names) -> Reading:
             rewriter = _Rewriter(toks, names, notes, k, text)
             toks = rewriter.run()
             sums += [(k, col) for col in rewriter.sum_cols]
+            if rewriter.step_names:
+                steps[k] = set(rewriter.step_names)
         except ShapeError as e:        # that line is wrong; the others are still read
             shape_errors.append(e)
             out_lines.append("")
@@ -85,7 +89,8 @@ def respell(text: str, names: Names) -> Reading:
             cols += [len(code) + 1] * (len(comment) + 2)
         out_lines.append(out)
         columns.append(cols)
-    reading = Reading("\n".join(out_lines), list(dict.fromkeys(notes)), columns, text, sums)
+    reading = Reading("\n".join(out_lines), list(dict.fromkeys(notes)), columns, text, sums,
+                      steps)
     reading.shape_errors = shape_errors
     return reading
 
@@ -140,7 +145,7 @@ def _needs_space(a: Tok, b: Tok) -> bool:
     return a.kind in ("name", "num") and b.kind in ("name", "num")
 
 
-class _Rewriter(LatexPass, GradientPass, SumPass):
+class _Rewriter(LatexPass, GradientPass, SumPass, SubscriptPass):
     """One line's tokens, rewritten into the course notation's tokens."""
 
     def __init__(self, toks, names: Names, notes: list, lineno: int, text: str):
@@ -150,6 +155,7 @@ class _Rewriter(LatexPass, GradientPass, SumPass):
         self.lineno = lineno
         self.text = text
         self.sum_cols: list = []     # the columns of the sum signs read (∑_j, \sum, sum_b)
+        self.step_names: set = set()  # capitals in a subscript that name a step (δ_T)
 
     def fail(self, message: str, col: int):
         raise NotationError(message, "answer", self.lineno, col, self.text)
@@ -414,96 +420,6 @@ class _Rewriter(LatexPass, GradientPass, SumPass):
             out.append(t)
             k += 1
         return out
-
-    def subscripts(self, toks) -> list:
-        """x_{b,j}, W_ij, h_{t-1}, z1_j: a tensor's subscripts as its indices."""
-        out, k = [], 0
-        while k < len(toks):
-            t = toks[k]
-            # a name token that still holds an underscore: x_j, W_ij, sigma_W
-            if t.kind == "name" and "." in t.text:     # an alias's target: z.grad, z.grad_t
-                target, sep, sub = t.text.partition("_")
-                base, _, grad = target.partition(".")
-                made = [Tok("name", base, t.col, t.space), _op(".", t.col),
-                        Tok("name", grad, t.col)]
-                if sep and sub:
-                    idx = self.index_letters(sub, base, t.col) or [Tok("name", sub, t.col)]
-                    made += [_op("[", t.col)] + idx + [_op("]", t.col)]
-                toks = toks[:k] + made + toks[k + 1:]
-                t = toks[k]
-            if t.kind == "name" and t.text.startswith("delta_") and \
-                    not self.names.known(t.text) and not self.names.known("delta"):
-                sub = t.text[6:]                   # δ_jk, \delta_{j,k}: Kronecker's delta
-                pair = sub.split(",") if "," in sub else list(sub) if len(sub) == 2 else []
-                if len(pair) == 2 and all(p.isidentifier() for p in pair):
-                    out += [Tok("name", "delta", t.col, t.space), _op("(", t.col),
-                            Tok("name", pair[0], t.col), _op(",", t.col),
-                            Tok("name", pair[1], t.col), _op(")", t.col)]
-                    k += 1
-                    continue
-            if t.kind == "name" and "_" in t.text and not self.names.known(t.text) and \
-                    self.names.known(t.text.replace("_", "")):       # z_1 for z1
-                self.notes.append(f"read `{t.text}` as {t.text.replace('_', '')}")
-                t = Tok("name", t.text.replace("_", ""), t.col, t.space)
-            if t.kind == "name" and "_" in t.text and not self.names.known(t.text):
-                base, _, sub = t.text.partition("_")
-                if base in self.names.tensors and sub:
-                    idx = self.index_letters(sub, base, t.col)
-                    if idx is not None:
-                        out += [Tok("name", base, t.col, t.space), _op("[", t.col)] + idx + \
-                            [_op("]", t.col)]
-                        k += 1
-                        continue
-            if t.kind == "name" and t.text.startswith("grad_") and out and \
-                    out[-1].text == ".":                 # x.grad_i
-                toks = toks[:k] + [Tok("name", "grad", t.col, t.space), _op("_", t.col),
-                                   Tok("name", t.text[5:], t.col)] + toks[k + 1:]
-                t = toks[k]
-            grad_of = out[-2].text if t.text == "grad" and len(out) > 1 and \
-                out[-1].text == "." else None            # s.grad_{b,j}
-            tensor = grad_of or t.text
-            if t.kind == "name" and k + 1 < len(toks) and toks[k + 1].text == "_" and \
-                    tensor in self.names.tensors:
-                sub, j = self.group(toks, k + 2)
-                idx = self.index_group(sub, tensor)
-                out += [t, _op("[", t.col)] + idx + [_op("]", t.col)]
-                k = j
-                continue
-            if t.text == "_" and not (out and out[-1].text == "∑"):
-                what = f"{out[-1].text} is not a tensor of this problem: " \
-                    if out and out[-1].kind == "name" else ""
-                self.fail(f"{what}a subscript is read only after a tensor name (x_{{b,j}}) or "
-                          f"as part of a symbol's name (sigma_W)", t.col)
-            out.append(t)
-            k += 1
-        return out
-
-    def index_letters(self, sub: str, tensor: str, col: int) -> list | None:
-        """`ij` -> i, j for a tensor with two axes; `t` -> t; `bj` -> b, j."""
-        axes = len(self.names.tensors.get(tensor, ()))
-        if "," in sub:
-            parts = sub.split(",")
-        elif axes > 1 and len(sub) == axes and sub.isalpha():
-            parts = list(sub)                 # W_ij, p_bk: one letter per axis
-        else:
-            parts = [sub]
-        if not all(p.isidentifier() or p.isdigit() for p in parts) or \
-                len(parts) > axes and axes:
-            return None                    # fewer is fine: h_t is row t of h[t, m]
-        out = []
-        for p in parts:
-            if out:
-                out.append(_op(",", col))
-            out.append(Tok("num" if p.isdigit() else "name", p, col))
-        return out
-
-    def index_group(self, sub, tensor) -> list:
-        letters = [x for x in sub if x.text != ","]
-        if len(letters) == 1 and letters[0].kind == "name":
-            got = self.index_letters(letters[0].text, tensor, letters[0].col)
-            if got is not None:
-                return got
-        return sub
 
     def indicators(self, toks) -> list:
         """𝟙(z > 0), 𝟙[z > 0], 1[z > 0], 1{z > 0}: the comparison as a 0/1 value."""

@@ -3,6 +3,8 @@
 it (h[t-1] summed with z.grad[t]), as a loop over the whole right side."""
 from __future__ import annotations
 
+import re
+
 from derive.front.spelling_tables import Tok, _op
 
 
@@ -56,16 +58,26 @@ class SumPass:
                               f"the loop: for {clash[0]}: ... += ...", t.col)
                 self.loop_sums += clash
                 capital = {v: (v if v in clash else c) for v, c in capital.items()}
-            inside, made = 0, []
+            inside, made, used = 0, [], set()
             for x in term:
                 if x.text == "[":
                     inside += 1
                 elif x.text == "]":
                     inside -= 1
                 if inside and x.kind == "name" and x.text in over:
+                    used.add(x.text)
                     x = Tok("name", capital[x.text], x.col, x.space)
                 made.append(x)
             made[0].space = False
+            for v in over:
+                if v not in used and v not in clash and \
+                        not any(x.kind == "name" and x.text == v for x in term):
+                    # ∑_{i=1}^{n} σ² v: a term without i, counted once per i
+                    count = self.range_count(capital[v].lower(), t.col)
+                    made = count + [_op("*", t.col), _op("(", t.col)] + made + \
+                        [_op(")", t.col)]
+                    self.notes.append(f"read the sum over {v} of a term without {v} as "
+                                      f"the number of {v}'s times the term")
             if any(capital[v] != v for v in over):      # a loop's sums say so in as_loop
                 self.notes.append("read the sum over " + ", ".join(
                     f"{v} as the capital index {capital[v]}" for v in over
@@ -97,6 +109,16 @@ class SumPass:
                 [_op(":", col)] + [Tok(toks[0].kind, toks[0].text, toks[0].col, True)] + toks[1:]
         self.notes.append(f"read the sum over {', '.join(self.loop_sums)} as a loop")
         return toks
+
+    def range_count(self, index: str, col: int) -> list:
+        """The tokens of the number of values of a problem's index: n for 0..n - 1 or
+        1..n, else (hi) - (lo) + 1."""
+        lo, hi = self.names.ranges[index]
+        top = re.fullmatch(r"(\w+) - 1", hi)
+        text = top.group(1) if lo == "0" and top else hi if lo == "1" and \
+            re.fullmatch(r"\w+", hi) else f"(({hi}) - ({lo}) + 1)"
+        return [Tok("num" if x.isdigit() else "name" if x[0].isalnum() or x[0] == "_"
+                    else "op", x, col) for x in re.findall(r"\d+|\w+|\S", text)]
 
     def summed_axis(self, v: str, term, col: int) -> str:
         """The problem's index a sum's index runs over: itself when declared, else the
