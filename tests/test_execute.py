@@ -226,3 +226,20 @@ def test_mlp_numeric_example():
     expected = {"z": [1, -3], "h": [1, 0], "y": 3, "C": 2}
     for name, want in expected.items():
         np.testing.assert_allclose(env[name], want, rtol=1e-12, err_msg=name)
+
+
+def test_a_tensor_written_only_by_empty_loops_is_zero_not_missing(make_scope):
+    """Regression: `for t in 2..T: g[t-1] += ...` at T = 1 runs no iteration, and g was
+    never made, so the checker's counterexample search crashed (KeyError 'h.grad') on a
+    wrong ugrnn answer.  A tensor the program writes exists after a run, zero where no
+    iteration wrote it (as by hand: np.zeros, then the loop that does nothing)."""
+    program = build_program("for t in 2..T: g[t-1] += 2 * x[t]\nfor t in 2..T:\n"
+                            "    for j: h[t, j] += x[t]",
+                            make_scope({"t": "1..T", "j": "J"},
+                                       {"x": ("t", "input"), "g": ("t", "computed"),
+                                        "h": ("t j", "computed")}))
+    env = run(program, {"T": 1, "J": 2}, seed=0)
+    np.testing.assert_array_equal(env["g"], np.zeros(1))
+    np.testing.assert_array_equal(env["h"], np.zeros((1, 2)))
+    env = run(program, {"T": 3, "J": 2}, {"x": [1.0, 2.0, 3.0]})
+    np.testing.assert_array_equal(env["g"], [4.0, 6.0, 0.0])

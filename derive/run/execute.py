@@ -103,6 +103,7 @@ class Executor:
     # trees again each time would cost more than the arithmetic.
 
     def run(self, items=None, fixed=None):
+        whole = items is None
         items = self.program.items if items is None else items
         fixed = dict(fixed or {})
         for it in items:
@@ -110,6 +111,9 @@ class Executor:
                 self.run_block(it, fixed)
             else:
                 self.run_statement(it, fixed)
+        if whole:       # a tensor only empty loops write (for t in 2..T at T = 1) is zero
+            for name in self.program.written():
+                self.array(name)
         return self.env
 
     def loop_values(self, loop):
