@@ -26,7 +26,7 @@ from derive.front.spelling import Reading, names_of, respell
 from derive.check.loops import _check_loops, _wanted
 from derive.run.agree import MEMO
 from derive.check.numeric import _check_numeric
-from derive.check.orders import order_in_words
+from derive.check.orders import expression_with_reason, order_in_words
 from derive.check.programs import _check_forward_loops, _check_update
 from derive.check.verdict import REPORT, TIME_LIMIT, Verdict
 
@@ -48,6 +48,8 @@ def check_answer(spec: Spec, label: str, text: str, show_answer: bool = False,
             said = None
             if part.kind == "cost":        # O(T): one pass over it; linear in T
                 text, said = order_in_words(text, part.args.get("in"), spec.program.sizes)
+            elif part.kind in ("variance", "mean", "solve"):   # Var(u) ≤ 1/4, since ...
+                text, said = expression_with_reason(text, _problem_words(spec))
             # a choice is a word, maybe with prose after it: read as typed
             names = names_of(spec, answer_scope(spec))
             if part.args.get("recurrence"):          # sigma^2(l) is the layer variance
@@ -134,6 +136,13 @@ def _range_error(spec: Spec, part, text: str, verdict: Verdict, e, time_limit_s,
                           if g == tensor else "not judged: the answer does not run as written")
         else:
             verdict.judge(g, q.verdict, q.message)
+
+
+def _problem_words(spec: Spec) -> set:
+    """The names of the problem (and of its notation's functions), which are not prose."""
+    words = set(spec.program.tensors) | set(spec.program.sizes) | set(spec.symbols) | \
+        set(spec.program.functions) | set(spec.program.indices)
+    return words | {"Var", "Std", "Cov", "sqrt", "exp", "log", "sigma", "tanh", "relu", "pi"}
 
 
 def _dispatch(spec: Spec, part, text: str, verdict: Verdict, show_answer: bool):

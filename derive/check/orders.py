@@ -130,3 +130,45 @@ def order_in_words(text: str, grow: str | None, sizes) -> tuple[str, str | None]
         order = "O(%s)" % _GROWTH_WORDS[m.group(1).lower()].format(x=size)
         return order, f"read `{m.group(1)}{' in ' + size if m.group(2) else ''}` as {order}"
     return text, None
+
+
+_REASON_START = re.compile(r"\s*(?:[,;:—–]|\(|\.\s|\s-\s|because\b|since\b|as\b|"
+                           r"for\b|where\b|when\b|by\b|from\b|with\b)", re.I)
+_PROSE = re.compile(r"[A-Za-z]{2,}\s+[A-Za-z]{2,}")
+
+
+def expression_with_reason(text: str, known) -> tuple[str, str | None]:
+    """A moment or solution followed by its justification, `Var(u) ≤ 1/4, since u is in
+    [0, 1]` or `... (reached where y = ±∞)`: each line judged by what comes before the
+    prose (at least two words that name nothing of the problem), the prose kept.
+    (text to judge, how it was read); the text unchanged when it has no prose."""
+    lines, said = [], None
+    for line in text.split("\n"):
+        head = _before_reason(line, known)
+        if head is not None:
+            said = f"judged by `{head.strip()}`; the rest is read as your justification"
+            line = head
+        lines.append(line)
+    return "\n".join(lines), said
+
+
+def _before_reason(line: str, known):
+    depth = 0
+    for k, ch in enumerate(line):
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        if depth > (1 if ch == "(" else 0) or k == 0:
+            continue
+        m = _REASON_START.match(line, k)
+        if not m or (ch == "(" and not line.rstrip().endswith(")")) or \
+                not line[k - 1].isspace() and ch not in ",;:(":
+            continue
+        tail = line[m.end():]
+        words = [w for w in re.findall(r"[A-Za-z]{2,}", tail) if w not in known]
+        head = line[:k]
+        if len(words) >= 2 and _PROSE.search(tail) and "=" in head or \
+                len(words) >= 2 and _PROSE.search(tail) and re.search(r"[<>≤≥]", head):
+            return head
+    return None

@@ -105,6 +105,7 @@ def _check_update(spec: Spec, part, text, verdict, show_answer):
         scope.tensors[n] = replace(scope.tensors[n], role="updated")
     scope.tensors.update(velocities)
     answer = build_program(text, scope, "answer", None, 0, answer=True)
+    answer, olds = _simultaneous(answer, params)
     asked = [x for n in params for x in ([vel[n], n] if n in vel else [n])]
     updated = [n for n in asked if n in answer.written()]
     if not any(n in updated for n in params):
@@ -130,6 +131,8 @@ def _check_update(spec: Spec, part, text, verdict, show_answer):
     given = {grad_name(n) for n in params}
     ex.env = {k: np.array(v, dtype=float, copy=True) for k, v in env.items()
               if not is_grad_name(k) or k in given}
+    for n, old_name in olds.items():
+        ex.env[old_name] = np.array(env[n], dtype=float, copy=True)
     ex.run()
     step = "a momentum step" if vel else "a gradient-descent step"
     wrong = []
@@ -158,6 +161,28 @@ def _check_update(spec: Spec, part, text, verdict, show_answer):
         return
     verdict.verdict = "correct"
     verdict.message = f"correct: {', '.join(asked)} take {step}"
+
+
+def _simultaneous(answer: Program, params) -> tuple:
+    """An update written as equations is simultaneous, as `W2 ← W2 − η …` means: a
+    statement reads every other parameter at its value before the step (b1's update
+    reads the old W2 even after the line updating W2), and its own target as the lines
+    before it left it (W1 = W1 − η λ W1, then W1 = W1 − η g). (program, {param: old})."""
+    from derive.core.naming import fresh, names_in_use
+    from derive.core.program import ref, ref_indices
+    taken = names_in_use(answer)
+    olds = {n: fresh(f"{n}_before", taken) for n in params if n in answer.written()}
+    if not olds:
+        return answer, {}
+    tensors = dict(answer.tensors)
+    for n, o in olds.items():
+        tensors[o] = replace(tensors[n], name=o, role="input")
+
+    def before(st):
+        subs = {r: ref(olds[ref_name(r)], ref_indices(r)) for r in st.reads()
+                if ref_name(r) in olds and ref_name(r) != st.target_name}
+        return st.with_(rhs=st.rhs.xreplace(subs)) if subs else st
+    return answer.map(before, tensors), olds
 
 
 def _forward_terms(reference, base, sizes, n, want, got) -> list:

@@ -24,6 +24,7 @@ from derive.core.program import format_expr
 from derive.front.spelling_grad import GradientPass
 from derive.front.spelling_latex import LatexPass
 from derive.front.spelling_matrix import vectorize
+from derive.front.spelling_cases import CasesPass
 from derive.front.spelling_subscripts import SubscriptPass
 from derive.front.spelling_sums import SumPass
 from derive.front.spelling_tables import (ACCENTS, LETTERLIKE, FRACTIONS, FUNCTION_ALIASES, GREEK, LIBRARIES, OPERATORS,
@@ -145,7 +146,7 @@ def _needs_space(a: Tok, b: Tok) -> bool:
     return a.kind in ("name", "num") and b.kind in ("name", "num")
 
 
-class _Rewriter(LatexPass, GradientPass, SumPass, SubscriptPass):
+class _Rewriter(LatexPass, GradientPass, SumPass, SubscriptPass, CasesPass):
     """One line's tokens, rewritten into the course notation's tokens."""
 
     def __init__(self, toks, names: Names, notes: list, lineno: int, text: str):
@@ -161,7 +162,7 @@ class _Rewriter(LatexPass, GradientPass, SumPass, SubscriptPass):
         raise NotationError(message, "answer", self.lineno, col, self.text)
 
     def run(self) -> list:
-        toks = self.simple(self.toks)
+        toks = self.simple(self.display_primes(self.toks))
         toks = self.latex(toks)
         toks = self.gradients(toks)
         toks = self.bars(toks)
@@ -169,6 +170,7 @@ class _Rewriter(LatexPass, GradientPass, SumPass, SubscriptPass):
         toks = self.primes(toks)
         toks = self.subscripts(toks)
         toks = self.indicators(toks)
+        toks = self.tuples(self.conditionals(toks))
         self.loop_sums = []
         toks = self.sums(toks)
         if self.loop_sums:
@@ -209,6 +211,11 @@ class _Rewriter(LatexPass, GradientPass, SumPass, SubscriptPass):
         k = 0
         while k < len(toks):
             t = toks[k]
+            if t.text == ":" and k + 1 < len(toks) and toks[k + 1].text == "=" and \
+                    not toks[k + 1].space:                     # W := W − η g, an update
+                out.append(_op("=", t.col, t.space))
+                k += 2
+                continue
             if t.kind == "uni" and t.text in OPERATORS:
                 # a dot or a cross is a (matrix) product; ⊙, ∘ and * are elementwise
                 out.append(Tok("mm" if t.text in "·×⋅" else "op", OPERATORS[t.text], t.col,
@@ -389,6 +396,25 @@ class _Rewriter(LatexPass, GradientPass, SumPass, SubscriptPass):
             out += [Tok("name", "sqrt", t.col, t.space), _op("(", t.col)] + inner + \
                 [_op(")", t.col)]
             k = end
+        return out
+
+    def display_primes(self, toks) -> list:
+        """x' for xp, where the spec displays a tensor with a prime (latex: "x'")."""
+        out, k = [], 0
+        while k < len(toks):
+            t = toks[k]
+            primed = t.kind == "name" and k + 1 < len(toks) and toks[k + 1].text == "'"
+            for d in ("", "d"):                     # x', and dx' (a gradient's short name)
+                spelled = self.names.spellings.get(t.text[len(d):] + "'") if primed and \
+                    t.text.startswith(d) else None
+                if spelled in self.names.tensors:
+                    self.notes.append(f"read `{t.text}'` as {d}{spelled}")
+                    out.append(Tok("name", d + spelled, t.col, t.space))
+                    k += 2
+                    break
+            else:
+                out.append(t)
+                k += 1
         return out
 
     def primes(self, toks) -> list:
@@ -623,4 +649,4 @@ def _spellings(tex: str) -> list:
     uni = re.sub(r"\\([A-Za-z]+)", lambda m: next((c for c, w in GREEK.items()
                                                   if w == m.group(1)), m.group(1)), plain)
     return [unicodedata.normalize("NFD", w) for w in (words, uni)
-            if re.fullmatch(r"[\wα-ωΑ-Ωℓ+\-^()\u0300-\u036f]+", w)]
+            if re.fullmatch(r"[\wα-ωΑ-Ωℓ+\-^(),'\u0300-\u036f]+", w)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from derive.core.functions import VOCABULARY
+from derive.front.spelling_cases import cases_tokens, inline_cases
 from derive.front.spelling_tables import Tok, _op
 
 
@@ -138,16 +139,18 @@ class GradientPass:
         it is judged entry by entry on random upstream gradients."""
         jac = self.names.jacobian
         toks = _split_d_names(toks)
-        if jac is None or len(toks) < 6 or toks[0].text not in ("∂", "d") or \
-                toks[2].text != "/" or toks[3].text not in ("∂", "d"):
-            return None
         eq = next((k for k, x in enumerate(toks) if x.text == "="), None)
-        if eq is None:
+        slash = next((k for k, x in enumerate(toks[:eq]) if x.text == "/"), None) \
+            if eq is not None else None
+        if jac is None or slash is None or toks[0].text not in ("∂", "d") or \
+                slash + 2 > eq or toks[slash + 1].text not in ("∂", "d"):
             return None
-        whole = self.whole_jacobian(toks, eq, jac)
-        if whole is not None:
-            return whole
-        top, bottom = self.entry_of(toks[1:2]), self.entry_of(toks[4:eq])
+        if slash == 2:
+            whole = self.whole_jacobian(toks, eq, jac)
+            if whole is not None:
+                return whole
+        # ∂z2_j/∂z1_k, or with brackets: ∂z2[j]/∂z1[k]
+        top, bottom = self.entry_of(toks[1:slash]), self.entry_of(toks[slash + 2:eq])
         if top is None or bottom is None or (top[0], bottom[0]) != jac:
             return None
         (n, ni), (t, ti) = top, bottom
@@ -194,6 +197,12 @@ class GradientPass:
         rhs = toks[eq + 1:]
         gin = [Tok("name", t, col), _op(".", col), Tok("name", "grad", col)]
         gout = [Tok("name", n, col, True), _op(".", col), Tok("name", "grad", col)]
+        text = "".join(x.text for x in rhs)
+        if re.fullmatch(r"(I|Id|𝕀|𝟙|𝟏)(_\(?\w+\)?)?", text) and \
+                text not in self.names.tensors and text not in self.names.symbols:
+            self.notes.append(f"read the Jacobian ∂{n}/∂{t} = {text} as the identity: "
+                              f"{t}.grad = {n}.grad")
+            return gin + [_op("=", col, True)] + gout
         if len(rhs) > 3 and rhs[0].kind == "name" and rhs[0].text == "diag" and \
                 rhs[1].text == "(" and self.closing(rhs, 1) == len(rhs) - 1:
             self.notes.append(f"read the Jacobian ∂{n}/∂{t} = diag(v) as the gradient it "
@@ -212,19 +221,19 @@ class GradientPass:
 
     def diagonal(self, rhs) -> list:
         """`v if j = k, 0 otherwise` (or `v if j == k else 0`): delta(j, k)*(v)."""
-        at = next((m for m, x in enumerate(rhs) if x.kind == "name" and x.text == "if"), None)
-        if at is None or at + 3 >= len(rhs) + 0 or rhs[at + 2].text not in ("=", "=="):
+        cases = inline_cases(rhs)
+        if cases is None:
             return rhs
-        a, b = rhs[at + 1], rhs[at + 3]
-        rest = [x.text for x in rhs[at + 4:] if x.text not in (",", "and", "else", "otherwise")]
-        if rest != ["0"] or a.kind != "name" or b.kind != "name":
-            self.fail("a case is read for a Jacobian entry on its diagonal only: "
-                      "`v if j = k, 0 otherwise`", rhs[at].col)
-        col = rhs[at].col
-        self.notes.append(f"read the case as the diagonal entry times delta({a.text}, {b.text})")
-        return [Tok("name", "delta", col), _op("(", col), Tok("name", a.text, col),
-                _op(",", col), Tok("name", b.text, col), _op(")", col), _op("*", col),
-                _op("(", col)] + rhs[:at] + [_op(")", col)]
+        own = set(getattr(self, "jacobian_rename", None) or ())
+        made = cases_tokens(cases, self.names.indices | own, rhs[0].col)
+        if made is None:
+            at = next(x for x in rhs if x.kind == "name" and x.text == "if")
+            self.fail("a case's condition is read as an equality of two indices (j = k) or "
+                      "a comparison (z > 0), joined by `and`: `v if j = k, 0 otherwise`",
+                      at.col)
+        self.notes.append("read the cases as each value times its condition (delta(j, k) "
+                          "for j = k)")
+        return made
 
     def entry_of(self, toks):
         """(tensor, [indices]) for z2_j, z2_{jk}, z2[j] in a Jacobian's numerator or
@@ -275,10 +284,16 @@ class GradientPass:
 
 
 def _split_d_names(toks) -> list:
-    """`dz2/dz1` typed as two names: d, z2, /, d, z1 (as ∂z2/∂z1 is read)."""
-    if len(toks) > 3 and toks[1].text == "/" and all(
-            x.kind == "name" and len(x.text) > 1 and x.text[0] == "d" for x in (toks[0], toks[2])):
-        a, b = toks[0], toks[2]
-        return [Tok("name", "d", a.col, a.space), Tok("name", a.text[1:], a.col + 1), toks[1],
-                Tok("name", "d", b.col, b.space), Tok("name", b.text[1:], b.col + 1)] + toks[3:]
-    return toks
+    """`dz2/dz1` and `dz2[j]/dz1[k]` typed as d-names: d, z2, /, d, z1 (as ∂z2/∂z1)."""
+    eq = next((k for k, x in enumerate(toks) if x.text == "="), len(toks))
+    slash = next((k for k, x in enumerate(toks[:eq]) if x.text == "/"), None)
+    if slash is None or slash + 1 >= eq or not all(
+            x.kind == "name" and len(x.text) > 1 and x.text[0] == "d"
+            for x in (toks[0], toks[slash + 1])):
+        return toks
+    if slash > 1 and toks[1].text != "[" or slash + 2 < eq and toks[slash + 2].text != "[":
+        return toks
+    a, b = toks[0], toks[slash + 1]
+    return [Tok("name", "d", a.col, a.space), Tok("name", a.text[1:], a.col + 1)] + \
+        toks[1:slash + 1] + [Tok("name", "d", b.col, b.space),
+                             Tok("name", b.text[1:], b.col + 1)] + toks[slash + 2:]

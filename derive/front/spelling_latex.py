@@ -2,6 +2,7 @@
 tokens (\\frac, \\sqrt, \\sum_{j}, ^{...}, _{...}, Greek letters), whitelisted."""
 from __future__ import annotations
 
+from derive.front.spelling_cases import AND, OTHERWISE, cases_tokens
 from derive.front.spelling_tables import (GREEK, LATEX_ACCEPTED, LATEX_DROPPED,
                                           LATEX_FUNCTIONS, LATEX_RELATIONS, LATEX_TIMES,
                                           LATEX_WRAPPERS, Tok, _op)
@@ -127,13 +128,51 @@ class LatexPass:
                           f"{LATEX_ACCEPTED})", col)
         return self.braces(self.join_names(out))
 
+    def matrix(self, toks, k, j):
+        """\\begin{pmatrix} 6 & 12 \\\\ 0 & 0 \\end{pmatrix}: the values as a list of rows
+        ([[6, 12], [0, 0]]); one row or one column, a list.  (tokens, index after)."""
+        end = next((m for m in range(j, len(toks)) if toks[m].text == "\\end"), None)
+        if end is None:
+            self.fail("the matrix is not closed by \\end{...}", toks[k].col)
+        _, after = self.group(toks, end + 1)
+        rows, row, entry = [], [], []
+        for x in toks[j:end] + [Tok("op", "\\\\", toks[end].col)]:
+            if x.text in ("&", "\\\\"):
+                if entry:
+                    row.append(self.latex(entry))
+                entry = []
+                if x.text == "\\\\" and row:
+                    rows.append(row)
+                    row = []
+            else:
+                entry.append(x)
+        if not rows or len({len(r) for r in rows}) != 1:
+            self.fail("each row of the matrix needs the same number of entries", toks[k].col)
+        col = toks[k].col
+        flat = len(rows) == 1 or len(rows[0]) == 1
+
+        def listed(items):
+            out = [_op("[", col)]
+            for n, item in enumerate(items):
+                out += ([_op(",", col)] if n else []) + item
+            return out + [_op("]", col)]
+        made = listed([e for r in rows for e in r]) if flat else \
+            listed([listed(r) for r in rows])
+        made[0].space = toks[k].space
+        self.notes.append("read the matrix as the list of its " +
+                          ("entries" if flat else "rows"))
+        return made, after
+
     def cases(self, toks, k):
         """\\begin{cases} v & j = k \\\\ 0 & \\text{otherwise} \\end{cases}, a Jacobian entry on the
         diagonal only: delta(j, k)*(v).  (tokens, index after \\end{cases})."""
         env, j = self.group(toks, k + 1)
-        if "".join(x.text for x in env) != "cases":
-            self.fail("only the cases environment is read (\\begin{cases} ... \\end{cases})",
-                      toks[k].col)
+        name = "".join(x.text for x in env)
+        if name in ("pmatrix", "bmatrix", "matrix"):
+            return self.matrix(toks, k, j)
+        if name != "cases":
+            self.fail("only the cases and matrix environments are read (\\begin{cases}, "
+                      "\\begin{pmatrix}, \\begin{bmatrix})", toks[k].col)
         end = next((m for m in range(j, len(toks)) if toks[m].text == "\\end"), None)
         if end is None:
             self.fail("\\begin{cases} is not closed by \\end{cases}", toks[k].col)
@@ -152,20 +191,17 @@ class LatexPass:
             amp = next((m for m, x in enumerate(r) if x.text == "&"), None)
             if amp is None:
                 self.fail("each case is `value & condition`", r[0].col)
-            parsed.append((self.latex(r[:amp]), [x for x in self.latex(r[amp + 1:])
-                                                 if x.text not in ("if", "text", "for")]))
-        zero = [p for p in parsed if [x.text for x in p[0]] == ["0"]]
-        other = [p for p in parsed if p not in zero]
-        cond = [x.text for x in other[0][1]] if len(other) == 1 else []
-        if len(parsed) != 2 or len(zero) != 1 or len(cond) != 3 or cond[1] not in ("=", "=="):
-            self.fail("cases are read for a Jacobian entry on its diagonal only: "
-                      "`v & j = k \\\\ 0 & otherwise`", toks[k].col)
-        col = toks[k].col
-        made = [Tok("name", "delta", col, toks[k].space), _op("(", col),
-                Tok("name", cond[0], col), _op(",", col), Tok("name", cond[2], col),
-                _op(")", col), _op("*", col), _op("(", col)] + other[0][0] + [_op(")", col)]
-        self.notes.append(f"read the cases as the diagonal entry times delta({cond[0]}, "
-                          f"{cond[2]})")
+            parsed.append((self.latex(r[:amp]), _condition(self.latex(r[amp + 1:]))))
+        cases = [(value, None if not cond or [x.text for x in cond] in ([w] for w in OTHERWISE)
+                  else cond) for value, cond in parsed]
+        made = cases_tokens(cases, self.names.indices, toks[k].col)
+        if made is None:
+            self.fail("a case's condition is read as an equality of two indices (j = k) or a "
+                      "comparison (z > 0), joined by \\text{ and }: `v & j = k \\\\ 0 & "
+                      "\\text{otherwise}`", toks[k].col)
+        made[0].space = toks[k].space
+        self.notes.append("read the cases as each value times its condition (delta(j, k) for "
+                          "j = k, 0 or 1 for a comparison), summed")
         return made, after
 
     def layer_variance(self, toks, k):
@@ -270,3 +306,19 @@ def _derivative(toks) -> bool:
     return first.text in ("\\partial", "∂", "d") or (
         first.kind == "name" and first.text.startswith("d") and len(first.text) > 1
         and len(toks) == 1)
+
+
+def _condition(toks) -> list:
+    """A case's condition without its words' wrapping (`\\text{if }`, `\\text{ and }`,
+    `\\text{otherwise}` read as (if), (and), (otherwise))."""
+    words = ("if", "for", "text") + AND + OTHERWISE
+    out, k = [], 0
+    while k < len(toks):
+        x = toks[k]
+        if x.text == "(" and k + 2 < len(toks) and toks[k + 1].text in words and \
+                toks[k + 2].text == ")":
+            x, k = toks[k + 1], k + 2
+        if x.text not in ("if", "for", "text"):
+            out.append(x)
+        k += 1
+    return out

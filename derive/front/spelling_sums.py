@@ -11,10 +11,11 @@ from derive.front.spelling_tables import Tok, _op
 class SumPass:
     """The sum pass of the rewriter (derive.front.spelling._Rewriter)."""
 
-    def sums(self, toks) -> list:
+    def sums(self, toks, whole: bool = False) -> list:
         """∑_j W[i, j] x[b, j] -> W[i, J]*x[b, J]: the course writes a sum over j with the
         capital index; the sum runs over the term up to the next + or - outside
-        brackets."""
+        brackets.  `whole`: toks are the whole term of a sum that is the whole right
+        side (∑_b ∑_t ...), so a sum that starts them is the whole right side too."""
         out, k = [], 0
         while k < len(toks):
             t = toks[k]
@@ -43,7 +44,8 @@ class SumPass:
                 elif depth == 0 and x.text in ("+", "-", "=", "+=", "-=", ","):
                     break
                 end += 1
-            term = self.sums(toks[j:end])
+            rhs = self.whole_right_side(out, end == len(toks), whole)
+            term = self.sums(toks[j:end], rhs is not None)
             if not term:
                 self.fail("expected the term of the sum", t.col)
             capital = {v: self.summed_axis(v, term, t.col).upper() for v in over}
@@ -51,19 +53,24 @@ class SumPass:
             if clash:
                 # a capital cannot say h[T-1] is summed along with z.grad[T]: a sum over
                 # the whole right side becomes a loop, `for t: U.grad[m, i] += ...`
-                before = out[-1].text if out else ""
-                if before not in ("=", "+=") or end != len(toks):
+                if rhs is None or any(x.kind == "name" and x.text in clash for x in rhs):
                     self.fail(f"a sum over {clash[0]} that reads a shifted index "
                               f"({clash[0]}-1) is read only as the whole right side; write "
                               f"the loop: for {clash[0]}: ... += ...", t.col)
                 self.loop_sums += clash
                 capital = {v: (v if v in clash else c) for v, c in capital.items()}
-            inside, made, used = 0, [], set()
-            for x in term:
-                if x.text == "[":
+            inside, made, used, delta = 0, [], set(), []
+            for n, x in enumerate(term):
+                # index positions: inside brackets, and the arguments of Kronecker's delta
+                if x.text == "[" or (x.text == "(" and n and term[n - 1].text == "delta"):
                     inside += 1
-                elif x.text == "]":
-                    inside -= 1
+                    delta.append(x.text == "(")
+                elif x.text == "(" and delta:
+                    delta.append(None)
+                elif x.text == "]" or (x.text == ")" and delta):
+                    opened = delta.pop() if delta else None
+                    if opened is not None:
+                        inside -= 1
                 if inside and x.kind == "name" and x.text in over:
                     used.add(x.text)
                     x = Tok("name", capital[x.text], x.col, x.space)
@@ -85,6 +92,25 @@ class SumPass:
             out += [_op("(", t.col, t.space)] + made + [_op(")", t.col)]
             k = end
         return out
+
+    @staticmethod
+    def whole_right_side(out, at_end: bool, whole: bool):
+        """The factors before a sum that runs to the end of the line, when the sum is the
+        whole right side up to them (`X = (1/B) ∑_t ...`: [(1/B)]), else None."""
+        if not at_end:
+            return None
+        if whole and not out:
+            return []
+        eq = max((k for k, x in enumerate(out) if x.text in ("=", "+=")), default=None)
+        if eq is None:
+            return None
+        prefix, depth = out[eq + 1:], 0
+        for x in prefix:
+            depth += (x.text in ("(", "[")) - (x.text in (")", "]"))
+            if depth < 0 or (depth == 0 and x.text in ("+", "-") and x is not prefix[0]):
+                return None
+        return prefix if depth == 0 and (not prefix or prefix[-1].text not in ("+", "-")) \
+            else None
 
     def as_loop(self, toks) -> list:
         """`X = ∑_t term` with t's capital a size: `for t: X += term`."""

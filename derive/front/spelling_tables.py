@@ -16,7 +16,8 @@ SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺ᵀ", "0123456789
 FRACTIONS = {"½": "(1/2)", "⅓": "(1/3)", "⅔": "(2/3)", "¼": "(1/4)", "¾": "(3/4)",
              "⅕": "(1/5)", "⅙": "(1/6)", "⅛": "(1/8)"}
 OPERATORS = {"·": "*", "×": "*", "∘": "*", "⊙": "*", "⋅": "*", "∗": "*", "−": "-",
-             "–": "-", "≤": "<=", "≥": ">=", "≈": "~=", "≠": "!="}
+             "–": "-", "≤": "<=", "≥": ">=", "≈": "~=", "≠": "!=",
+             "←": "=", "⟵": "="}      # an update, W ← W − η g: the new value
 ACCENTS = {"\u0302": "hat", "\u0303": "tilde", "\u0304": "bar", "\u0305": "bar"}
 LETTERLIKE = {"𝔼": "E", "𝒪": "O"}
 LIBRARIES = ("np", "numpy", "torch", "math", "F", "jnp", "scipy", "special")
@@ -33,7 +34,8 @@ LATEX_WRAPPERS = {"mathbf", "boldsymbol", "bm", "vec", "mathrm", "text", "mathit
                   "operatorname", "textrm", "mathbb", "hat", "bar", "widehat", "tilde",
                   "mathcal"}
 LATEX_RELATIONS = {"le": "<=", "leq": "<=", "ge": ">=", "geq": ">=", "approx": "~=",
-                   "ne": "!=", "neq": "!=", "lt": "<", "gt": ">", "sim": "~="}
+                   "ne": "!=", "neq": "!=", "lt": "<", "gt": ">", "sim": "~=",
+                   "leftarrow": "=", "gets": "="}
 LATEX_ACCEPTED = ("\\frac, \\sqrt, \\exp, \\log, \\ln, \\tanh, \\sigma, \\cdot, \\times, "
                   "\\odot, \\circ, ^{...}, _{...}, \\sum_{j}, \\left( \\right), \\mathbb{E}, "
                   "\\operatorname{Var}, \\partial, Greek letters")
@@ -44,7 +46,7 @@ _LEX = re.compile(r"""
   | (?P<name>[A-Za-zα-ωΑ-Ωϵϑϕℓ\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f][\u0300-\u036f]*(?:[A-Za-z0-9α-ωΑ-Ωϵϑϕℓ₀-₉\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u0300-\u036f]|_(?=[A-Za-z0-9α-ωΑ-Ωϵϑϕℓ\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f]))*)
   | (?P<sup>[⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺ᵀ]+)
   | (?P<op>\+=|-=|\*\*|\.\.|==|!=|<=|>=|~=|[-+*/^()\[\],:<>=.'|{}_@&])
-  | (?P<uni>[·×∘⊙⋅∗−–≤≥≈≠√∑∂∇𝟙½⅓⅔¼¾⅕⅙⅛𝔼𝒪])
+  | (?P<uni>[·×∘⊙⋅∗−–≤≥≈≠←⟵√∑∂∇𝟙½⅓⅔¼¾⅕⅙⅛𝔼𝒪])
   | (?P<ws>\s+)
 """, re.VERBOSE)
 

@@ -1,0 +1,111 @@
+"""Readings found by an unseen corpus of student answers (tests/notation_corpus3): values
+by cases, the identity Jacobian, d-names with brackets, a display name with a prime or a
+superscript, values as tuples and matrices, moments with their justification, and sums
+whose dummy index appears in a Kronecker delta or behind a constant factor.
+
+Truths, by hand:
+  relu_unit:a        ∂ℓ/∂w_i = L'(y) 1[z > 0] x_i                      (z = wᵀx)
+  mlp_regression:c   ∂z2_j/∂z1_k = δ_jk 1[z1_k > 0]                    (z2 = relu(z1))
+  mlp_regression:d   ∂ŷ/∂z3 = I                                         (ŷ = z3)
+  mlp_numeric        z = [1, −3], h = [1, 0], y = 3, C = 2;  W.grad = [[6, 12], [0, 0]]
+  init_variance:d    Var(σ(z)) ≤ 1/4 (σ ∈ [0, 1])
+  softmax:full       s.grad[b,j] = Σ_k p.grad[b,k] p[b,k] (δ_jk − p[b,j])
+  batchnorm:a        s.grad = −½ s^{−3/2} Σ_b xp.grad (x − μ); μ.grad = −Σ_b xp.grad/√s;
+                     x.grad = xp.grad/√s + 2(x − μ) s.grad/(B − 1) + μ.grad/B
+  ugrnn:b            Whr.grad = (1/B) Σ_b Σ_t Rt.grad[b,t] h[b,t−1]ᵀ, BR.grad = −(1/B) Σ Rt.grad
+"""
+from __future__ import annotations
+
+import functools
+
+import pytest
+
+from derive.check.answer import check_answer
+from derive.front.folder import resolve_problem
+from derive.front.spec import load_spec
+
+
+@functools.lru_cache(maxsize=None)
+def spec(pid):
+    return load_spec(resolve_problem(pid))
+
+
+def verdict(where, text):
+    pid, part = where.split(":")
+    return check_answer(spec(pid), part, text)
+
+
+BN = ("\\frac{\\partial L}{\\partial s_j} = -\\frac{1}{2} s_j^{-3/2} \\sum_b "
+      "\\frac{\\partial L}{\\partial x'_{b,j}} (x_{b,j} - \\mu_j)\n"
+      "\\frac{\\partial L}{\\partial \\mu_j} = -\\frac{1}{\\sqrt{s_j}} \\sum_b "
+      "\\frac{\\partial L}{\\partial x'_{b,j}}\n"
+      "\\frac{\\partial L}{\\partial x_{b,j}} = \\frac{1}{\\sqrt{s_j}} \\frac{\\partial L}"
+      "{\\partial x'_{b,j}} + \\frac{2 (x_{b,j} - \\mu_j)}{B-1} \\frac{\\partial L}"
+      "{\\partial s_j} + \\frac{1}{B} \\frac{\\partial L}{\\partial \\mu_j}")
+UG_PARTIAL = "dBR_j = -1/B Σ_b Σ_t dRt_{b,t,j}"
+
+ROWS = [
+    # values by cases
+    ("relu_unit:a", "∂ℓ/∂w_i = y.grad · x_i if z > 0, 0 otherwise", "correct"),
+    ("relu_unit:a", "w.grad[i] = y.grad * x[i] if z > 0 else 0", "correct"),
+    ("relu_unit:a", "dL/dw_i = 0 if z <= 0, y.grad x_i otherwise", "correct"),
+    ("relu_unit:a", "dL/dw_i = y.grad x_i if z < 0, 0 otherwise", "incorrect"),
+    ("relu_unit:a", "dL/dw_i = y.grad x_i if z > 0, x_i otherwise", "incorrect"),
+    ("mlp_regression:c", "\\frac{\\partial z_2[j]}{\\partial z_1[k]} = \\begin{cases} 1 & j = k "
+     "\\text{ and } z_1[k] > 0 \\\\ 0 & \\text{otherwise} \\end{cases}", "correct"),
+    ("mlp_regression:c", "\\frac{\\partial z_2[j]}{\\partial z_1[k]} = \\begin{cases} 1 & j = k "
+     "\\text{ and } z_1[k] < 0 \\\\ 0 & \\text{otherwise} \\end{cases}", "incorrect"),
+    ("mlp_regression:c", "dz2_j/dz1_k = 1 if j = k and z1_k > 0, 0 otherwise", "correct"),
+    ("mlp_regression:c", "dz2[j]/dz1[k] = δ_jk 1[z1_k > 0]", "correct"),
+    ("mlp_regression:c", "dz2[j]/dz1[k] = 1[z1_k > 0]", "incorrect"),
+    # the identity Jacobian
+    ("mlp_regression:d", "\\frac{\\partial \\hat{y}}{\\partial z_3} = I_K", "correct"),
+    ("mlp_regression:d", "∂ŷ/∂z3 = I", "correct"),
+    ("mlp_regression:d", "∂ŷ/∂z3 = diag(z3)", "incorrect"),
+    # values as tuples and matrices
+    ("mlp_numeric:forward", "z = (1, −3)\nh = (1, 0)\ny = 3\nC = 2.0", "correct"),
+    ("mlp_numeric:forward", "z = (1, 3)\nh = (1, 0)\ny = 3\nC = 2.0", "incorrect"),
+    ("mlp_numeric:backward", "\\frac{\\partial C}{\\partial y} = 2\n\\frac{\\partial C}"
+     "{\\partial h} = (6, -2)\n\\frac{\\partial C}{\\partial z} = \\begin{pmatrix} 6 \\\\ 0 "
+     "\\end{pmatrix}\n\\frac{\\partial C}{\\partial x} = (-6, 6)\n\\frac{\\partial C}"
+     "{\\partial v} = (2, 0)\n\\frac{\\partial C}{\\partial W} = \\begin{pmatrix} 6 & 12 "
+     "\\\\ 0 & 0 \\end{pmatrix}", "correct"),
+    ("mlp_numeric:backward", "y.grad = 2\nh.grad = (6, -2)\nz.grad = (6, 0)\n"
+     "x.grad = (-6, 6)\nv.grad = (2, 0)\nW.grad = ((6, 0), (12, 0))", "incorrect"),
+    # a moment with its justification
+    ("init_variance:d", "Var(u) ≤ ¼ (reached in the limit where y = ±∞ with probability ½ "
+     "each)", "correct"),
+    ("init_variance:d", "Var(u) ≤ 1/4, since u is in [0, 1]", "correct"),
+    ("init_variance:d", "Var(u) ≤ 1/2, since u is in [0, 1]", "incorrect"),
+    # a Kronecker delta holding a sum's dummy index
+    ("softmax:full", "∂L/∂s_{bj} = Σ_k ∂L/∂p_{bk} p_{bk} (δ_{jk} − p_{bj})", "correct"),
+    ("softmax:full", "∂L/∂s_{bj} = Σ_k ∂L/∂p_{bk} p_{bk} (δ_{jk} − p_{bk})", "incorrect"),
+    # a display name with a prime (x' for xp)
+    ("batchnorm:a", BN, "correct"),
+    ("batchnorm:a", BN.replace("{B-1}", "{B}"), "incorrect"),
+]
+
+
+@pytest.mark.parametrize("where, text, want", ROWS, ids=[f"{w}:{t[:30]}" for w, t, _ in ROWS])
+def test_unseen_corpus_readings(where, text, want):
+    v = verdict(where, text)
+    assert v.verdict == want, (v.verdict, v.message, v.read_as)
+
+
+def test_a_superscripted_display_name_with_a_comma_and_a_constant_before_a_loop_sum():
+    """Regression: `W^{h,R}_{j,i}` (ugrnn's display name of Whr) was refused ("a subscript
+    is read only after a tensor name"), and `(1/B) Σ_b Σ_t ... h_{b,t-1}` refused ("a sum
+    over t that reads a shifted index is read only as the whole right side")."""
+    v = verdict("ugrnn:b", "\\frac{\\partial L}{\\partial W^{h,R}_{j,i}} = \\frac{1}{B} "
+                           "\\sum_{b} \\sum_{t} \\frac{\\partial L}{\\partial \\tilde{R}_{b,t,j}}"
+                           " h_{b,t-1,i}")
+    assert v.verdict == "incorrect"          # a partial answer: the others are missing
+    assert any(q.name == "Whr.grad" and q.verdict == "correct" for q in v.quantities)
+    v = verdict("ugrnn:b", UG_PARTIAL)
+    assert any(q.name == "BR.grad" and q.verdict == "correct" for q in v.quantities)
+
+
+def test_a_sgd_arrow_case_tuple_and_prose_each_say_how_they_were_read():
+    assert any("condition" in n for n in verdict(*ROWS[0][:2]).reading)
+    assert any("list" in n for n in verdict(*ROWS[13][:2]).reading)
+    assert any("justification" in n for n in verdict(*ROWS[17][:2]).reading)
