@@ -1,5 +1,6 @@
 """Parameter updates as students write them (issue 15): `W ← W − η g`, `W := ...`,
-`\\gets`, and equations read as one simultaneous step.
+`\\gets` are one simultaneous step; statements written with `=` are a program, run in
+order (updating W2 before b1's step reads it is the classic mistake).
 
 Truth, by hand, for mlp_ce_l2 (z = σ(W1 x + b1), ŷ = softmax(W2 z + b2), cross-entropy
 plus (λ/2)(‖W1‖² + ‖W2‖²)):
@@ -24,7 +25,7 @@ W2_FIRST = ("W2 ← W2 − η((ŷ − y) zᵀ + λ W2)\nb2 ← b2 − η(ŷ − 
 ROWS = [
     (W2_FIRST, "correct"),
     (W2_FIRST.replace("←", ":="), "correct"),
-    (W2_FIRST.replace("←", "="), "correct"),
+    (W2_FIRST.replace("←", "="), "incorrect"),    # a program: b1's step reads the new W2
     ("W1 ← (1 − ηλ) W1 − η ((W2ᵀ(ŷ − y)) ⊙ z ⊙ (1 − z)) xᵀ\n"
      "b1 ← b1 − η (W2ᵀ(ŷ − y)) ⊙ z ⊙ (1 − z)\nW2 ← (1 − ηλ) W2 − η (ŷ − y) zᵀ\n"
      "b2 ← b2 − η (ŷ − y)", "correct"),
@@ -52,8 +53,10 @@ def test_an_update_written_as_the_student_writes_it(text, want):
 def test_an_update_reads_the_other_parameters_before_the_step():
     """Regression: with W2 updated on the first line, b1's update read the new W2 (the
     lines were run as a program), so the right simultaneous step `W2 ← …, b1 ← … W2ᵀ …`
-    was judged 'not a gradient-descent step' for W1 and b1."""
+    was judged 'not a gradient-descent step' for W1 and b1.  The same lines with `=` are
+    a program, and there the order is the mistake it is in code."""
     assert check_answer(SPEC, "sgd", W2_FIRST).verdict == "correct"
+    assert check_answer(SPEC, "sgd", W2_FIRST.replace("←", "=")).verdict == "incorrect"
 
 
 def test_the_update_arrow_was_refused_as_an_unexpected_character():

@@ -96,3 +96,29 @@ def test_solve_json_gives_course_notation_latex_and_a_tree(pid, label):
                          for r in values if r["relation"] in ("=", "≤", "≈"))
         v = check_answer(SPECS[pid], label, text)
         assert v.verdict == "correct", (text, v.message)
+
+
+LOOPS = [(pid, label) for pid, spec in SPECS.items() for label, part in spec.parts.items()
+         if part.kind in ("backprop", "gradient")]
+
+
+@functools.lru_cache(maxsize=None)
+def _verified(pid, label):
+    try:
+        return solve_part(SPECS[pid], label, verify=True)
+    except DeriveError as e:
+        return e
+
+
+@pytest.mark.parametrize("pid, label", LOOPS, ids=[f"{p}:{q}" for p, q in LOOPS])
+def test_the_printed_compact_form_is_correct(pid, label):
+    """The compact form (batch norm's one line for x.grad) as the key and `derive solve`
+    print it, with its sums in words (`sum over b' of ...`), checks as correct."""
+    from derive.core.program import format_statement
+    ans = _verified(pid, label)
+    if isinstance(ans, DeriveError) or not getattr(ans, "compact", None):
+        pytest.skip("no compact form")
+    idx = SPECS[pid].program.indices
+    text = "\n".join(format_statement(s, idx) for s in ans.compact)
+    v = check_answer(SPECS[pid], label, text)
+    assert v.verdict == "correct", (text, v.message, v.read_as)

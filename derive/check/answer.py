@@ -74,7 +74,8 @@ def check_answer(spec: Spec, label: str, text: str, show_answer: bool = False,
                     line, col, reading.original).format())
                 return verdict
             with named_steps(reading.steps):      # δ_T: the step T, not a sum
-                _dispatch(spec, part, reading.text, verdict, show_answer)
+                _dispatch(spec, part, reading.text, verdict, show_answer,
+                          simultaneous=getattr(reading, "arrows", False))
     except LimitError as e:
         _unusable(verdict, str(e))
         verdict.limited = isinstance(e, TimeLimitError) or "memory" in str(e)
@@ -145,7 +146,8 @@ def _problem_words(spec: Spec) -> set:
     return words | {"Var", "Std", "Cov", "sqrt", "exp", "log", "sigma", "tanh", "relu", "pi"}
 
 
-def _dispatch(spec: Spec, part, text: str, verdict: Verdict, show_answer: bool):
+def _dispatch(spec: Spec, part, text: str, verdict: Verdict, show_answer: bool,
+              simultaneous: bool = False):
     if part.kind in ("backprop", "gradient"):
         if not (part.args.get("open") and
                 check_design(spec, part, text, verdict, show_answer, _check_loops)):
@@ -157,7 +159,7 @@ def _dispatch(spec: Spec, part, text: str, verdict: Verdict, show_answer: bool):
     elif part.kind == "loops":
         _check_forward_loops(spec, part, text, verdict, show_answer)
     elif part.kind == "update":
-        _check_update(spec, part, text, verdict, show_answer)
+        _check_update(spec, part, text, verdict, show_answer, simultaneous)
     else:
         verdict.message = (f"part {part.label} is a {part.kind} part: it is read by the "
                            "instructor and cannot be checked automatically")

@@ -89,7 +89,7 @@ def _repair_forward(spec, reference, answer, names) -> str | None:
     return repair(answer, right)
 
 
-def _check_update(spec: Spec, part, text, verdict, show_answer):
+def _check_update(spec: Spec, part, text, verdict, show_answer, simultaneous: bool = False):
     """Parameter updates: run the answer and the derived step from the same parameters,
     gradients (and random velocities, for a momentum step), and compare what each writes."""
     from derive.answers import solve_part
@@ -105,7 +105,9 @@ def _check_update(spec: Spec, part, text, verdict, show_answer):
         scope.tensors[n] = replace(scope.tensors[n], role="updated")
     scope.tensors.update(velocities)
     answer = build_program(text, scope, "answer", None, 0, answer=True)
-    answer, olds = _simultaneous(answer, params)
+    # W ← W − η g (arrows): one step, read at once; plain statements are a program,
+    # run in order (updating W2 before computing b1's step from it is a mistake there)
+    answer, olds = _simultaneous(answer, params) if simultaneous else (answer, {})
     asked = [x for n in params for x in ([vel[n], n] if n in vel else [n])]
     updated = [n for n in asked if n in answer.written()]
     if not any(n in updated for n in params):
@@ -164,7 +166,7 @@ def _check_update(spec: Spec, part, text, verdict, show_answer):
 
 
 def _simultaneous(answer: Program, params) -> tuple:
-    """An update written as equations is simultaneous, as `W2 ← W2 − η …` means: a
+    """An update written with arrows is simultaneous, as `W2 ← W2 − η …` means: a
     statement reads every other parameter at its value before the step (b1's update
     reads the old W2 even after the line updating W2), and its own target as the lines
     before it left it (W1 = W1 − η λ W1, then W1 = W1 − η g). (program, {param: old})."""
