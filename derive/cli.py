@@ -98,7 +98,10 @@ def _report_broken(broken):
 
 
 def _load(ctx, name):
-    return load_spec(resolve_problem(name, _problems_dir(ctx)))
+    """A problem by id or path, or a variant of it (softmax#17: derived and verified first,
+    since no variant is shown unverified)."""
+    from derive.answers.variants import load_problem
+    return load_problem(name, _problems_dir(ctx), verify=True)
 
 
 def parse_sizes(text: str | None) -> dict:
@@ -151,6 +154,8 @@ def show(ctx, problem):
     spec = _load(ctx, problem)
     prog = spec.program
     click.echo(f"{spec.id}: {spec.title}")
+    if spec.variant is not None:
+        click.echo(f"variant: {spec.variant.name} ({spec.variant.describe()})")
     click.echo(f"source: {spec.source}")
     if prog.indices:
         rng = ", ".join(f"{n} in {format_expr(lo)}..{format_expr(hi)}"
@@ -293,9 +298,15 @@ def verify_cmd(ctx, problems):
 @click.option("--keep-going", is_flag=True,
               help="Build the key even when a part fails its check or is not derived; "
                    "the key names each withheld part and why.")
+@click.option("--variants", "variants", metavar="ROSTER.csv|N",
+              help="A sheet per student of the roster (or per variant 1..N), one key of "
+                   "the variants and variants.csv, in DIR/variants/.")
+@click.option("--seed", default="derive", show_default=True, envvar="DERIVE_COURSE_SEED",
+              help="The course seed students' ids are hashed with ($DERIVE_COURSE_SEED).")
+@click.option("--jobs", type=click.IntRange(min=1), help="TeX runs at once (default: cores).")
 @click.pass_context
 def key(ctx, problems, out_dir, no_solutions, tex_only, subscripts, timings, title, course,
-        date_text, tex_timeout, keep_going):
+        date_text, tex_timeout, keep_going, variants, seed, jobs):
     """Build the problem sheet and the answer key (PDF) of the problems (default: all).
 
     Writes DIR/problems.pdf and DIR/answer_key.pdf with their .tex. Every answer
@@ -312,6 +323,12 @@ def key(ctx, problems, out_dir, no_solutions, tex_only, subscripts, timings, tit
     info = load_course(d) if not problems else None
     title = title or (info.title if info else None)
     course = course or (info.course if info else None)
+    if variants:
+        from derive.grade.variant_documents import report_build
+        ctx.exit(report_build(specs, variants, out_dir, seed, click.echo, tex_only=tex_only,
+                              subscripts=subscripts, title=title, course=course,
+                              date=date_text, jobs=jobs, tex_timeout=tex_timeout,
+                              timings=timings) or (2 if broken else 0))
     result = build_key(specs, out_dir, solutions=not no_solutions, tex_only=tex_only,
                        subscripts=subscripts, timings=timings, title=title, course=course,
                        progress=lambda line: click.echo(line, err=True),
@@ -394,6 +411,10 @@ def check(ctx, target, answer, answer_file, as_json, fmt, show_answer, batch, re
     spec = _load(ctx, problem)
     spec.part(part)
     verdict = check_answer(spec, part, text, show_answer=show_answer)
+    if spec.variant is not None:
+        from derive.grade.variant_check import judge_variant
+        verdict = judge_variant(spec, verdict, text)
+        verdict.problem = spec.variant.name
     if as_json:
         from derive.core.version import VERSION
         from derive.grade.grading import spec_hash
@@ -421,8 +442,12 @@ def check(ctx, target, answer, answer_file, as_json, fmt, show_answer, batch, re
 @click.option("--isolate", is_flag=True,
               help="Run each check in a worker process with its own memory limit, killed "
                    "at its deadline (graders facing untrusted submissions).")
+@click.option("--roster", type=click.Path(exists=True, dir_okay=False),
+              help="variants.csv of `derive key --variants`: the student's variants.")
+@click.option("--seed", envvar="DERIVE_COURSE_SEED",
+              help="The course seed: the variant of a student the roster does not name.")
 @click.pass_context
-def grade_cmd(ctx, submission, fmt, expect, hidden, isolate):
+def grade_cmd(ctx, submission, fmt, expect, hidden, isolate, roster, seed):
     """Grade a SUBMISSION: one `## PROBLEM:PART` block per answer (Markdown, or a YAML
     mapping).  Every block is judged within its limits and gets a result; the exit
     code is 0 when every part was judged (right or wrong), 2 when some could not be."""
@@ -442,7 +467,11 @@ def grade_cmd(ctx, submission, fmt, expect, hidden, isolate):
     for pid in expect:
         spec = _load(ctx, pid)
         due += [f"{spec.id}:{k}" for k, part in spec.parts.items() if part.kind != "text"]
-    results = grade(blocks, _problems_dir(ctx), due, isolate=isolate)
+    from derive.grade.roster import read_mapping, variant_names
+    from derive.grade.submission import parse_header
+    chosen = variant_names(blocks, parse_header(text), _problems_dir(ctx),
+                           read_mapping(roster) if roster else None, seed)
+    results = grade(blocks, _problems_dir(ctx), due, isolate=isolate, variants=chosen)
     if fmt == "text":
         click.echo(formats.as_text(results))
     elif fmt == "json":
@@ -486,15 +515,21 @@ def export_group():
 @click.option("--reference", "visibility", default="after_published", show_default=True,
               type=click.Choice(["visible", "hidden", "after_due_date", "after_published"]),
               help="When students see the reference answers.")
+@click.option("--seed", default="derive", show_default=True, envvar="DERIVE_COURSE_SEED",
+              help="The course seed each student's variant is drawn with.")
+@click.option("--roster", type=click.Path(exists=True, dir_okay=False),
+              help="variants.csv of `derive key --variants`, shipped with the grader.")
 @click.pass_context
-def export_gradescope(ctx, problems, out_dir, visibility):
-    """Gradescope's autograder zip for PROBLEMS (setup.sh, run_autograder, the specs)."""
+def export_gradescope(ctx, problems, out_dir, visibility, seed, roster):
+    """Gradescope's autograder zip for PROBLEMS (setup.sh, run_autograder, the specs).
+    A problem with variants is graded against the variant of the submitting student."""
     from derive.grade.gradescope import export
     specs, broken = _specs(ctx, problems)
     _report_broken(broken)
     if broken:
         ctx.exit(2)
-    click.echo(f"wrote {export(specs, out_dir, reference_visibility=visibility)}")
+    path = export(specs, out_dir, reference_visibility=visibility, seed=seed, roster=roster)
+    click.echo(f"wrote {path}")
 
 
 @export_group.command("prairielearn")

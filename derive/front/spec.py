@@ -27,6 +27,7 @@ from derive.front.shapes import infer_shapes, inferred_order
 from derive.front.parts import _check_part, numeric_values_given, within_limits
 from derive.front.sizes import _range, _symbol_range, default_sizes, size_expression
 from derive.front.values import parse_values
+from derive.front.vary_keys import read_vary
 
 ROLES = ("input", "parameter", "computed")
 # values an input takes in numeric checks: probability and onehot sum to 1 over the last axis
@@ -49,7 +50,7 @@ PART_KEYS = {
 _ALIAS_TARGET = re.compile(r"^[A-Za-z]\w*(\.grad)?$")
 TOP_KEYS = {"id", "title", "source", "course", "index", "symbols", "functions", "tensors",
             "program", "values", "sizes", "assume", "statement", "parts", "notes",
-            "show_program", "aliases"}
+            "show_program", "aliases", "vary"}
 REQUIRED = ("id", "title", "source", "tensors", "program", "parts")
 # the keys of one entry of tensors:, symbols: and functions: (derive.front.keys lists them all)
 TENSOR_KEYS = ("shape", "role", "latex", "domain")
@@ -85,6 +86,8 @@ class Spec:
     size_symbols: dict = field(default_factory=dict)
     scope: Scope | None = None
     raw: dict = field(default_factory=dict)
+    vary: object = None            # the `vary:` block (derive.front.vary_keys.Vary)
+    variant: object = None         # a drawn variant: derive.front.variants.Variant
 
     @property
     def show_program(self) -> bool:
@@ -287,7 +290,8 @@ class _Reader:
         spec = Spec(self.pid, self.title, self.source, self.path, self.program,
                     self.program_text, self.parts, self.statement, self.course,
                     {str(k): v for k, v in self.raw_sizes.items()}, self.values, self.assume,
-                    self.symbols, self.sizes, self.scope, self.data)
+                    self.symbols, self.sizes, self.scope, self.data,
+                    read_vary(self.L, self.data.get("vary"), self, PART_KEYS))
         within_limits(self, spec)
         return spec
 
@@ -690,22 +694,6 @@ def _written_names(text, path, offset) -> set:
                     names.add(t.id)
     rec(N.parse_program(text, path, "program", offset))
     return names
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
 
 
 def answer_scope(spec: Spec):

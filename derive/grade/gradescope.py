@@ -4,7 +4,11 @@
 
 The zip holds `setup.sh` (installs derive and its Python dependencies; no TeX is
 needed), `run_autograder`, `derive_src/` (the package), `problems/` (the specs) and
-`config.json` (the parts graded, where the reference answers show)."""
+`config.json` (the parts graded, where the reference answers show, the course seed).
+A problem with `vary:` is graded against the submitting student's variant: the one
+`variants.csv` (the roster mapping, when exported with one) names, else the one the
+course seed gives the student's id (Gradescope's submission_metadata.json: sid, else
+email, else id)."""
 from __future__ import annotations
 
 import json
@@ -15,10 +19,13 @@ import tempfile
 import time
 import traceback
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 
 from derive.grade.formats import VISIBILITY, gradescope
 from derive.grade.grading import grade
+from derive.front.variants import parse_variant_name
+from derive.grade.roster import read_mapping, variant_names
 from derive.grade.submission import parse_submission
 
 SETUP = """#!/usr/bin/env bash
@@ -44,9 +51,25 @@ if not f.exists():
 """
 
 PACKAGE_FILES = ("setup.cfg", "setup.py", "pyproject.toml", "README.md")
+MAPPING = "variants.csv"
 
 
-def export(specs, out_dir, *, reference_visibility="after_published") -> Path:
+def submitter(root) -> str | None:
+    """The submitting student's id from ROOT/submission_metadata.json (Gradescope's):
+    the first user's sid, else email, else id; None when there is none."""
+    try:
+        meta = json.loads((Path(root) / "submission_metadata.json").read_text())
+        user = (meta.get("users") or [{}])[0]
+    except (OSError, ValueError, AttributeError, IndexError):
+        return None
+    for key in ("sid", "email", "id"):
+        if user.get(key):
+            return str(user[key])
+    return None
+
+
+def export(specs, out_dir, *, reference_visibility="after_published", seed="derive",
+           roster=None) -> Path:
     """Write the autograder folder and `autograder.zip` into `out_dir`."""
     if reference_visibility not in VISIBILITY:
         raise ValueError(f"visibility must be one of {', '.join(VISIBILITY)}")
@@ -67,8 +90,12 @@ def export(specs, out_dir, *, reference_visibility="after_published") -> Path:
         for name in PACKAGE_FILES:
             if (root / name).exists():
                 shutil.copy(root / name, pkg / name)
+        if roster is not None:
+            read_mapping(roster)                    # a bad mapping fails the export
+            shutil.copy(roster, src / MAPPING)
         (src / "config.json").write_text(json.dumps(
-            {"parts": parts, "reference_visibility": reference_visibility}, indent=2))
+            {"parts": parts, "reference_visibility": reference_visibility,
+             "seed": str(seed)}, indent=2))
         for name, text in (("setup.sh", SETUP), ("run_autograder", RUN)):
             (src / name).write_text(text)
             (src / name).chmod(0o755)
@@ -101,8 +128,18 @@ def run(root) -> dict:
                                                      ".yml"):
                 blocks += parse_submission(f.read_text(encoding="utf-8", errors="replace"),
                                            f.name)
-        results = grade(blocks, root / "source" / "problems", config.get("parts"),
-                        isolate=True, references=True)
+        problems = root / "source" / "problems"
+        student = submitter(root)
+        mapping = read_mapping(root / "source" / MAPPING) \
+            if (root / "source" / MAPPING).exists() else None
+        # the student's id picks the variant, not the submission (a heading's #17 too)
+        blocks = [replace(b, problem=parse_variant_name(b.problem)[0]) for b in blocks]
+        if mapping is not None and student not in mapping:
+            mapping = None
+        chosen = variant_names(blocks, {"student": student}, problems, mapping,
+                               config.get("seed", "derive")) if student else {}
+        results = grade(blocks, problems, config.get("parts"), isolate=True,
+                        references=True, variants=chosen)
         refs = {r.name: r.check.reference for r in results
                 if r.check is not None and r.check.reference}
         data = gradescope(results, time.perf_counter() - start, references=refs,

@@ -9,12 +9,15 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from derive.answers.variants import load_problem
 from derive.check.answer import check_answer
 from derive.check.verdict import REPORT, Verdict
 from derive.core.errors import DeriveError
 from derive.core.version import VERSION
 from derive.front.folder import resolve_problem
 from derive.front.spec import load_spec
+from derive.front.variants import parse_variant_name
+from derive.grade.variant_check import judge_variant
 
 
 @dataclass
@@ -28,6 +31,7 @@ class PartResult:
     verdict_json: dict = field(default_factory=dict)
     seconds: float = 0.0
     check: object = None              # the checker's Verdict, when the part was judged
+    variant: str = ""                 # the variant judged against (softmax#17), if any
 
     @property
     def name(self) -> str:
@@ -43,26 +47,38 @@ def spec_hash(spec) -> str:
 
 
 def grade(blocks, problems_dir=None, expected=None, time_limit_s: float = 10.0,
-          isolate: bool = False, references: bool = False) -> list:
+          isolate: bool = False, references: bool = False, variants=None) -> list:
     """A result for every block, and (with `expected`, a list of PROBLEM:PART) a zero for
     every expected part the submission leaves out.  With `isolate`, each check runs in a
     worker process with its own address-space limit and is killed at its deadline, so
     nothing a submission does can take the grader down.  With `references`, each judged
-    part also carries the reference answer, verified (shown as the platform is told)."""
+    part also carries the reference answer, verified (shown as the platform is told).
+    `variants` maps a problem to the variant its blocks are judged against (softmax#17);
+    a heading may name its own (`## softmax#17:a`).  A variant is derived and verified
+    before any answer is judged against it."""
     specs, out = {}, []
     for b in blocks:
         start = time.perf_counter()
+        base, k = parse_variant_name(b.problem)
+        name = b.problem if k is not None else (variants or {}).get(base, base)
+        b = _Named(base, b.part, b.answer)
         try:
-            if b.problem not in specs:
-                specs[b.problem] = load_spec(resolve_problem(b.problem, problems_dir))
-            spec = specs[b.problem]
+            if name not in specs:
+                specs[name] = load_problem(name, problems_dir, verify=True)
+                specs.setdefault(base, specs[name])
+            spec = specs[name]
             spec.part(b.part)
             v = isolated_check(spec, b.part, b.answer, time_limit_s, references) \
                 if isolate else check_answer(spec, b.part, b.answer, show_answer=references,
                                              time_limit_s=time_limit_s)
-            data = v.as_dict() | {"derive_version": VERSION, "spec_hash": spec_hash(spec)}
+            v = judge_variant(spec, v, b.answer)
+            shown = name if spec.variant is not None else ""
+            if shown:
+                v.problem = shown
+            data = v.as_dict() | {"derive_version": VERSION, "spec_hash": spec_hash(spec)} \
+                | ({"variant": shown} if shown else {})
             out.append(PartResult(b.problem, b.part, v.verdict, v.score, v.max_score,
-                                  v.message, data, time.perf_counter() - start, v))
+                                  v.message, data, time.perf_counter() - start, v, shown))
         except DeriveError as e:
             out.append(PartResult(b.problem, b.part, "unusable", 0.0, _points(specs, b),
                                   str(e), {}, time.perf_counter() - start))
@@ -84,6 +100,7 @@ def grade(blocks, problems_dir=None, expected=None, time_limit_s: float = 10.0,
 class _Named:
     problem: str
     part: str
+    answer: str = ""
 
 
 def _points(specs, b, problems_dir=None) -> float:

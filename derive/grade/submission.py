@@ -11,7 +11,15 @@ Markdown (the default):
 
 A block runs from its `## PROBLEM:PART` heading to the next heading; a fenced code block
 (```) inside it is the answer, else the block's text.  YAML is a mapping
-`PROBLEM:PART: answer`.  A variant header line `variant: ...` is kept for later issues.
+`PROBLEM:PART: answer`.
+
+Lines before the first heading may say whose submission it is and which variants it
+answers (`derive key --variants` prints them on each student's sheet):
+
+    student: ada@example.edu
+    variants: softmax#17, dropout#3
+
+and a heading may name its variant itself (`## softmax#17:a`).
 """
 from __future__ import annotations
 
@@ -22,7 +30,9 @@ import yaml
 
 from derive.core.errors import SpecError
 
-HEADING = re.compile(r"^##\s+([A-Za-z_][\w\-]*)\s*:\s*([A-Za-z0-9_]+)\s*$")
+HEADING = re.compile(r"^##\s+([A-Za-z_][\w\-]*(?:#\d+)?)\s*:\s*([A-Za-z0-9_]+)\s*$")
+HEADER = re.compile(r"^\s*(student|name|variants?)\s*:\s*(.*?)\s*$", re.I)
+HEADER_KEYS = ("student", "name", "variant", "variants")
 FENCE = re.compile(r"^\s*```")
 
 
@@ -48,6 +58,8 @@ def parse_submission(text: str, name: str = "submission") -> list:
                             "`## problem:part`", name)
         out = []
         for k, (key, value) in enumerate(data.items(), 1):
+            if str(key).lower() in HEADER_KEYS:
+                continue
             problem, _, part = str(key).partition(":")
             if not part:
                 raise SpecError(f"{key!r} is not PROBLEM:PART", name)
@@ -65,6 +77,37 @@ def parse_submission(text: str, name: str = "submission") -> list:
     if current:
         blocks.append(_block(current, body))
     return blocks
+
+
+def parse_header(text: str) -> dict:
+    """The header of a submission: {"student": id, "name": name, "variants": [names]}
+    from its lines before the first heading (or a YAML mapping's keys of those names)."""
+    stripped = text.lstrip("\ufeff")
+    out: dict = {}
+    if not any(HEADING.match(l) for l in stripped.splitlines()):
+        try:
+            data = yaml.safe_load(stripped)
+        except yaml.YAMLError:
+            return out
+        lines = [f"{k}: {v}" for k, v in data.items() if str(k).lower() in HEADER_KEYS] \
+            if isinstance(data, dict) else []
+    else:
+        lines = []
+        for line in stripped.splitlines():
+            if HEADING.match(line):
+                break
+            lines.append(line)
+    for line in lines:
+        m = HEADER.match(line)
+        if not m or not m.group(2):
+            continue
+        key, value = m.group(1).lower(), m.group(2)
+        if key.startswith("variant"):
+            out.setdefault("variants", []).extend(
+                x.strip() for x in re.split(r"[,\s]+", value) if x.strip())
+        else:
+            out[key] = value
+    return out
 
 
 def _block(head, body) -> Block:
