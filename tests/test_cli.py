@@ -14,12 +14,12 @@ def invoke(*args):
     return CliRunner().invoke(cli, list(args))
 
 
-def test_there_are_25_bundled_problems():
-    # the 18 seed problems and seven of our own: he_init, glorot_init, he_backward,
-    # dropout, batchnorm_stats, momentum_variance, fixup_scaling
-    assert len(BUNDLED) == 25
+def test_there_are_26_bundled_problems():
+    # the 18 seed problems and eight of our own: he_init, glorot_init, he_backward,
+    # dropout, batchnorm_stats, momentum_variance, fixup_scaling, layernorm
+    assert len(BUNDLED) == 26
     assert {"he_init", "glorot_init", "he_backward", "dropout", "batchnorm_stats",
-            "momentum_variance", "fixup_scaling"} <= set(BUNDLED)
+            "momentum_variance", "fixup_scaling", "layernorm"} <= set(BUNDLED)
 
 
 def test_list_shows_every_bundled_problem():

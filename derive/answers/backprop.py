@@ -27,6 +27,8 @@ from derive.core.errors import VerificationError
 from derive.front.spec import answer_scope
 from derive.engines.equivalence import equivalent_programs
 from derive.front.resolve import build_program
+from derive.engines.compact import compact_form
+from derive.run.verify import compare_backward
 from derive.run.agree import (SEEDS_PER_SIZE, check_sizes, disagreements, final_scalars,
                               own_memo)
 
@@ -111,8 +113,34 @@ def answer_backprop(spec: Spec, part, ans: Answer, verify: bool) -> Answer:
                            bw.program.symbols, bw.program.functions, bw.program.sizes)
             verify_backward(spec.program, Backward(prog, bw.forward, bw.sources,
                                                    bw.targets, [], bw.average_over), sizes)
+        if not part.args.get("matrix"):
+            _add_compact(spec, bw, ans, sizes)
     ans.cost = cost_line(spec.program, bw, verify=verify)
     return ans
+
+
+def _add_compact(spec: Spec, bw: Backward, ans: Answer, sizes: dict) -> None:
+    """The compact form of the gradients (derive.engines.compact) as the answer, the
+    loops kept as the step before it, when the form passes its numeric checks."""
+    found = compact_form(bw, spec.program)
+    if found is not None and verified_compact(spec, bw, found, sizes):
+        ans.compact = found.statements
+        ans.steps = list(ans.steps) + found.steps
+
+
+def verified_compact(spec: Spec, bw: Backward, found, sizes: dict) -> bool:
+    """Does a compact form (its loop program `found.lowered`) pass two numeric checks:
+    against the complex step (or central differences) like the loops, and against the
+    loops themselves, run by the executor on the same random inputs?  A form that fails
+    either is never shown."""
+    lowered = Backward(found.lowered, bw.forward, bw.sources, bw.targets, [],
+                       bw.average_over)
+    checked = verify_backward(spec.program, lowered, sizes, raise_on_failure=False)
+    if not checked.passed:
+        return False
+    same, _, _ = compare_backward(spec.program, bw.program, found.lowered, bw.sources,
+                                  bw.targets, [c.sizes for c in checked.checks[::2]])
+    return same
 
 
 def answer_loops(spec: Spec, part, ans: Answer, verify: bool) -> Answer:

@@ -162,6 +162,9 @@ class Answer:
     status: str                       # derived | given | not-derived
     program: Program | None = None    # backward loops (or the loops asked for)
     closed: list = field(default_factory=list)   # closed-form statements
+    # the compact form (derive.engines.compact): one `=` statement per asked gradient,
+    # sums written as sums; verified, it is the boxed answer and the loops are a step
+    compact: list = field(default_factory=list)
     values: dict = field(default_factory=dict)   # numeric: name -> array
     text: str | None = None           # instructor text (text parts)
     steps: list = field(default_factory=list)

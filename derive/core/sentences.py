@@ -21,6 +21,13 @@ BACKWARD_SENTENCES = {
     "identity sum": "{defined} is defined by a sum over {index} of {tensor}",
     "identity applied": "with these identities, {statement} becomes {new}",
     "identity inlined": "the pointwise gradients inlined, the program is shorter: {statement}",
+    "compact substituted": "the intermediate gradients {gradients} substituted into {target}",
+    "compact sums": "each sum split over its terms, the factors free of its index taken "
+                    "out, and the sums the forward program fixes written out",
+    "compact definition": "{tensor} solved from the definition of {definition}",
+    "compact rewritten": "so, with {tensor} written by the forward's own tensors",
+    "compact form": "collected, the compact form of {gradients}: the boxed answer, checked "
+                    "numerically against the loops",
 }
 
 SENTENCES = {**BACKWARD_SENTENCES, **MOMENT_SENTENCES, **COST_SENTENCES}

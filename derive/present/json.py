@@ -67,6 +67,8 @@ def answer_json(ans, spec, steps: bool = False) -> dict:
     out = {"problem": spec.id, "part": ans.part, "kind": ans.kind, "status": ans.status}
     if ans.program is not None:
         out["loops"] = format_items(ans.program.items, idx)
+    if ans.compact:
+        out["compact_form"] = [format_statement(s, idx) for s in ans.compact]
     if ans.closed:
         out["closed_form"] = [format_statement(s, idx) for s in ans.closed]
     if ans.results:

@@ -213,6 +213,10 @@ class NotationLatexPrinter(LatexPrinter):
     # ---- brackets, sums, powers ----------------------------------------
 
     def _add_parens(self, s) -> str:
+        if r"\sum" in s and len(s) > 80:
+            # a long sum of sums (a compact gradient): \biggl( \biggr) do not make a group,
+            # so TeX may break the line after a + or - inside them, as \left( \right) may not
+            return r"\biggl(%s\biggr)" % s
         if r"\frac" in s or r"\sum" in s:
             return r"\left(%s\right)" % s
         return "(%s)" % s

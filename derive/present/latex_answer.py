@@ -14,7 +14,9 @@ def answer_latex(ans, spec) -> str:
     p = printer_for(spec, program=ans.program)
     idx = spec.program.indices
     lines = [f"% {spec.id}:{ans.part} ({ans.kind})"]
-    if ans.closed:
+    if ans.compact:
+        lines += [statement_latex(s, idx, p) + r" \\" for s in ans.compact]
+    elif ans.closed:
         lines += [statement_latex(s, idx, p) + r" \\" for s in ans.closed]
     elif ans.program is not None:
         lines += [l + r" \\" for l in program_latex(ans.program, p)]

@@ -210,7 +210,11 @@ class ProblemRenderer:
         steps = self.steps(ans, p)
         if steps:
             out += [r"\solutionhead{Derivation}", steps]
-        if ans.kind == "gradient" and ans.closed and ans.program is not None:
+        if ans.compact and ans.program is not None:
+            out += [r"\textit{The backward loops, node by node, before the intermediate "
+                    r"gradients are substituted into the compact form below:}",
+                    self.program_block(ans.program, printer=p)]
+        elif ans.kind == "gradient" and ans.closed and ans.program is not None:
             out += [r"\textit{The backward loops, before the intermediate gradients are "
                     r"substituted:}", self.program_block(ans.program, printer=p)]
         box = []
@@ -235,6 +239,8 @@ class ProblemRenderer:
         body = []
         if ans.kind == "numeric" and ans.values:
             body.append(self.numeric_table(ans, p))
+        elif ans.compact:
+            body += [r"\textit{In compact form:}", self.statements_block(ans.compact, p)]
         elif ans.closed:
             body.append(self.statements_block(ans.closed, p))
         elif ans.program is not None:

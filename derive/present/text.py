@@ -40,11 +40,16 @@ def format_answer(ans, spec, steps: bool = False) -> str:
         lines.append("  instructor's answer (not derived):")
         lines.extend("    " + l for l in (ans.text or "").rstrip().split("\n"))
         return "\n".join(lines)
-    if ans.closed:
+    if ans.compact:
+        lines.append("  compact form:")
+        lines.extend("    " + format_statement(s, idx) for s in ans.compact)
+    if ans.closed and not ans.compact:      # the compact form is the closed form, done
         lines.append("  closed form:")
         lines.extend("    " + format_statement(s, idx) for s in ans.closed)
     if ans.program is not None and ans.kind != "numeric":
-        if ans.closed:
+        if ans.compact:
+            lines.append("  backward loops, node by node (a step before the compact form):")
+        elif ans.closed:
             lines.append("  backward loops:")
         lines.extend("    " + l for l in format_items(ans.program.items, idx))
     if ans.results:
