@@ -109,3 +109,32 @@ def test_a_sgd_arrow_case_tuple_and_prose_each_say_how_they_were_read():
     assert any("condition" in n for n in verdict(*ROWS[0][:2]).reading)
     assert any("list" in n for n in verdict(*ROWS[13][:2]).reading)
     assert any("justification" in n for n in verdict(*ROWS[17][:2]).reading)
+
+
+LOSS_HEADS = ("yhat.grad = 2(ŷ − y)\nfor j: Wy.grad[j] += yhat.grad * h[L, j]\n"
+              "By.grad -= yhat.grad\nfor j: h.grad[L, j] += yhat.grad * Wy[j]\n"
+              "for k in L..1:\n    h.grad[k-1, i] += h.grad[k, i]\n"
+              "    a[k, i] = h.grad[k, i] * σ'(W[k, i, J] * h[k-1, J] - Bh[k, i])\n"
+              "    W.grad[k, i, j] += a[k, i] * h[k-1, j]\n    Bh.grad[k, i] -= a[k, i]\n"
+              "    h.grad[k-1, j] += a[k, i] * W[k, i, j]")
+
+
+def test_the_derivative_of_a_sum_keeps_its_sum_inside():
+    """Regression (a false incorrect): σ'(W[k, i, J] h[k-1, J] − Bh) was written out as
+    σ(u)(1 − σ(u)) with u twice, and the capital J of the two copies made one sum over the
+    product, about twice the derivative; loss_heads:c's right answer was judged wrong.
+    The derivative is now taken at u, its sum closed inside it.  (The last line also
+    accumulates over i, read from its right side inside the `for k` block.)"""
+    v = verdict("loss_heads:c", LOSS_HEADS)
+    assert v.verdict == "correct", (v.message, v.read_as)
+    wrong = verdict("loss_heads:c", LOSS_HEADS.replace("σ'(", "σ("))
+    assert wrong.verdict == "incorrect"
+
+
+def test_an_update_in_a_block_accumulates_over_the_indices_its_right_side_reads():
+    """Regression: `W.grad[j, i] += a[b, t, j] * h[b, t, i]` inside `for t in T..1:` was
+    refused ("index 'b' is not an index of the target"); a += sums over b, as
+    `for b, j, i:` says."""
+    v = verdict("loss_heads:c", LOSS_HEADS.replace("h.grad[k-1, j] += a[k, i]",
+                                                   "h.grad[k-1, j] += a[k, i]"))
+    assert v.verdict == "correct"

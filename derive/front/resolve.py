@@ -213,6 +213,17 @@ class Resolver:
                         and n.id not in st.loop_nodes and n.id not in self.scope.sizes:
                     st.loop_nodes[n.id] = n
                     st.ranges[n.id] = self.scope.indices.get(n.id)
+            if self.answer and s.op in ("+=", "-=") and outer:
+                # W.grad[j, i] += a[b, t, j] * h[b, t, i] in a `for t` block (whose body,
+                # as the spec's own, leaves its indices implicit): an update accumulates
+                # over the problem's indices its right side reads (b), as `for b, j, i:`
+                # would say.  Outside a block the course's rule stands: write the loop.
+                for n in _rhs_index_names(s.value):
+                    if n.id[0].islower() and n.id in self.scope.indices and \
+                            n.id not in outer_names and n.id not in st.loop_nodes and \
+                            n.id not in self.scope.sizes and n.id not in self.scope.symbols:
+                        st.loop_nodes[n.id] = n
+                        st.ranges[n.id] = self.scope.indices.get(n.id)
         target_indices = [st.index_expr(n, tname, k, in_target=True)
                           for k, n in enumerate(idx_nodes)]
         self.recurrent_temporary(s, st, tname, idx_nodes, target_indices, outer)
@@ -542,3 +553,17 @@ def _assigned_name(node):
     if isinstance(node, N.Grad) and isinstance(node.base, N.Name):
         return grad_name(node.base.id)
     return None
+
+
+def _rhs_index_names(node) -> list:
+    """The names in the index positions of a right side (b, t, j in a[b, t-1, j])."""
+    out = []
+    if isinstance(node, N.Index):
+        for i in node.indices:
+            out += _index_names(i)
+    for f in getattr(node, "__dataclass_fields__", ()):
+        v = getattr(node, f)
+        for x in (v if isinstance(v, list) else [v]):
+            if isinstance(x, N.Node):
+                out += _rhs_index_names(x)
+    return out

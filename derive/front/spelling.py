@@ -473,6 +473,14 @@ class _Rewriter(LatexPass, GradientPass, SumPass, SubscriptPass, CasesPass):
                               f"follows a one-argument function of the notation: relu'(z), "
                               f"sigma'(z), tanh'(z))", t.col)
                 end = self.closing(toks, k + 2)
+                if derivative.count(_PRIME_ARG.name) > 1:
+                    # σ'(u) with u once: a sum inside u stays inside (the course notation's
+                    # sigma'(u)), where σ(u)(1 − σ(u)) would sum over both copies at once
+                    self.notes.append(f"read `{t.text}'` as its derivative")
+                    out += [Tok("name", t.text + "'", t.col, t.space), _op("(", t.col)] + \
+                        self.primes(toks[k + 3:end]) + [_op(")", t.col)]
+                    k = end + 1
+                    continue
                 arg = [_op("(", t.col)] + self.primes(toks[k + 3:end]) + [_op(")", t.col)]
                 made = [_op("(", t.col, t.space)]
                 for x in _lex(derivative, self.lineno, self.text):
@@ -617,6 +625,7 @@ class _Rewriter(LatexPass, GradientPass, SumPass, SubscriptPass, CasesPass):
         return True
 
     def is_function(self, name: str) -> bool:
+        name = name[:-1] if name.endswith("'") else name       # sigma'(u): its derivative
         return name in FUNCTIONS or name in self.names.functions
 
 

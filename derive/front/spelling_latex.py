@@ -86,6 +86,9 @@ class LatexPass:
             elif name in LATEX_WRAPPERS:
                 inner, k = self.group(toks, k + 1)
                 text = "".join(x.text for x in inner)
+                if name in ("hat", "widehat", "tilde", "bar") and len(inner) > 1 and \
+                        inner[0].kind == "cmd" and inner[0].text[1:] in LATEX_WRAPPERS:
+                    inner = self.latex(inner)       # \hat{\mathbf{y}}: the hat of y
                 if name in ("hat", "widehat", "tilde", "bar") and len(inner) == 1 and \
                         inner[0].kind == "name":
                     mark = {"hat": "\u0302", "widehat": "\u0302", "tilde": "\u0303",

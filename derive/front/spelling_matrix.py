@@ -270,6 +270,7 @@ class _Shapes:
             nxt.kind == "T" or (nxt.kind == "name" and nxt.text == "T"))
 
     def known_function(self, name: str) -> bool:
+        name = name[:-1] if name.endswith("'") else name       # sigma'(z1): its derivative
         return name in VOCABULARY or name in self.names.functions
 
     def _closing(self) -> int:

@@ -4,7 +4,8 @@ from __future__ import annotations
 import math
 import sympy as sp
 from derive.front import notation as N
-from derive.core.functions import CONSTANTS, VARIADIC, VOCABULARY, comparison, fold
+from derive.core.functions import (CONSTANTS, DERIVATIVES, VARIADIC, VOCABULARY, comparison,
+                                   fold)
 from derive.core.program import (Loop, base_of, grad_name, index_var, is_grad_name, ref)
 from derive.front.notation import MAX_EXPONENT, MAX_INT_DIGITS, MAX_NUMBER_DIGITS
 from derive.front.sums import _capital_count, _marker, esum
@@ -278,6 +279,14 @@ class _StmtState:
             if len(values) != arity:
                 r.err(node, f"{fname} takes {arity} argument(s), not {len(values)}")
             return fn(*values), opened
+        if fname.endswith("'") and fname[:-1] in VOCABULARY and \
+                VOCABULARY[fname[:-1]][0] == 1 and len(values) == 1:
+            # sigma'(W[j, I] * h[I]): the derivative at the argument, its sums closed
+            # inside it (written out, sigma(u)*(1 - sigma(u)) would sum over both copies)
+            at = sp.Dummy("u")
+            rule = DERIVATIVES.get(type(VOCABULARY[fname[:-1]][1](at)))
+            if rule is not None:
+                return rule(at).xreplace({at: values[0]}), opened
         if fname in VOCABULARY:
             arity, fn = VOCABULARY[fname]
             if fname in VARIADIC:
