@@ -101,3 +101,25 @@ def test_a_sum_whose_term_lacks_its_index_was_dropped():
     assert check_answer(GLOROT, "a", "Var(y_j) = Σ_i n σ_W² v").verdict == "incorrect"
     assert check_answer(GLOROT, "a", r"\operatorname{Var}(y_j) = \sum_{i=1}^{n} "
                                      r"\sigma_W^2 v").verdict == "correct"
+
+
+HE_BACK = load_spec(resolve_problem("he_backward"))
+
+# he_backward:b, by hand: x.grad_i = step(x_i) Σ_j W_ji y.grad_j, n_out terms; x normal with
+# mean 0 (P(x > 0) = 1/2), y.grad ~ (0, g) given by the part:
+# Var(x.grad) = n_out σ_W² g / 2
+GIVEN = [
+    ("Var(x.grad) = n_out · Var(W) · Var(y.grad) · E[1[x > 0]]", "correct"),
+    ("Var(x.grad) = n_out · Var(W) · Var(y.grad) · P(x > 0)", "correct"),
+    ("Var(x.grad) = n_out σ_W² Var(y.grad) / 2", "correct"),
+    ("Var(x.grad) = n_out · Var(W) · Var(y.grad)", "incorrect"),
+    ("Var(x.grad) = n_out · Var(W) · Var(y.grad) · P(x > 0)^2", "incorrect"),
+]
+
+
+@pytest.mark.parametrize("text, want", GIVEN, ids=[t[:40] for t, _ in GIVEN])
+def test_a_moment_of_a_given_gradient_and_the_chance_of_a_sign(text, want):
+    """Regression: `Var(y.grad)` (a gradient the part gives a law with `given:`) was
+    refused ("'y.grad' has 1 index, not 0"), and E[1[x > 0]] unread."""
+    v = check_answer(HE_BACK, "b", text)
+    assert v.verdict == want, (v.verdict, v.message, v.read_as)

@@ -279,6 +279,12 @@ def test_a_temporary_named_like_a_gradient_is_the_students_own():
 
 # rnn_unroll:b: the backward pass through T steps has parallel depth O(T) in T
 COST = [
+    # a size named after words (the depth L), a justification after `by`, `via`, `using`
+    ("loss_heads:b", "linear in the depth L", "correct"),
+    ("loss_heads:b", "linear in the number of layers L, one pass back", "correct"),
+    ("loss_heads:b", "quadratic in the depth L", "incorrect"),
+    ("rnn_unroll:b", "Θ(T) by a recurrence over the steps", "correct"),
+    ("rnn_unroll:b", "Θ(log T) by a parallel reduction over the steps", "incorrect"),
     ("rnn_unroll:b", "O(T): one pass over the sequence", "correct"),
     ("rnn_unroll:b", "O(T) since the steps run one after another", "correct"),
     ("rnn_unroll:b", "linear in T", "correct"),

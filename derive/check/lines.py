@@ -169,7 +169,8 @@ def parse_line(spec, scope, line: Line, full_text: str, part=None):
     return value
 
 
-_MOMENT_CALLS = {"Var": "variance", "E": "mean", "Mean": "mean"}
+_MOMENT_CALLS = {"Var": "variance", "E": "mean", "Mean": "mean", "P": "chance",
+                 "Pr": "chance"}
 
 
 def _known_moments(spec, part, scope) -> dict:
@@ -177,9 +178,9 @@ def _known_moments(spec, part, scope) -> dict:
     of an input (`assume:`), or, in a part asking for a recurrence, the layer variance
     sigma2(l) of its `from` tensor and sigma2(l + 1) of its `of` tensor (Var(m_t),
     Var(m_{t+1})), which come before any assumption at layer 0."""
-    known = {k: v for k, v in (getattr(spec, "assume", None) or {}).items()
-             if "constant" not in v}
     args = getattr(part, "args", None) or {}
+    laws = {**(getattr(spec, "assume", None) or {}), **(args.get("given") or {})}
+    known = {k: v for k, v in laws.items() if "constant" not in v}
     rec = args.get("recurrence")
     if rec:
         grad = rec["from"].endswith(".grad")
@@ -209,12 +210,26 @@ def _assumed_moments(node, assume: dict, scope):
         if name not in _MOMENT_CALLS or len(args) != 1:
             return None
         arg, power = args[0], 1
+        if _MOMENT_CALLS[name] == "chance" and not isinstance(arg, N.Compare):
+            return None                     # P(x > 0) only: a chance of a comparison
+        if name != "Var" and isinstance(arg, N.Compare) and arg.op in (">", ">=", "<", "<=") \
+                and isinstance(arg.right, N.Num) and _number_text(arg.right.text) == 0:
+            # E[1[x > 0]]: the chance that x is positive, 1/2 for a centred normal law
+            x = arg.left.base if isinstance(arg.left, N.Index) else arg.left
+            law = assume.get(x.id) if isinstance(x, N.Name) else None
+            if law and law.get("distribution") == "normal" and _number(law.get("mean")) == 0:
+                return sp.Rational(1, 2)
+            return None
         if isinstance(arg, N.BinOp) and arg.op == "^" and isinstance(arg.right, N.Num) and \
                 arg.right.text == "2" and name != "Var":
             arg, power = arg.left, 2
-        if isinstance(arg, N.Index) and isinstance(arg.base, N.Name):
+        if isinstance(arg, N.Index) and isinstance(arg.base, (N.Name, N.Grad)):
             arg = arg.base                  # an entry: the entries share their law
-        law = assume.get(arg.id) if isinstance(arg, N.Name) else None
+        if isinstance(arg, N.Grad) and isinstance(arg.base, N.Name):
+            name_of = arg.base.id + ".grad"      # Var(y.grad): an upstream gradient's law
+        else:
+            name_of = arg.id if isinstance(arg, N.Name) else None
+        law = assume.get(name_of) if name_of else None
         if not law:
             return None
         mean, var = _number(law.get("mean")), _number(law.get("variance"))
@@ -308,3 +323,10 @@ def _number(x):
     if isinstance(x, float):
         return sp.Float(x)
     return None
+
+
+def _number_text(text: str):
+    try:
+        return float(text)
+    except ValueError:
+        return None

@@ -105,13 +105,13 @@ def _cost_diagnosis(got, want, spec, part, label: str = "") -> list:
 _ORDER_HEAD = re.compile(
     r"^(\s*(?:[A-Za-z][\w .]*=\s*)?(?:O|Θ|Theta|Omega|Ω|𝒪|\\mathcal\{O\})\s*"
     r"\((?:[^()]|\((?:[^()]|\([^()]*\))*\))*\))\s*(?:[:,;—–]|\.\s|\s-\s|\bbecause\b|\bsince\b|"
-    r"\bas\b|\bfor\b)(.*)$", re.S)
+    r"\bas\b|\bfor\b|\bby\b|\bvia\b|\busing\b|\bwith\b|\bfrom\b|\bwhere\b)(.*)$", re.S)
 _GROWTH_WORDS = {"linear": "{x}", "linearly": "{x}", "quadratic": "{x}^2",
                  "quadratically": "{x}^2", "cubic": "{x}^3", "constant": "1",
                  "logarithmic": "log({x})", "logarithmically": "log({x})"}
 _WORDS = re.compile(r"^\s*(?:it\s+(?:is|grows)\s+)?(linear|linearly|quadratic|quadratically|"
-                    r"cubic|constant|logarithmic|logarithmically)\b(?:\s+in\s+([A-Za-z]\w*))?"
-                    r"(.*)$", re.S | re.I)
+                    r"cubic|constant|logarithmic|logarithmically)\b(?:\s+in\s+((?:[A-Za-z]\w*\s+)"
+                    r"{0,5}?[A-Za-z]\w*)\b)?(.*)$", re.S | re.I)
 
 
 def order_in_words(text: str, grow: str | None, sizes) -> tuple[str, str | None]:
@@ -124,8 +124,15 @@ def order_in_words(text: str, grow: str | None, sizes) -> tuple[str, str | None]
         return head, f"judged by `{head}`; the rest is read as your justification"
     m = _WORDS.match(text)
     if m:
-        size = m.group(2) or grow
-        if size is None or (m.group(2) and m.group(2) not in sizes):
+        # linear in T, in the depth L, in the number of layers L: the size it names
+        named = next((w for w in (m.group(2) or "").split() if w in sizes), None) \
+            if m.group(2) else None
+        if m.group(2) and named is None:
+            more = next((w for w in re.findall(r"[A-Za-z]\w*", m.group(3)) if w in sizes),
+                        None)
+            named = more
+        size = named or (grow if not m.group(2) else None)
+        if size is None:
             return text, None
         order = "O(%s)" % _GROWTH_WORDS[m.group(1).lower()].format(x=size)
         return order, f"read `{m.group(1)}{' in ' + size if m.group(2) else ''}` as {order}"
