@@ -138,3 +138,38 @@ def test_an_update_in_a_block_accumulates_over_the_indices_its_right_side_reads(
     v = verdict("loss_heads:c", LOSS_HEADS.replace("h.grad[k-1, j] += a[k, i]",
                                                    "h.grad[k-1, j] += a[k, i]"))
     assert v.verdict == "correct"
+
+
+# mlp_classification:b, by hand (sigmoid outputs, mean binary cross-entropy over K):
+# g3 = (ŷ − y)/K, W2.grad = g3 z2ᵀ, b2.grad = g3, g1 = (W2ᵀ g3) ⊙ z2 ⊙ (1 − z2),
+# W1.grad = g1 xᵀ, b1.grad = g1
+OWN = "g3 = (ŷ − y)/K\ng1 = (W2ᵀ g3) ⊙ z2 ⊙ (1 − z2)\ndW2 = g3 z2ᵀ\ndb2 = g3\ndW1 = g1 xᵀ\ndb1 = g1"
+
+DISPLAY = [
+    ("mlp_classification:b", OWN, "correct"),
+    ("mlp_classification:b", OWN.replace("(W2ᵀ g3)", "(W2 g3)"), "unusable"),   # shapes
+    ("mlp_classification:b", OWN.replace("⊙ (1 − z2)", ""), "incorrect"),
+    ("mlp_classification:b", "\\frac{\\partial \\ell}{\\partial \\mathbf{b}^{(2)}} = \\frac{1}{K}"
+     " \\left(\\hat{\\mathbf{y}} - \\mathbf{y}\\right)", "incorrect"),       # b2 only: partial
+    ("mlp_classification:c", "\\frac{\\partial z_{2,j}}{\\partial z_{1,k}} = \\delta_{jk} \\,"
+     " \\sigma(z_{1,k}) \\left(1 - \\sigma(z_{1,k})\\right)", "correct"),
+    ("mlp_classification:c", "\\frac{\\partial z_{2,j}}{\\partial z_{1,k}} = \\delta_{jk} \\,"
+     " \\sigma(z_{1,k})", "incorrect"),
+    ("layernorm:b", "\\frac{\\partial L}{\\partial x_{b,j}} = \\frac{1}{\\sqrt{\\sigma^2_{b} + "
+     "\\epsilon}} \\left( \\frac{\\partial L}{\\partial \\hat{x}_{b,j}} - \\frac{1}{J} "
+     "\\sum_{k=1}^{J} \\frac{\\partial L}{\\partial \\hat{x}_{b,k}} - \\frac{\\hat{x}_{b,j}}{J} "
+     "\\sum_{k=1}^{J} \\frac{\\partial L}{\\partial \\hat{x}_{b,k}} \\hat{x}_{b,k} \\right)",
+     "correct"),
+    ("layernorm:b", "∂L/∂x_{b,j} = (x̂.grad_{b,j} − (1/J) Σ_k x̂.grad_{b,k} + x̂_{b,j} (1/J) "
+     "Σ_k x̂.grad_{b,k} x̂_{b,k}) / √(σ²_b + ε)", "incorrect"),              # the sign
+]
+
+
+@pytest.mark.parametrize("where, text, want", DISPLAY,
+                         ids=[f"{w}:{t[:30]}" for w, t, _ in DISPLAY])
+def test_own_temporaries_and_display_names_with_superscripts(where, text, want):
+    """Regressions: the answer's own vector g3 = (ŷ − y)/K had no shape (only a name `e`
+    had), so `W2ᵀ g3` was refused; `\\hat{\\mathbf{y}}` was read as y (a false incorrect);
+    `\\sigma^2_{b}` (layer norm's v) and `z_{2,j}` (z2's entry j) were refused."""
+    v = verdict(where, text)
+    assert v.verdict == want, (v.verdict, v.message, v.read_as)

@@ -322,6 +322,8 @@ class _Rewriter(LatexPass, GradientPass, SumPass, SubscriptPass, CasesPass):
             if self.names.known(cand):
                 self.notes.append(f"read `{unicodedata.normalize('NFC', raw)}` as {cand}")
                 return cand
+        if any(sp.startswith(raw + "^") for sp in self.names.spellings):
+            return raw          # X̃^{(l)}: a display name with a superscript, joined later
         self.fail(f"`{unicodedata.normalize('NFC', raw)}` is not a name of this problem "
                   f"(no tensor or symbol is displayed so)", col)
 

@@ -2,6 +2,8 @@
 tokens (\\frac, \\sqrt, \\sum_{j}, ^{...}, _{...}, Greek letters), whitelisted."""
 from __future__ import annotations
 
+import unicodedata
+
 from derive.front.spelling_cases import AND, OTHERWISE, cases_tokens
 from derive.front.spelling_tables import (GREEK, LATEX_ACCEPTED, LATEX_DROPPED,
                                           LATEX_FUNCTIONS, LATEX_RELATIONS, LATEX_TIMES,
@@ -257,13 +259,26 @@ class LatexPass:
                 name, k = got
                 out.append(Tok("name", name, t.col, t.space))
                 continue
-            # a display name with a superscript: W^{(2)} for the spec's W2
-            if t.kind == "name" and k + 2 < len(toks) and toks[k + 1].text == "^" and \
-                    toks[k + 2].text == "{":
-                sup, j = self.group(toks, k + 2)
-                cand = t.text + "^" + "".join(x.text for x in sup)
+            # a display name with a superscript: W^{(2)} for the spec's W2, \sigma^2 for v
+            if t.kind == "name" and k + 2 < len(toks) and toks[k + 1].text == "^":
+                if toks[k + 2].text == "{":
+                    sup, j = self.group(toks, k + 2)
+                else:
+                    sup, j = toks[k + 2:k + 3], k + 3
+                cand = unicodedata.normalize("NFD", t.text) + "^" + "".join(x.text for x in sup)
                 if cand in self.names.spellings:
                     out.append(Tok("name", self.names.spellings[cand], t.col, t.space))
+                    k = j
+                    continue
+            # z_{2,j}: the tensor z2 (its number in the subscript), then its index
+            if t.kind == "name" and k + 2 < len(toks) and toks[k + 1].text == "_" and \
+                    toks[k + 2].text == "{":
+                sub, j = self.group(toks, k + 2)
+                if len(sub) >= 3 and sub[0].kind == "num" and sub[1].text == "," and \
+                        t.text + sub[0].text in self.names.tensors and \
+                        t.text not in self.names.tensors:
+                    out += [Tok("name", t.text + sub[0].text, t.col, t.space), _op("[", t.col)] \
+                        + sub[2:] + [_op("]", t.col)]
                     k = j
                     continue
             if t.kind == "name" and k + 2 < len(toks) and toks[k + 1].text == "_":

@@ -401,7 +401,10 @@ def vectorize(toks, names, fail, notes) -> list:
     else:
         lhs, rhs = toks[:eq], toks[eq + 1:]
     try:
-        left = _Shapes(lhs, names, fail).parse() if lhs else None
+        if lhs and len(lhs) == 1 and lhs[0].kind == "name" and not names.known(lhs[0].text):
+            left = Node("sym", list(lhs))       # g3 = (ŷ − y)/K: the answer's own name
+        else:
+            left = _Shapes(lhs, names, fail).parse() if lhs else None
         try:
             right = _Shapes(rhs, names, fail).parse()
         except ShapeError as e:
