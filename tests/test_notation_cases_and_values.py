@@ -173,3 +173,43 @@ def test_own_temporaries_and_display_names_with_superscripts(where, text, want):
     `\\sigma^2_{b}` (layer norm's v) and `z_{2,j}` (z2's entry j) were refused."""
     v = verdict(where, text)
     assert v.verdict == want, (v.verdict, v.message, v.read_as)
+
+
+def _corpus4(problem, fragment):
+    import yaml
+    from pathlib import Path
+    entries = yaml.safe_load((Path(__file__).parent / "notation_corpus4" /
+                              "answers.yaml").read_text())
+    hits = [e for e in entries if e["problem"] == problem and fragment in e["answer"]]
+    assert hits, (problem, fragment)
+    return hits
+
+
+@pytest.mark.parametrize("problem, fragment", [
+    ("two_gate_rnn", "A[b, t, j] = Whr[j, I] * h[b, t-1, I] - Bhr[j]"),   # own names A, C
+    ("gru", "G1[b, t, j] ="),                                              # not an open part
+    ("ugcnn", "Rt["),
+])
+def test_an_answer_with_its_forward_equations_is_judged(problem, fragment):
+    """Regressions (labels by the corpus's NumPy references): a design answer whose
+    forward names its own intermediates (A = W h − B) was refused ("unknown tensor 'A'")
+    or judged with A = 0; a part without `open:` refused forward equations at all ("the
+    answer assigns to the forward tensor"), though the question asks for them."""
+    for e in _corpus4(problem, fragment):
+        v = check_answer(spec(e["problem"]), str(e["part"]), e["answer"])
+        assert v.verdict == e["expected"], (e["why"], v.verdict, v.message)
+
+
+def test_a_different_forward_in_a_part_with_one_design_is_wrong_and_says_why():
+    e = _corpus4("gru", "G1[b, t, j] =")[0]
+    changed = e["answer"].replace("(1 - G2[b, t, j])", "(1 + G2[b, t, j])", 1)
+    v = check_answer(spec("gru"), "a", changed)
+    assert v.verdict in ("incorrect", "unusable")
+
+
+def test_a_d_name_assigned_once_and_read_after_is_the_gradient():
+    """Regression: `db1 = (W2ᵀ(ŷ − y)) ⊙ z2 ⊙ (1 − z2)/K`, then `dW1 = db1 xᵀ`, beside
+    lines in .grad notation, read db1 as a temporary (b1.grad 'missing')."""
+    e = _corpus4("mlp_classification", "dW1 = db1 xᵀ\n")[0]
+    v = check_answer(spec("mlp_classification"), "b", e["answer"])
+    assert v.verdict == e["expected"] == "correct", (v.verdict, v.message)

@@ -149,8 +149,8 @@ def _problem_words(spec: Spec) -> set:
 def _dispatch(spec: Spec, part, text: str, verdict: Verdict, show_answer: bool,
               simultaneous: bool = False):
     if part.kind in ("backprop", "gradient"):
-        if not (part.args.get("open") and
-                check_design(spec, part, text, verdict, show_answer, _check_loops)):
+        # an answer may begin with its forward equations (a design part asks for them)
+        if not check_design(spec, part, text, verdict, show_answer, _check_loops):
             _check_loops(spec, part, text, verdict, show_answer)
     elif part.kind == "numeric":
         _check_numeric(spec, part, text, verdict, show_answer)

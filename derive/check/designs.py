@@ -1,13 +1,14 @@
-"""Design parts with open answers (issue 15, item 7): a part with `open: true` (gru,
-two_gate_rnn: write the equations, then the backprop) accepts an answer that includes
-the student's own forward equations.
+"""Answers that include their forward equations (issue 15, item 7): a design part (gru,
+ugcnn, two_gate_rnn: write the equations, then the backprop) is answered so, and any
+backprop part accepts it.
 
 - Where the student's forward computes the same function as the reference (its output
   agrees on random inputs), the backward loops are judged as usual.
-- Where it differs, the student's backward loops are judged against the chain rule
-  applied to the student's own forward, and the verdict says both things: "your design
-  differs from the reference (not the same function); your backpropagation of your
-  design is correct".
+- Where it differs, in a part with `open: true` (several designs acceptable), the
+  student's backward loops are judged against the chain rule applied to the student's
+  own forward, and the verdict says both things: "your design differs from the reference
+  (not the same function); your backpropagation of your design is correct".  In any
+  other part a different forward is a wrong answer, and the verdict says why.
 """
 from __future__ import annotations
 
@@ -54,7 +55,8 @@ def split_design(spec: Spec, text: str):
         return None, text
     forward = replace(spec.program, items=fwd_items,
                       tensors={**spec.program.tensors, **{
-                          n: i for n, i in prog.tensors.items() if not is_grad_name(n)}})
+                          n: i for n, i in prog.tensors.items()
+                          if not is_grad_name(n) and n in forward_names}})
     backward = replace(prog, items=keep(prog.items, False))
     return forward, backward.text()
 
@@ -78,7 +80,10 @@ def check_design(spec: Spec, part, text: str, verdict: Verdict, show_answer: boo
                  check_loops) -> bool:
     """Judge an open design answer; False when the answer has no forward of its own (it
     is then judged as usual)."""
-    forward, backward_text = split_design(spec, text)
+    try:
+        forward, backward_text = split_design(spec, text)
+    except NotationError:
+        return False            # not readable as a program: the usual check says where
     if forward is None:
         return False
     output = part.args["from"] if isinstance(part.args["from"], str) else part.args["from"][0]
@@ -94,8 +99,22 @@ def check_design(spec: Spec, part, text: str, verdict: Verdict, show_answer: boo
         raise NotationError(f"the answer's forward equations do not run: {e}", "answer",
                             1, 1) from None
     if same:
+        # the backward as usual, after the answer's own forward temporaries (A = W h − B)
+        # it reads: they are computed first, from the problem's forward values
+        temps = {n for n in forward.written() if n not in spec.program.tensors}
+        own = kept(forward.items, lambda st: st.target_name in temps)
+        if own:
+            backward_text = replace(forward, items=own).text() + "\n" + backward_text
         check_loops(spec, part, backward_text, verdict, show_answer)
         verdict.message = "your design computes the reference's function; " + verdict.message
+        return True
+    if not part.args.get("open"):
+        verdict.verdict = "incorrect"
+        verdict.message = (f"your forward equations differ from the problem's (they do not "
+                           f"compute the same {output}); this part asks for the "
+                           f"backpropagation of the problem's program, and only a part "
+                           f"with several acceptable designs judges your own")
+        verdict.diagnosis = [f"compare your equations for {output} with the problem's"]
         return True
     own = replace(spec, program=forward, program_text=forward.text())
     check_loops(own, part, backward_text, verdict, False)

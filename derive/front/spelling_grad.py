@@ -131,7 +131,21 @@ class GradientPass:
         uses = re.findall(r"(?<![\w.])%s(?![\w])" % re.escape(name), text)
         target = all(x.text not in ("=", "+=", "-=") for x in toks[:k]) and any(
             x.text in ("=", "+=", "-=") for x in toks[k:])
-        return len(uses) == 1 and target
+        if len(uses) == 1 and target:
+            return True
+        # db1 = ..., then dW1 = db1 xᵀ: db1 is b1.grad (assigned once, read after) when
+        # the answer writes b1's gradient no other way
+        base = name[1:].partition("_")[0]
+        assigned = re.findall(r"(?m)^\s*%s(?:_\w+|\[[^\]]*\])?\s*(?:=|\+=|-=)" % re.escape(name),
+                              text)
+        rank = len(self.names.tensors.get(base, ()))
+        shapes = [len(m.split(",")) for m in re.findall(r"(?<![\w.])%s\[([^\]]*)\]"
+                                                        % re.escape(name), text)]
+        if any(n != rank for n in shapes):
+            return False                # dhp[b, i] beside hp[b, t, i]: a per-step temporary
+        return len(assigned) == 1 and f"{base}.grad" not in text and \
+            not re.search(r"(?:∂|\\partial|\bd)\s*\w*\s*/\s*(?:∂|\\partial|d)\s*%s\b"
+                          % re.escape(base), text)
 
     def jacobian_line(self, toks):
         """`∂z2_j/∂z1_k = δ_jk σ'(z1_j)`, a Jacobian entry of the part's module (from z2 to
