@@ -60,7 +60,10 @@ NOTATION = list("forbjkistepZ.grad[](),:+-*/^=<> 0123456789\n\t#_") + [
     "step(", "delta(", "max(", "**", "1..", "..", "T..1", "e[b]", "[b, j]", "    ", "1/0",
     "1e308", "10**", "(z > 0)", "J", "B", "I", "-",
     "sigma_W", "Var(y)", "E(", "O(", "Theta(", "<=", "≈", "pi", "π", "^(1/L)", "sigma2(l", "d",
-    "log(0)", "0^-1", "^1000", "L", "l"]
+    "log(0)", "0^-1", "^1000", "L", "l",
+    # what the unseen corpora taught the reader: cases, arrows, sums in words, primes
+    " if ", ", 0 otherwise", " else ", " and ", "←", ":=", "sum over b of ", "b'", "sigma'(",
+    "outer(", "np.dot(", "(1, -3)", "δ_T", "Var(z0)", "P(x > 0)", ", since ", "I_K"]
 
 
 def safe_check(problem: str, part: str, text: str) -> Verdict:
@@ -92,11 +95,15 @@ def test_random_text_never_raises(target, text):
 LATEX = ["\\frac{", "\\sqrt{", "\\sqrt[", "}", "{", "^{", "_{", "\\sum_{j}", "\\sum_{k=1}^{K}",
          "\\left(", "\\right)", "\\sigma", "\\sigma_W", "\\cdot", "\\odot", "\\partial",
          "\\mathbb{E}", "\\operatorname{Var}", "\\hat{y}", "\\top", "\\ell", "\\exp", "\\log",
-         "\\,", "\\mathbb{1}[", "\\mathbf{x}", "\\unknown", "x_{b,j}", "W^{(2)}_{jk}", " "]
+         "\\,", "\\mathbb{1}[", "\\mathbf{x}", "\\unknown", "x_{b,j}", "W^{(2)}_{jk}", " ",
+         "\\begin{cases}", "\\end{cases}", "\\begin{pmatrix}", "\\end{pmatrix}", " & ",
+         "\\\\", "\\text{ and }", "\\text{otherwise}", "\\gets", "\\hat{\\mathbf{y}}",
+         "\\sigma^2_{b}", "z_{2,j}", "x'_{b,j}"]
 UNICODE = list("σ√²³·×∘⊙−≤≥≈ℓηαβ𝟙∑Σ∂∇ᵀ⁻¹½ŷx̂|'") + ["σ_W", "σ'(", "relu'(", "1[", "np.",
                                                       "torch.", "max(0, ", "dW", "dL/d", "∂L/∂"]
 MATRIX = ["W2ᵀ", "(ŷ − y)", "zᵀ", "xᵀ", " @ ", " ⊙ ", " ", "dW2 = ", "dW1 = ", "λ W1", "z",
-          "(1 − z)", "W.grad = ", "z.grad x^T", "(", ")", "\n"]
+          "(1 − z)", "W.grad = ", "z.grad x^T", "(", ")", "\n", "outer(", ", ", "g3 = ",
+          "diag(", "I", "np.matmul("]
 
 
 @FUZZ
