@@ -74,9 +74,14 @@ def test_an_open_design_is_judged_on_its_own_forward(text, verdict, says):
     assert v.verdict == verdict and says in v.message, v.message
 
 
-def test_a_closed_part_refuses_forward_equations():
+def test_a_closed_part_takes_forward_equations_of_the_problems_function():
+    """A part without `open:` (gru:a asks for the equations, then the backprop) judges an
+    answer with the reference's forward as usual; another design is a wrong answer there,
+    with the reason (it was refused as unusable: 'assigns to the forward tensor')."""
+    v = check_answer(spec(False), "a", FWD_REF + BWD_REF)
+    assert v.verdict == "correct", v.message
     v = check_answer(spec(False), "a", FWD_VAR + BWD_VAR)
-    assert v.verdict == "unusable" and "forward tensor" in v.message
+    assert v.verdict == "incorrect" and "differ from the problem's" in v.message
 
 
 def test_forward_equations_without_backward_are_unusable():
