@@ -213,3 +213,33 @@ def test_a_d_name_assigned_once_and_read_after_is_the_gradient():
     e = _corpus4("mlp_classification", "dW1 = db1 xᵀ\n")[0]
     v = check_answer(spec("mlp_classification"), "b", e["answer"])
     assert v.verdict == e["expected"] == "correct", (v.verdict, v.message)
+
+
+SECOND_VALUES = [
+    # a second value after the first is no justification (corpus5: two false corrects)
+    ("batchnorm_stats:d", "Var(s) = 2v²/(B − 1) for large batches, and 2v²/B otherwise",
+     ("unusable", "incorrect")),
+    ("rnn_lm_cost:a", "O(T) for the forward pass and O(T^2) for the backward pass",
+     ("unusable", "incorrect")),
+    ("he_init:b", "sigma_W = 1/sqrt(n) for a linear layer, but sqrt(2/n) with the ReLU",
+     ("unusable", "correct")),
+    ("dropout:c", "Var(y) = v/q when x is centred, otherwise v/q^2", ("unusable", "incorrect")),
+    # reasoning about other quantities is still a justification
+    ("batchnorm_stats:d", "Var(s) = 2v²/(B − 1), since the batch variance is unbiased",
+     ("correct",)),
+    ("he_init:a", "Var(z1) = n σ_W² v / 2 (since E[relu(z)²] = v/2 for a symmetric z)",
+     ("correct",)),
+    ("init_variance:d", "Var(u) ≤ ¼ (reached in the limit where y = ±∞ with probability ½ "
+     "each)", ("correct",)),
+]
+
+
+@pytest.mark.parametrize("where, text, allowed", SECOND_VALUES,
+                         ids=[f"{w}:{t[:30]}" for w, t, _ in SECOND_VALUES])
+def test_a_second_value_after_the_answer_is_not_set_aside_as_prose(where, text, allowed):
+    """Regression (false corrects): `Var(s) = 2v²/(B − 1) for large batches, and 2v²/B
+    otherwise` was judged by its first formula alone, the rest read as a justification.
+    A rest that holds a value of its own (a bare expression, an order, or a relation for
+    the same quantity) is not prose; a relation about another quantity is reasoning."""
+    v = verdict(where, text)
+    assert v.verdict in allowed, (v.verdict, v.message, v.read_as)

@@ -14,7 +14,7 @@ from derive.front.folder import resolve_problem
 from derive.front.spec import load_spec
 
 ENTRIES = [e for name in ("notation_corpus", "notation_corpus2", "notation_corpus3",
-                                    "notation_corpus4")
+                                    "notation_corpus4", "notation_corpus5")
            for e in yaml.safe_load((Path(__file__).parent / name / "answers.yaml").read_text())]
 
 

@@ -104,7 +104,7 @@ def _cost_diagnosis(got, want, spec, part, label: str = "") -> list:
 
 _ORDER_HEAD = re.compile(
     r"^(\s*(?:[A-Za-z][\w .]*=\s*)?(?:O|Θ|Theta|Omega|Ω|𝒪|\\mathcal\{O\})\s*"
-    r"\((?:[^()]|\((?:[^()]|\([^()]*\))*\))*\))\s*(?:[:,;—–]|\.\s|\s-\s|\bbecause\b|\bsince\b|"
+    r"\((?:[^()]|\((?:[^()]|\([^()]*\))*\))*\))\s*([:,;—–]|\.\s|\s-\s|\bbecause\b|\bsince\b|"
     r"\bas\b|\bfor\b|\bby\b|\bvia\b|\busing\b|\bwith\b|\bfrom\b|\bwhere\b)(.*)$", re.S)
 _GROWTH_WORDS = {"linear": "{x}", "linearly": "{x}", "quadratic": "{x}^2",
                  "quadratically": "{x}^2", "cubic": "{x}^3", "constant": "1",
@@ -118,8 +118,16 @@ def order_in_words(text: str, grow: str | None, sizes) -> tuple[str, str | None]
     """A cost answer with a justification, or in words: `O(T): one pass over the
     sequence` is judged by O(T), `linear in T` by O(T).  (text to judge, how it was read)
     ; the text unchanged when it is neither."""
+    # work: O(T²) for work = O(T²); `work = O(T²), depth = O(log T)` as two lines
+    text = re.sub(r"(?m)^(\s*[A-Za-z]\w*)\s*:\s*(?=(?:O|Θ|Theta|Omega|Ω|𝒪)\s*\()", r"\1 = ",
+                  text)
+    text = re.sub(r"\s*[,;]\s*(?=[A-Za-z]\w*\s*=\s*(?:O|Θ|Theta|Omega|Ω|𝒪)\s*\()", "\n", text)
+    if "\n" in text.strip():
+        lines = [order_in_words(ln, grow, sizes) for ln in text.split("\n")]
+        said = next((x for _, x in lines if x), None)
+        return "\n".join(t for t, _ in lines), said
     m = _ORDER_HEAD.match(text)
-    if m and m.group(2).strip():
+    if m and m.group(3).strip() and not _second_value(m.group(2), m.group(3)):
         head = m.group(1).strip()
         return head, f"judged by `{head}`; the rest is read as your justification"
     m = _WORDS.match(text)
@@ -141,7 +149,6 @@ def order_in_words(text: str, grow: str | None, sizes) -> tuple[str, str | None]
 
 _REASON_START = re.compile(r"\s*(?:[,;:—–]|\(|\.\s|\s-\s|because\b|since\b|as\b|"
                            r"for\b|where\b|when\b|by\b|from\b|with\b)", re.I)
-_PROSE = re.compile(r"[A-Za-z]{2,}\s+[A-Za-z]{2,}")
 
 
 def expression_with_reason(text: str, known) -> tuple[str, str | None]:
@@ -173,9 +180,41 @@ def _before_reason(line: str, known):
                 not line[k - 1].isspace() and ch not in ",;:(":
             continue
         tail = line[m.end():]
+        label = re.split(r"[=<>≤≥≈]", line[:k])[0] if _RELATION.search(line[:k]) else None
+        if _second_value(m.group(0), tail, label):
+            return None         # a second value after the first: not a justification
         words = [w for w in re.findall(r"[A-Za-z]{2,}", tail) if w not in known]
         head = line[:k]
-        if len(words) >= 2 and _PROSE.search(tail) and "=" in head or \
-                len(words) >= 2 and _PROSE.search(tail) and re.search(r"[<>≤≥]", head):
+        if len(words) >= 2 and re.search(r"[=<>≤≥]", head):
             return head
     return None
+
+
+_ORDER = re.compile(r"\b(?:O|Θ|Theta|Omega|Ω|𝒪)\s*\(")
+_MATH = re.compile(r"[\^√²³⁻/*]|\bsqrt\b")
+_RELATION = re.compile(r"[=<>≤≥≈]")
+
+
+_CONTRAST = re.compile(r"\b(?:but|otherwise|or|instead|actually|rather|wrong|should|else|"
+                       r"unless|correct answer|right one)\b", re.I)
+
+
+def _second_value(separator: str, tail: str, label: str | None = None) -> bool:
+    """After a colon or a dash the rest explains the answer (`O(TVN): each of the T steps
+    costs O(VN + N²)`), unless it turns to another value (`but`, `otherwise`, `or`);
+    after anything else, a value in the rest may be a second answer (_formula)."""
+    if separator.strip() in (":", "—", "–", "-"):
+        return bool(_CONTRAST.search(tail)) and _formula(tail, label)
+    return _formula(tail, label)
+
+
+def _formula(tail: str, label: str | None = None) -> bool:
+    """Does the rest after an answer hold a value of its own (`, but sqrt(2/n) with the
+    ReLU`, `2v²/B otherwise`, `and O(T^2) for the backward pass`)?  Then it is no
+    justification: what it says may be the answer, and it is not set aside.  A relation
+    about another quantity (`where y = ±∞`, `since E[relu(z)²] = v/2`) is reasoning."""
+    if _ORDER.search(tail):
+        return True
+    if not _RELATION.search(tail):
+        return bool(_MATH.search(tail))          # a bare value: a second answer
+    return bool(label) and re.sub(r"\s", "", label) in re.sub(r"\s", "", tail)
