@@ -243,3 +243,19 @@ def test_a_second_value_after_the_answer_is_not_set_aside_as_prose(where, text, 
     the same quantity) is not prose; a relation about another quantity is reasoning."""
     v = verdict(where, text)
     assert v.verdict in allowed, (v.verdict, v.message, v.read_as)
+
+
+def test_a_prime_of_a_function_the_spec_declares_is_that_functions_derivative():
+    """Regression (a false incorrect): gelu declares Phi under functions: (an unknown
+    function), and derive's reference differentiates that; `Φ'(z[j])` was read as the
+    notation's Phi' (the normal density), so the reference's own form was judged wrong.
+    The lint now says that the declaration shadows the notation's Phi."""
+    from pathlib import Path
+    from derive.front.lint import lint_spec
+    path = Path(__file__).parent / "instructor" / "gelu.yaml"
+    gelu = load_spec(path)
+    v = check_answer(gelu, "a", "for j: z.grad[j] += h.grad[j] (Φ(z[j]) + z[j] Φ'(z[j]))")
+    assert v.verdict == "correct", (v.message, v.read_as)
+    assert check_answer(gelu, "a", "for j: z.grad[j] += h.grad[j] Φ'(z[j])").verdict == \
+        "incorrect"
+    assert any("function of the notation already" in str(f) for f in lint_spec(path).findings)

@@ -182,6 +182,7 @@ class _Linter:
             self.unused()
             self.display_names()
             self.sums_inside_functions()
+        self.shadowed_functions()
         return sorted(self.found, key=lambda f: (f.line, f.column))
 
     def section(self, name) -> dict:
@@ -326,6 +327,18 @@ class _Linter:
             elif t is not None and t.id not in named:
                 self.add(("values",), f"{t.id} has a value, but nothing reads {t.id}",
                          self.text_at(t, "values"))
+
+    def shadowed_functions(self):
+        """A function declared under functions: that the notation already knows (Phi, the
+        standard normal CDF): the declaration makes it an unknown function, with no
+        derivative of its own, which a statement calling it the normal CDF contradicts."""
+        from derive.core.functions import VOCABULARY
+        for name in self.section("functions"):
+            if str(name) in VOCABULARY:
+                self.add(("functions", name), f"{name} is a function of the notation "
+                         f"already; declared here, it is an unknown function instead (its "
+                         f"derivative {name}' is not the known one). Leave it out to use "
+                         f"the notation's {name}, or give it another name")
 
     def display_names(self):
         """Names the answer key would print raw: a tensor or symbol of several letters

@@ -470,6 +470,11 @@ class _Rewriter(LatexPass, GradientPass, SumPass, SubscriptPass, CasesPass):
             if t.kind == "name" and k + 2 < len(toks) and toks[k + 1].text == "'" and \
                     toks[k + 2].text == "(":
                 derivative = _derivative_text(t.text)
+                if t.text in self.names.functions:
+                    # a problem's own function: a Phi it declares has its own derivative,
+                    # not the notation's Phi's; L' (the loss's) is refused, said below
+                    derivative = f"{_PRIME_ARG.name} + {_PRIME_ARG.name}" \
+                        if derivative is not None else None
                 if derivative is None:
                     self.fail(f"{t.text}' is not read: write the derivative out (a prime "
                               f"follows a one-argument function of the notation: relu'(z), "

@@ -279,6 +279,11 @@ class _StmtState:
             if len(values) != arity:
                 r.err(node, f"{fname} takes {arity} argument(s), not {len(values)}")
             return fn(*values), opened
+        if fname.endswith("'") and fname[:-1] in r.scope.functions and len(values) == 1 and \
+                r.scope.functions[fname[:-1]][1] == 1:
+            at = sp.Dummy("u")                 # L'(y): a problem's own function's derivative
+            fn = r.scope.functions[fname[:-1]][0]
+            return sp.diff(fn(at), at).subs(at, values[0]), opened
         if fname.endswith("'") and fname[:-1] in VOCABULARY and \
                 VOCABULARY[fname[:-1]][0] == 1 and len(values) == 1:
             # sigma'(W[j, I] * h[I]): the derivative at the argument, its sums closed
