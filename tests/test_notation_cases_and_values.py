@@ -259,3 +259,23 @@ def test_a_prime_of_a_function_the_spec_declares_is_that_functions_derivative():
     assert check_answer(gelu, "a", "for j: z.grad[j] += h.grad[j] Φ'(z[j])").verdict == \
         "incorrect"
     assert any("function of the notation already" in str(f) for f in lint_spec(path).findings)
+
+
+NUMBERS = [
+    ("mlp_numeric:forward", "z = (1, −3)ᵀ\nh = (1, 0)ᵀ\ny = 3\nC = 2", "correct"),
+    ("mlp_numeric:forward", "z = [1, -3]^T\nh = [1, 0]^T\ny = 3\nC = 2", "correct"),
+    ("mlp_numeric:forward", "z = [1, 3]^T\nh = [1, 0]^T\ny = 3\nC = 2", "incorrect"),
+    ("mlp_numeric:forward", "z = [1, -3]\nh = [1, 0]\ny = 3\nC = 2·10^0", "correct"),
+    ("mlp_numeric:forward", "z = [1, -3]\nh = [1, 0]\ny = 0.3*10^1\nC = 2", "correct"),
+    ("mlp_numeric:forward", "z = [1, -3]\nh = [1, 0]\ny = 3*10^-1\nC = 2", "incorrect"),
+]
+
+
+@pytest.mark.parametrize("where, text, want", NUMBERS, ids=[t[:30] for _, t, _ in NUMBERS])
+def test_values_as_columns_and_in_scientific_notation(where, text, want):
+    """Regressions: `(1, −3)ᵀ` was refused ("a transpose is read in matrix notation
+    only"), and `4.84·10⁻³` ("expected a number"): a column of values is its list, and a
+    number times a power of ten is that number (mlp_numeric by hand: z = [1, −3], h = [1,
+    0], y = 3, C = 2)."""
+    v = verdict(where, text)
+    assert v.verdict == want, (v.verdict, v.message, v.read_as)

@@ -139,7 +139,29 @@ def _literal(r, node):
         if isinstance(a, list) or isinstance(b, list) or b == 0:
             r.err(node, "expected a number")
         return a / b, 0.0
+    power = _power_of_ten(node.right) if isinstance(node, N.BinOp) and node.op == "*" \
+        else None
+    if power is not None:               # 4.84·10⁻³, 4.84*10^-3: scientific notation
+        a, u = _literal(r, node.left)
+        if isinstance(a, list):
+            r.err(node, "expected a number times a power of ten")
+        return a * 10.0 ** power, u * 10.0 ** power
+    if _power_of_ten(node) is not None:
+        return 10.0 ** _power_of_ten(node), 0.0
     r.err(node, "expected a number or a [list] of numbers")
+
+
+def _power_of_ten(node):
+    """The integer e of `10^e` (10^-3, 10^(-3)), or None."""
+    if not (isinstance(node, N.BinOp) and node.op == "^" and isinstance(node.left, N.Num)
+            and node.left.text == "10"):
+        return None
+    e, sign = node.right, 1
+    if isinstance(e, N.Unary):
+        sign, e = (-1 if e.op == "-" else 1), e.operand
+    if isinstance(e, N.Num) and e.text.isdigit() and len(e.text) <= 3:
+        return sign * int(e.text)
+    return None
 
 
 def agree(got, ulps, want) -> np.ndarray:

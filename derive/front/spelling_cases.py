@@ -131,7 +131,8 @@ class CasesPass:
         """`w.grad[i] = x_i if z > 0, 0 otherwise`: the right side given by cases."""
         eq = next((m for m, x in enumerate(toks) if x.text in ("=", "+=", "-=") and
                    _depth(toks, m) == 0), -1)
-        rhs = toks[eq + 1:]
+        rhs = self.bracketed_cases(toks[eq + 1:])
+        toks = toks[:eq + 1] + rhs
         cases = inline_cases(rhs)
         if cases is None:
             return toks
@@ -144,6 +145,31 @@ class CasesPass:
         self.notes.append("read the cases as each value times its condition (0 or 1), "
                           "summed")
         return toks[:eq + 1] + made
+
+    def bracketed_cases(self, toks) -> list:
+        """`h.grad[j] * (1 if z[j] > 0 else α)`: cases inside parentheses, each group read
+        as its own value by cases."""
+        for k, x in enumerate(toks):
+            if x.text != "(":
+                continue
+            depth, end = 0, None
+            for m in range(k, len(toks)):
+                depth += (toks[m].text in ("(", "[", "{")) - (toks[m].text in (")", "]", "}"))
+                if depth == 0:
+                    end = m
+                    break
+            if end is None:
+                return toks
+            inner = toks[k + 1:end]
+            cases = inline_cases(inner)
+            if cases is not None:
+                made = cases_tokens(cases, self.names.indices, x.col)
+                if made is None:
+                    return toks
+                self.notes.append("read the cases as each value times its condition (0 or "
+                                  "1), summed")
+                return toks[:k] + made + self.bracketed_cases(toks[end + 1:])
+        return toks
 
     def tuples(self, toks) -> list:
         """`z = (1, −3)`, `((6, 12), (0, 0))`: values written as tuples, read as lists
@@ -166,4 +192,26 @@ class CasesPass:
                 out[end] = Tok("op", "]", out[end].col, out[end].space)
                 if "read the values in parentheses as a list" not in self.notes:
                     self.notes.append("read the values in parentheses as a list")
-        return out
+        return _untransposed_lists(out)
+
+
+def _untransposed_lists(toks) -> list:
+    """`(1, −3)ᵀ`, `[1, -3]^T`: a list of values written as a column is the same list."""
+    out, opened = [], []
+    for k, x in enumerate(toks):
+        if x.text == "[":
+            prev = out[-1] if out else None
+            opened.append(prev is None or not (prev.kind == "name" or
+                                               prev.text in (")", "]")))
+        elif x.text == "]" and opened:
+            literal = opened.pop()
+            out.append(x)
+            nxt = toks[k + 1:k + 3]
+            if literal and not opened and nxt and (nxt[0].kind == "T" or (
+                    nxt[0].text in ("^", "**") and len(nxt) > 1 and nxt[1].text == "T")):
+                toks = toks[:k + 1] + toks[k + (2 if nxt[0].kind == "T" else 3):]
+                out.extend(_untransposed_lists(toks[k + 1:]))
+                return out
+            continue
+        out.append(x)
+    return out
