@@ -27,7 +27,8 @@ against the number of statements (least squares slope of log time on log stateme
 over the programs of 16 to 128 layers or steps: 49 to 385 statements for the MLP, 64
 to 512 for the RNN), the 64/16 ratio of layers (steps), and the derive and verify
 times of a program of 256 statements of each kind (85 layers, 64 steps).  Times are
-medians of --runs runs (default 3) at every size (each run
+medians of --runs runs (default 3) at every size, the runs interleaved across the
+sizes (each run
 a fresh start: the SymPy cache is cleared, and the executor's per-statement plans are
 new since every run derives new statements).
 """
@@ -175,10 +176,17 @@ def main(argv=None):
         print(f"{kind} ({unit} written statement by statement); seconds")
         print(f"    {unit:>6} {'stmts':>6} " + " ".join(f"{s:>8}" for s in stages))
         rows = {}
+        specs = {n: spec_of(kind, n) for n in sizes}
+        # the runs interleaved across the sizes (run 1 of every size, then run 2, ...), so
+        # that a slow spell of a shared machine falls on every size, not on one
+        samples = {n: {s: [] for s in stages} for n in sizes}
+        for _ in range(runs):
+            for n in sizes:
+                for s, v in measure(specs[n], 1).items():
+                    samples[n][s].append(v)
         for n in sizes:
-            spec = spec_of(kind, n)
-            stmts = len(spec.program.statements())
-            t = measure(spec, runs)
+            stmts = len(specs[n].program.statements())
+            t = {s: statistics.median(v) for s, v in samples[n].items()}
             rows[n] = (stmts, t)
             print(f"    {n:>6} {stmts:>6} " + " ".join(f"{t[s]:>8.3f}" for s in stages),
                   flush=True)
