@@ -19,7 +19,7 @@ from derive.core.files import TextFileError, read_text_file
 from derive.front.yaml_text import MAX_YAML_NODES, expanded_size, yaml_hint
 from derive.core.functions import VOCABULARY
 from derive.core.sizes import complete, vary
-from derive.core.program import (Program, TensorInfo, is_grad_name, ref_name, tensor_layout)
+from derive.core.program import (Program, TensorInfo, is_grad_name, tensor_layout)
 from derive.front import notation as N
 from derive.front.moment_keys import MOMENT_KINDS, _assumptions, _check_moment_part
 from derive.front.resolve import Resolver, Scope, build_program
