@@ -243,6 +243,9 @@ def merge_statements(bw: Program, defs, steps):
                 continue
             rhs = _merged(a.rhs, b.rhs, defs)
             new = b.with_(rhs=rhs, note="merged")
+            # what the merged statement reads, from its two parts: not walked again (a
+            # shared weight's sum grows by a term at every step of an unrolled RNN)
+            names[id(new)] = (new, names.of(a) | names.of(b))
             steps.append(MergeStep("merge", "", new, rhs))
             items[m] = new
             gone[p] = True
