@@ -123,3 +123,20 @@ def test_a_moment_of_a_given_gradient_and_the_chance_of_a_sign(text, want):
     refused ("'y.grad' has 1 index, not 0"), and E[1[x > 0]] unread."""
     v = check_answer(HE_BACK, "b", text)
     assert v.verdict == want, (v.verdict, v.message, v.read_as)
+
+
+# fixup_scaling:a by hand: Var(x_{l+1}) = (1 + s⁴) Var(x_l), Var(x_0) = 1, so
+# Var(x_l) = (1 + s⁴)^l
+TWO_ON_A_LINE = [
+    ("Var(x_{ℓ+1}) = (1 + s⁴) Var(x_ℓ), so Var(x_ℓ) = (1 + s⁴)^ℓ", "correct"),
+    ("Var(x_{ℓ+1}) = (1 + s⁴) Var(x_ℓ); Var(x_ℓ) = (1 + s⁴)^ℓ", "correct"),
+    ("Var(x_{ℓ+1}) = (1 + s⁴) Var(x_ℓ), so Var(x_ℓ) = (1 + s²)^ℓ", "incorrect"),
+]
+
+
+@pytest.mark.parametrize("text, want", TWO_ON_A_LINE, ids=[t[-20:] for t, _ in TWO_ON_A_LINE])
+def test_two_results_on_one_line_are_two_lines(text, want):
+    """Regression: `..., so Var(x_ℓ) = (1 + s⁴)^ℓ` was refused ("unexpected ','"); each
+    result after `, so` or `;` is judged as a line of its own."""
+    v = check_answer(FIXUP, "a", text)
+    assert v.verdict == want, (v.verdict, v.message, v.read_as)

@@ -157,7 +157,11 @@ def expression_with_reason(text: str, known) -> tuple[str, str | None]:
     prose (at least two words that name nothing of the problem), the prose kept.
     (text to judge, how it was read); the text unchanged when it has no prose."""
     lines, said = [], None
-    for line in text.split("\n"):
+    # `Var(x1) = (1 + s⁴) Var(x0), so Var(x_l) = (1 + s⁴)^l`: two results on one line
+    split = _SECOND_RESULT.sub("\n", text)
+    if split != text:
+        said = "read the results after `, so` (`;`) as lines of their own"
+    for line in split.split("\n"):
         head = _before_reason(line, known)
         if head is not None:
             said = f"judged by `{head.strip()}`; the rest is read as your justification"
@@ -195,6 +199,8 @@ _MATH = re.compile(r"[\^√²³⁻/*]|\bsqrt\b")
 _RELATION = re.compile(r"[=<>≤≥≈]")
 
 
+_SECOND_RESULT = re.compile(r"\s*[,;]\s*(?:so|thus|hence|therefore|and|then)?\s*(?=(?:Var|E|Std|"
+                            r"σ|sigma)\b[^=<>≤≥,;]*(?:=|≤|≥|<=|>=))")
 _CONTRAST = re.compile(r"\b(?:but|otherwise|or|instead|actually|rather|wrong|should|else|"
                        r"unless|correct answer|right one)\b", re.I)
 
