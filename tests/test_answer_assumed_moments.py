@@ -140,3 +140,26 @@ def test_two_results_on_one_line_are_two_lines(text, want):
     result after `, so` or `;` is judged as a line of its own."""
     v = check_answer(FIXUP, "a", text)
     assert v.verdict == want, (v.verdict, v.message, v.read_as)
+
+
+RESNET = load_spec(resolve_problem("resnet_variance"))
+
+# resnet_variance:a by hand: each residual block adds J D² σ_W² times the variance:
+# σ²_{l+1} = (1 + J D² σ_W²) σ²_l
+LAYERS = [
+    ("σ_{l+1}^2 = (1 + J D² σ_W²) σ_l^2", "correct"),
+    ("σ²_{ℓ+1} = (1 + J D² σ_W²) σ²_ℓ", "correct"),
+    ("sigma_{l+1}^2 = (1 + J D^2 sigma_W^2) sigma_l^2", "correct"),
+    ("σ_{ℓ+1}² = (1 + JD²σ_W²) σ_ℓ²", "correct"),
+    ("σ_{ℓ+1}² = (1 + DJσ_W²) σ_ℓ²", "incorrect"),
+    ("σ_{ℓ+1}² = (1 + J D σ_W²) σ_ℓ²", "incorrect"),
+]
+
+
+@pytest.mark.parametrize("text, want", LAYERS, ids=[t[:30] for t, _ in LAYERS])
+def test_the_layer_variance_in_unicode_and_keyboard_with_a_subscript(text, want):
+    """Regression: `σ_{ℓ+1}² = ... σ_ℓ²` was refused ("sigma is not a tensor"), and so
+    were sizes typed side by side (`JD²`, `DJσ_W²`): the layer variance of a recurrence
+    part is sigma2(...), and capitals that are each a size are a product."""
+    v = check_answer(RESNET, "a", text)
+    assert v.verdict == want, (v.verdict, v.message, v.read_as)

@@ -272,12 +272,24 @@ class _Rewriter(LatexPass, GradientPass, SumPass, SubscriptPass, CasesPass):
         are (a Greek letter starts a new name)."""
         raw = t.text
         cut = next((i for i, ch in enumerate(raw) if i and ch in GREEK), None)
+        if cut is None and 1 < len(raw) <= 4 and raw.isupper() and raw.isalpha() and \
+                not self.names.known(raw) and all(ch in self.names.symbols and not
+                                                  self.names.tensors.get(ch) for ch in raw):
+            # JD² for J·D²: sizes typed side by side, each a name of the problem
+            return [Tok("name", ch, t.col + i, t.space if not i else False)
+                    for i, ch in enumerate(raw)]
         if cut is None or self.names.known(self.name(t)):
             return [t]
         head, tail = Tok("name", raw[:cut], t.col, t.space), Tok("name", raw[cut:], t.col + cut)
-        if self.names.known(self.name(head)) and (self.names.known(self.name(tail)) or
-                                                  self.split(tail) != [tail]):
+        rest_known = self.names.known(self.name(tail)) or self.split(tail) != [tail]
+        if self.names.known(self.name(head)) and rest_known:
             return [head] + self.split(tail)
+        # DJσ_W: sizes typed side by side before the Greek letter, each a name
+        if rest_known and head.text.isupper() and len(head.text) <= 4 and all(
+                ch in self.names.symbols and not self.names.tensors.get(ch)
+                for ch in head.text):
+            return [Tok("name", ch, t.col + i, t.space if not i else False)
+                    for i, ch in enumerate(head.text)] + self.split(tail)
         return [t]
 
     def name(self, t: Tok) -> str:

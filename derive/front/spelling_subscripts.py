@@ -19,11 +19,51 @@ class SubscriptPass:
                 self.notes.append(f"read `{x.text}` in a subscript as the step "
                                   f"{x.text.lower()} = {x.text}, not a sum")
 
+    def layer_sigma(self, toks, k):
+        """σ_ℓ², σ_{ℓ+1}², sigma_{l+1}^2, σ²_{ℓ+1}: a recurrence's layer variance,
+        sigma2(...), in a part whose recurrence names it; (tokens, next index) or None."""
+        t = toks[k]
+        if "sigma2" not in self.names.functions or t.kind != "name":
+            return None
+
+        def squared(j):
+            if j + 1 < len(toks) and toks[j].text in ("^", "**") and toks[j + 1].text == "2":
+                return j + 2
+            if j + 3 < len(toks) and toks[j].text in ("^", "**") and toks[j + 1].text in \
+                    ("(", "{") and toks[j + 2].text == "2" and toks[j + 3].text in (")", "}"):
+                return j + 4
+            return None
+        sub, j = None, None
+        if t.text.startswith("sigma_") and not self.names.known(t.text):
+            sub, j = [Tok("name", t.text[6:], t.col)], squared(k + 1)      # sigma_l^2
+        elif t.text == "sigma" and k + 1 < len(toks) and toks[k + 1].text == "_":
+            sub, after = self.group(toks, k + 2)                           # sigma_{l+1}^2
+            j = squared(after)
+        elif t.text == "sigma" and squared(k + 1) is not None:
+            after = squared(k + 1)                                         # σ²_{ℓ+1}
+            if after < len(toks) and toks[after].text == "_":
+                sub, j = self.group(toks, after + 1)
+            elif after < len(toks) and toks[after].kind == "name" and \
+                    toks[after].text.startswith("_"):
+                sub, j = [Tok("name", toks[after].text[1:], t.col)], after + 1
+        if sub is None or j is None or not sub:
+            return None
+        if len(sub) == 1 and sub[0].text in ("W", "w") or any(
+                x.kind == "name" and x.text in self.names.tensors for x in sub):
+            return None                      # sigma_W^2: a symbol squared, not a layer
+        return [Tok("name", "sigma2", t.col, t.space), _op("(", t.col)] + list(sub) + \
+            [_op(")", t.col)], j
+
     def subscripts(self, toks) -> list:
         """x_{b,j}, W_ij, h_{t-1}, z1_j: a tensor's subscripts as its indices."""
         out, k = [], 0
         while k < len(toks):
             t = toks[k]
+            layer = self.layer_sigma(toks, k)
+            if layer is not None:
+                out += layer[0]
+                k = layer[1]
+                continue
             # a name token that still holds an underscore: x_j, W_ij, sigma_W
             if t.kind == "name" and "." in t.text:     # an alias's target: z.grad, z.grad_t
                 target, sep, sub = t.text.partition("_")
