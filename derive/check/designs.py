@@ -12,6 +12,7 @@ backprop part accepts it.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 import numpy as np
@@ -80,6 +81,8 @@ def check_design(spec: Spec, part, text: str, verdict: Verdict, show_answer: boo
                  check_loops) -> bool:
     """Judge an open design answer; False when the answer has no forward of its own (it
     is then judged as usual)."""
+    if not _writes_forward(spec, text):
+        return False            # no line assigns a forward tensor: nothing to split
     try:
         forward, backward_text = split_design(spec, text)
     except NotationError:
@@ -123,3 +126,13 @@ def check_design(spec: Spec, part, text: str, verdict: Verdict, show_answer: boo
                        f"function); your backpropagation of your design is {judged}: "
                        + verdict.message)
     return True
+
+
+_TARGET = re.compile(r"(?m)^\s*(?:for\b[^:]*:)?\s*([A-Za-z_]\w*)\s*(?:\[[^\]]*\])?\s*(?:=|\+=|-=)")
+
+
+def _writes_forward(spec: Spec, text: str) -> bool:
+    """Does a line of the answer assign one of the program's computed tensors?  (A look
+    at the targets only, so that an answer of gradients alone is parsed once.)"""
+    computed = {n for n in spec.program.written() if not is_grad_name(n)}
+    return any(m.group(1) in computed for m in _TARGET.finditer(text))

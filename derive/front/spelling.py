@@ -24,7 +24,7 @@ from derive.core.program import format_expr
 from derive.front.spelling_grad import GradientPass
 from derive.front.spelling_latex import LatexPass
 from derive.front.spelling_matrix import vectorize
-from derive.front.spelling_cases import CasesPass
+from derive.front.spelling_cases import CasesPass, _depth
 from derive.front.spelling_primes import PrimePass
 from derive.front.spelling_subscripts import SubscriptPass
 from derive.front.spelling_sums import SumPass
@@ -600,16 +600,6 @@ def _derivative_text(name: str) -> str | None:
         return None
     rule = DERIVATIVES.get(type(entry[1](_PRIME_ARG)))
     return None if rule is None else format_expr(rule(_PRIME_ARG))
-
-
-def _depth(toks, j) -> int:
-    d = 0
-    for x in toks[:j]:
-        if x.text in "([":
-            d += 1
-        elif x.text in ")]":
-            d -= 1
-    return d
 
 
 def names_of(spec, scope=None) -> Names:
