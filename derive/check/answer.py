@@ -27,6 +27,7 @@ from derive.check.loops import _check_loops, _wanted
 from derive.run.agree import MEMO
 from derive.check.numeric import _check_numeric
 from derive.check.orders import expression_with_reason, order_in_words
+from derive.check.lines import hedges_as_links
 from derive.check.programs import _check_forward_loops, _check_update
 from derive.check.verdict import REPORT, TIME_LIMIT, Verdict
 
@@ -50,6 +51,9 @@ def check_answer(spec: Spec, label: str, text: str, show_answer: bool = False,
                 text, said = order_in_words(text, part.args.get("in"), spec.program.sizes)
             elif part.kind in ("variance", "mean", "solve"):   # Var(u) ≤ 1/4, since ...
                 text, said = expression_with_reason(text, _problem_words(spec))
+            if part.kind in ("cost", "variance", "mean", "solve"):   # a = x or y
+                text, hedged = hedges_as_links(text)
+                said = "; ".join(x for x in (said, hedged) if x) or None
             # a choice is a word, maybe with prose after it: read as typed
             names = names_of(spec, answer_scope(spec))
             if part.args.get("recurrence"):          # sigma^2(l) is the layer variance

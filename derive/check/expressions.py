@@ -43,11 +43,18 @@ def check_expression_part(spec, part, text: str, verdict, show_answer: bool):
     judged, wrong, covered = [], [], False
     also_required = _also_required(part, results, primary)
     group_covered: set = set()
+    unread = []         # middle links of a chain that could not be read (E[h²] of a temp)
     for ln in lines:
         if cost:
             strip_order(ln)
             ln.text = order_text(ln.text, set(spec.program.sizes) | set(spec.symbols))
-        ln.value = parse_line(spec, scope, ln, text, part)
+        try:
+            ln.value = parse_line(spec, scope, ln, text, part)
+        except NotationError as e:
+            if not ln.inner:
+                raise
+            unread.append((ln, e))     # judged by the links after it, said in the verdict
+            continue
         ln.decimals = None if cost else read_decimals(spec, scope, ln, text)
         cands, squared = _candidates(ln, results, primary, cost)
         if not cands:
@@ -113,7 +120,9 @@ def check_expression_part(spec, part, text: str, verdict, show_answer: bool):
         return
     verdict.verdict = "correct"
     names = list(dict.fromkeys(_name(ln, r) for ln, r, _ in judged))
-    notes = "; ".join(dict.fromkeys(n for _, _, n in judged if n))
+    notes = "; ".join(dict.fromkeys([n for _, _, n in judged if n] + [
+        f"the step `{ln.text.strip()}` on line {ln.number} was not read ({e.message}); "
+        "the links after it were judged" for ln, e in unread]))
     verdict.message = f"correct: {', '.join(names)} {'is' if len(names) == 1 else 'are'} right" + \
         (f" ({notes})" if notes else "")
 

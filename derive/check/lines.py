@@ -41,6 +41,7 @@ class Line:
     text: str            # the expression text, padded so columns match the line
     value: object = None  # the parsed SymPy expression
     decimals: object = None  # the value with its decimals as symbols (read_decimals)
+    inner: bool = False  # a link of a chain that another link follows (`= n σ² E[h²] =`)
 
 
 # --------------------------------------------------------------------------
@@ -78,7 +79,7 @@ def read_lines(text: str) -> list:
             if more is None or rel2 != "=" or rel != "=":
                 break
             head = rest[:len(rest) - len(tail) - 1]
-            out.append(Line(k, label or None, rel, " " * pad + head))
+            out.append(Line(k, label or None, rel, " " * pad + head, inner=True))
             pad += len(rest) - len(tail)
             rest = tail
         out.append(Line(k, label or None, rel, " " * pad + rest))
@@ -86,6 +87,38 @@ def read_lines(text: str) -> list:
         raise NotationError("expected an expression, or lines such as `sigma_W = 1/sqrt(n)`",
                             "answer", 1, 1, text)
     return out
+
+
+_HEDGE = re.compile(r"\s+or\s+(?:else\s+|maybe\s+|perhaps\s+|possibly\s+|equivalently\s+)?",
+                    re.I)
+
+
+def hedges_as_links(text: str):
+    """`Var(s) = 2v²/(B−1) or 2v²/B`: each value after an `or` (outside brackets) is one
+    more answer for the line's label, judged like a chain's links: right only when every
+    one is right.  Only on a line with a relation before the `or`; the columns are kept.
+    (text, how it was read or None)."""
+    lines, said = [], None
+    for line in text.split("\n"):
+        label, _, rest = split_relation(line)
+        if label is None:
+            lines.append(line)
+            continue
+        out, depth, k = [], 0, 0
+        while k < len(rest):
+            ch = rest[k]
+            depth += ch in "([{"
+            depth -= ch in ")]}"
+            m = _HEDGE.match(rest, k) if depth == 0 else None
+            if m and any(c.strip() for c in out):
+                out.append(" = ".ljust(max(3, m.end() - k)))
+                said = "read the values joined by `or` as answers each: all must be right"
+                k = m.end()
+                continue
+            out.append(ch)
+            k += 1
+        lines.append(line[:len(line) - len(rest)] + "".join(out))
+    return "\n".join(lines), said
 
 
 _ENTRY_INDICES = re.compile(r"(?<=[\w)])\s*\[[^\[\]]*\]")

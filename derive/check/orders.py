@@ -189,11 +189,23 @@ def _before_reason(line: str, known):
             return None         # a second value after the first: not a justification
         words = [w for w in re.findall(r"[A-Za-z]{2,}", tail) if w not in known]
         head = line[:k]
-        if len(words) >= 2 and re.search(r"[=<>≤≥]", head):
+        if not m.group(0).strip()[-1:].isalpha() and not _prose_start(tail, known):
+            continue            # `= (D^{2} J σ² + 1) ...`: a bracket of math, no reason
+        # a bare value may carry prose too, when the prose says it is a reason
+        said = _BECAUSE.match(m.group(0).strip()) or _BECAUSE.match(tail.lstrip())
+        if len(words) >= 2 and (re.search(r"[=<>≤≥]", head) or said and head.strip()):
             return head
     return None
 
 
+def _prose_start(tail: str, known) -> bool:
+    """Does the rest begin with a word of prose (`the 1/q undoes`, `so that`), not with
+    math (`D^{2}`, `\\sigma`, `n σ²`, a name of the problem)?"""
+    m = re.match(r"([A-Za-z]{2,})\b(?![_^(\[{'])", tail.lstrip())
+    return bool(m) and m.group(1) not in known
+
+
+_BECAUSE = re.compile(r"(?:because|since|as|using|by)\b", re.I)
 _ORDER = re.compile(r"\b(?:O|Θ|Theta|Omega|Ω|𝒪)\s*\(")
 _MATH = re.compile(r"[\^√²³⁻/*]|\bsqrt\b")
 _RELATION = re.compile(r"[=<>≤≥≈]")
@@ -202,7 +214,8 @@ _RELATION = re.compile(r"[=<>≤≥≈]")
 _SECOND_RESULT = re.compile(r"\s*[,;]\s*(?:so|thus|hence|therefore|and|then)?\s*(?=(?:Var|E|Std|"
                             r"σ|sigma)\b[^=<>≤≥,;]*(?:=|≤|≥|<=|>=))")
 _CONTRAST = re.compile(r"\b(?:but|otherwise|or|instead|actually|rather|wrong|should|else|"
-                       r"unless|correct answer|right one)\b", re.I)
+                       r"unless|correct answer|right one|maybe|perhaps|possibly|probably|"
+                       r"alternatively|either|if)\b", re.I)
 
 
 def _second_value(separator: str, tail: str, label: str | None = None) -> bool:
@@ -222,5 +235,10 @@ def _formula(tail: str, label: str | None = None) -> bool:
     if _ORDER.search(tail):
         return True
     if not _RELATION.search(tail):
-        return bool(_MATH.search(tail))          # a bare value: a second answer
-    return bool(label) and re.sub(r"\s", "", label) in re.sub(r"\s", "", tail)
+        # a bare value turned to (`2v²/B otherwise`, `but sqrt(2/n)`) is a second answer;
+        # one inside prose (`the 1/q undoes the keep probability`) is reasoning
+        return bool(_MATH.search(tail)) and bool(_CONTRAST.search(tail))
+    # a relation about the same quantity (`, or Var(s) = 2v²/B`) is a second answer; one
+    # about another (`so that Var(y) = d sigma_W² = 1`) is reasoning
+    lhs = _RELATION.split(tail)[0]
+    return bool(label) and re.sub(r"\s", "", label) in re.sub(r"\s", "", lhs)

@@ -401,15 +401,22 @@ class _Rewriter(LatexPass, GradientPass, SumPass, SubscriptPass, CasesPass, Prim
         out, k = [], 0
         while k < len(toks):
             t = toks[k]
-            if t.text != "√":
+            # `sqrt m`, `sqrt 2n` without brackets: the root of the next operand, as √m
+            bare = t.kind == "name" and t.text == "sqrt" and k + 1 < len(toks) and \
+                toks[k + 1].kind in ("name", "num")
+            if t.text != "√" and not bare:
                 out.append(t)
                 k += 1
                 continue
             end = self.operand_end(toks, k + 1)
+            if bare:
+                self.notes.append(f"read `sqrt {toks[k + 1].text}` as sqrt({toks[k + 1].text})")
             if end == k + 1:
                 self.fail("expected what the root is of after √ (write √(2/n) or sqrt(2/n))",
                           t.col)
             inner = self.roots(toks[k + 1:end])
+            if inner and inner[0].space:
+                inner[0] = Tok(inner[0].kind, inner[0].text, inner[0].col)
             out += [Tok("name", "sqrt", t.col, t.space), _op("(", t.col)] + inner + \
                 [_op(")", t.col)]
             k = end
