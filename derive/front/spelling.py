@@ -32,6 +32,10 @@ from derive.front.spelling_tables import (ACCENTS, LETTERLIKE, FRACTIONS, FUNCTI
                                           SUBSCRIPT_DIGITS, SUPERSCRIPTS, Names, Tok,
                                           _LEX, _op)
 
+# words after which a bar opens `|x|` (`r if |r| <= δ else ...`, `for |x| < 1`)
+_BAR_OPENERS = frozenset({"if", "else", "otherwise", "when", "for", "and", "or", "where"})
+
+
 @dataclass
 class Reading:
     text: str                 # the answer in the course notation
@@ -351,7 +355,7 @@ class _Rewriter(LatexPass, GradientPass, SumPass, SubscriptPass, CasesPass, Prim
                 continue
             prev = out[-1] if out else None
             opening = prev is None or prev.kind == "op" and prev.text not in (")", "]") \
-                or prev.kind == "uni"
+                or prev.kind == "uni" or prev.kind == "name" and prev.text in _BAR_OPENERS
             if opening:
                 out += [Tok("name", "abs", t.col, t.space), _op("(", t.col)]
                 opened += 1
@@ -593,7 +597,12 @@ class _Rewriter(LatexPass, GradientPass, SumPass, SubscriptPass, CasesPass, Prim
 
     def is_function(self, name: str) -> bool:
         name = name[:-1] if name.endswith("'") else name       # sigma'(u): its derivative
-        return name in FUNCTIONS or name in self.names.functions
+        if name in self.names.functions:
+            return True
+        # a spec's symbol or tensor shadows a built-in of the same name (δ the Huber
+        # threshold, not Kronecker's delta): `δ r[k]` is a product
+        shadowed = name in self.names.symbols or name in self.names.tensors
+        return name in FUNCTIONS and not shadowed
 
 
 _PRIME_ARG = sp.Symbol("primearg")

@@ -8,6 +8,7 @@ from derive.front.spelling_tables import Tok, _op
 
 AND = ("and", "∧", "land", "wedge", "&&")
 OTHERWISE = ("otherwise", "else", "elsewhere")
+IF = ("if", "when", "whenever")          # `r if |r| <= δ`, `r when |r| <= δ`
 
 
 def conjuncts(cond) -> list:
@@ -72,7 +73,7 @@ def cases_tokens(cases, indices, col):
 def inline_cases(rhs):
     """`v if C, w otherwise`, `v if C else w`, `v if C` and `v if C, 0 otherwise`:
     [(value, condition or None)], or None when the right side has no `if`."""
-    at = [m for m, x in enumerate(rhs) if x.kind == "name" and x.text == "if" and
+    at = [m for m, x in enumerate(rhs) if x.kind == "name" and x.text in IF and
           _depth(rhs, m) == 0]
     if not at:
         return None
@@ -138,7 +139,7 @@ class CasesPass:
             return toks
         made = cases_tokens(cases, self.names.indices, rhs[0].col)
         if made is None:
-            at = next(x for x in rhs if x.kind == "name" and x.text == "if")
+            at = next(x for x in rhs if x.kind == "name" and x.text in IF)
             self.fail("a case's condition is read as an equality of two indices (j = k) or "
                       "a comparison (z > 0), joined by `and`: `v if z > 0, 0 otherwise`",
                       at.col)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from derive.core.functions import VOCABULARY
-from derive.front.spelling_cases import cases_tokens, inline_cases
+from derive.front.spelling_cases import IF, cases_tokens, inline_cases
 from derive.front.spelling_tables import Tok, _op
 
 
@@ -241,7 +241,7 @@ class GradientPass:
         own = set(getattr(self, "jacobian_rename", None) or ())
         made = cases_tokens(cases, self.names.indices | own, rhs[0].col)
         if made is None:
-            at = next(x for x in rhs if x.kind == "name" and x.text == "if")
+            at = next(x for x in rhs if x.kind == "name" and x.text in IF)
             self.fail("a case's condition is read as an equality of two indices (j = k) or "
                       "a comparison (z > 0), joined by `and`: `v if j = k, 0 otherwise`",
                       at.col)
